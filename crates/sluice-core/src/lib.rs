@@ -1,0 +1,7 @@
+//! Sluice's domain core. SQS semantics live here as plain Rust types and functions:
+//! no HTTP, no SQL, no files. Time comes in through [`clock::Clock`]; storage sits
+//! behind [`sqs::store::QueueStore`].
+
+pub mod clock;
+pub mod limits;
+pub mod sqs;

@@ -1,0 +1,561 @@
+//! Queue attributes: their names, AWS's ranges and defaults, how a request's string
+//! values are checked and applied, and how GetQueueAttributes renders them.
+
+use serde::{Deserialize, Serialize};
+
+use super::api::AttributeMap;
+use super::error::{SqsError, SqsResult};
+use super::names::QueueKey;
+use crate::limits::*;
+
+/// The attributes a queue is configured with (the read-only ones are computed).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueueAttributes {
+    pub visibility_timeout_s: u32,
+    pub message_retention_s: u32,
+    pub maximum_message_size_bytes: u32,
+    pub delay_s: u32,
+    pub receive_wait_time_s: u32,
+    pub redrive_policy: Option<RedrivePolicy>,
+    pub redrive_allow_policy: Option<RedriveAllowPolicy>,
+    pub policy: Option<String>,
+    pub kms_master_key_id: Option<String>,
+    pub kms_data_key_reuse_period_s: u32,
+    pub sqs_managed_sse_enabled: bool,
+    pub fifo_queue: bool,
+    pub content_based_deduplication: bool,
+    pub deduplication_scope: Option<String>,
+    pub fifo_throughput_limit: Option<String>,
+}
+
+impl QueueAttributes {
+    pub fn defaults(fifo_queue: bool) -> Self {
+        Self {
+            visibility_timeout_s: VISIBILITY_TIMEOUT_DEFAULT_S,
+            message_retention_s: MESSAGE_RETENTION_DEFAULT_S,
+            maximum_message_size_bytes: MAXIMUM_MESSAGE_SIZE_DEFAULT_BYTES,
+            delay_s: 0,
+            receive_wait_time_s: 0,
+            redrive_policy: None,
+            redrive_allow_policy: None,
+            policy: None,
+            kms_master_key_id: None,
+            kms_data_key_reuse_period_s: KMS_DATA_KEY_REUSE_PERIOD_DEFAULT_S,
+            sqs_managed_sse_enabled: true,
+            fifo_queue,
+            content_based_deduplication: false,
+            deduplication_scope: fifo_queue.then(|| "queue".to_owned()),
+            fifo_throughput_limit: fifo_queue.then(|| "perQueue".to_owned()),
+        }
+    }
+
+    pub fn retention_ms(&self) -> u64 {
+        u64::from(self.message_retention_s) * 1000
+    }
+}
+
+/// Where messages go after too many receives.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RedrivePolicy {
+    pub dead_letter_target_arn: String,
+    pub max_receive_count: u32,
+}
+
+impl RedrivePolicy {
+    pub fn to_json(&self) -> String {
+        serde_json::json!({
+            "deadLetterTargetArn": self.dead_letter_target_arn,
+            "maxReceiveCount": self.max_receive_count,
+        })
+        .to_string()
+    }
+}
+
+/// Which source queues may use this queue as their dead-letter queue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RedriveAllowPolicy {
+    AllowAll,
+    DenyAll,
+    ByQueue(Vec<String>),
+}
+
+impl RedriveAllowPolicy {
+    pub fn allows(&self, source_arn: &str) -> bool {
+        match self {
+            Self::AllowAll => true,
+            Self::DenyAll => false,
+            Self::ByQueue(arns) => arns.iter().any(|a| a == source_arn),
+        }
+    }
+
+    pub fn to_json(&self) -> String {
+        match self {
+            Self::AllowAll => serde_json::json!({"redrivePermission": "allowAll"}),
+            Self::DenyAll => serde_json::json!({"redrivePermission": "denyAll"}),
+            Self::ByQueue(arns) => {
+                serde_json::json!({"redrivePermission": "byQueue", "sourceQueueArns": arns})
+            }
+        }
+        .to_string()
+    }
+}
+
+/// The names GetQueueAttributes knows, in the order AWS lists them for `All`.
+pub const ALL_ATTRIBUTE_NAMES: &[&str] = &[
+    "QueueArn",
+    "ApproximateNumberOfMessages",
+    "ApproximateNumberOfMessagesNotVisible",
+    "ApproximateNumberOfMessagesDelayed",
+    "CreatedTimestamp",
+    "LastModifiedTimestamp",
+    "VisibilityTimeout",
+    "MaximumMessageSize",
+    "MessageRetentionPeriod",
+    "DelaySeconds",
+    "ReceiveMessageWaitTimeSeconds",
+    "Policy",
+    "RedrivePolicy",
+    "RedriveAllowPolicy",
+    "KmsMasterKeyId",
+    "KmsDataKeyReusePeriodSeconds",
+    "SqsManagedSseEnabled",
+    "FifoQueue",
+    "ContentBasedDeduplication",
+    "DeduplicationScope",
+    "FifoThroughputLimit",
+];
+
+const FIFO_ONLY: &[&str] = &[
+    "FifoQueue",
+    "ContentBasedDeduplication",
+    "DeduplicationScope",
+    "FifoThroughputLimit",
+];
+
+/// The values that change as messages come and go.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct QueueCounts {
+    pub visible: u64,
+    pub in_flight: u64,
+    pub delayed: u64,
+}
+
+/// What GetQueueAttributes needs besides the configured attributes.
+pub struct QueueFacts<'a> {
+    pub key: &'a QueueKey,
+    pub attributes: &'a QueueAttributes,
+    pub counts: QueueCounts,
+    pub created_at_ms: u64,
+    pub last_modified_ms: u64,
+}
+
+/// Checks that every requested name is known; `All` selects every attribute.
+pub fn validate_requested_names(names: &[String]) -> SqsResult<()> {
+    for name in names {
+        if name != "All" && !ALL_ATTRIBUTE_NAMES.contains(&name.as_str()) {
+            return Err(SqsError::invalid_attribute_name(name));
+        }
+    }
+    Ok(())
+}
+
+/// Renders the requested attributes. Attributes that are unset (no policy, no DLQ) or do
+/// not apply to this kind of queue are left out, as AWS does.
+pub fn render(facts: &QueueFacts<'_>, names: &[String]) -> AttributeMap {
+    let all = names.iter().any(|n| n == "All");
+    let mut out = AttributeMap::new();
+    for &name in ALL_ATTRIBUTE_NAMES {
+        if !all && !names.iter().any(|n| n == name) {
+            continue;
+        }
+        if let Some(value) = render_one(facts, name) {
+            out.insert(name.to_owned(), value);
+        }
+    }
+    out
+}
+
+fn render_one(facts: &QueueFacts<'_>, name: &str) -> Option<String> {
+    let a = facts.attributes;
+    if FIFO_ONLY.contains(&name) && !a.fifo_queue {
+        return None;
+    }
+    Some(match name {
+        "QueueArn" => facts.key.arn(),
+        "ApproximateNumberOfMessages" => facts.counts.visible.to_string(),
+        "ApproximateNumberOfMessagesNotVisible" => facts.counts.in_flight.to_string(),
+        "ApproximateNumberOfMessagesDelayed" => facts.counts.delayed.to_string(),
+        "CreatedTimestamp" => (facts.created_at_ms / 1000).to_string(),
+        "LastModifiedTimestamp" => (facts.last_modified_ms / 1000).to_string(),
+        "VisibilityTimeout" => a.visibility_timeout_s.to_string(),
+        "MaximumMessageSize" => a.maximum_message_size_bytes.to_string(),
+        "MessageRetentionPeriod" => a.message_retention_s.to_string(),
+        "DelaySeconds" => a.delay_s.to_string(),
+        "ReceiveMessageWaitTimeSeconds" => a.receive_wait_time_s.to_string(),
+        "Policy" => a.policy.clone()?,
+        "RedrivePolicy" => a.redrive_policy.as_ref()?.to_json(),
+        "RedriveAllowPolicy" => a.redrive_allow_policy.as_ref()?.to_json(),
+        "KmsMasterKeyId" => a.kms_master_key_id.clone()?,
+        "KmsDataKeyReusePeriodSeconds" => {
+            a.kms_master_key_id.as_ref()?;
+            a.kms_data_key_reuse_period_s.to_string()
+        }
+        "SqsManagedSseEnabled" => a.sqs_managed_sse_enabled.to_string(),
+        "FifoQueue" => "true".to_owned(),
+        "ContentBasedDeduplication" => a.content_based_deduplication.to_string(),
+        "DeduplicationScope" => a.deduplication_scope.clone()?,
+        "FifoThroughputLimit" => a.fifo_throughput_limit.clone()?,
+        _ => return None,
+    })
+}
+
+/// Whether a request is creating a queue (where `FifoQueue` is allowed) or changing one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttributeWrite {
+    Create,
+    Set,
+}
+
+/// Applies requested attribute values to `attrs`, checking names and ranges as AWS does.
+/// Cross-queue rules (the DLQ exists and allows this source) are the service's job.
+pub fn apply(
+    attrs: &mut QueueAttributes,
+    requested: &AttributeMap,
+    mode: AttributeWrite,
+) -> SqsResult<()> {
+    for (name, value) in requested {
+        apply_one(attrs, name, value, mode)?;
+    }
+    if attrs.fifo_queue {
+        validate_high_throughput(attrs)?;
+    }
+    Ok(())
+}
+
+fn apply_one(
+    attrs: &mut QueueAttributes,
+    name: &str,
+    value: &str,
+    mode: AttributeWrite,
+) -> SqsResult<()> {
+    match name {
+        "VisibilityTimeout" => {
+            attrs.visibility_timeout_s = ranged(name, value, 0, VISIBILITY_TIMEOUT_MAX_S)?
+        }
+        "MessageRetentionPeriod" => {
+            attrs.message_retention_s = ranged(
+                name,
+                value,
+                MESSAGE_RETENTION_MIN_S,
+                MESSAGE_RETENTION_MAX_S,
+            )?
+        }
+        "MaximumMessageSize" => {
+            attrs.maximum_message_size_bytes = ranged(
+                name,
+                value,
+                MAXIMUM_MESSAGE_SIZE_MIN_BYTES,
+                MAXIMUM_MESSAGE_SIZE_MAX_BYTES,
+            )?
+        }
+        "DelaySeconds" => attrs.delay_s = ranged(name, value, 0, DELAY_SECONDS_MAX_S)?,
+        "ReceiveMessageWaitTimeSeconds" => {
+            attrs.receive_wait_time_s = ranged(name, value, 0, RECEIVE_WAIT_TIME_MAX_S)?
+        }
+        "RedrivePolicy" => attrs.redrive_policy = parse_redrive_policy(value)?,
+        "RedriveAllowPolicy" => attrs.redrive_allow_policy = parse_redrive_allow_policy(value)?,
+        "Policy" => attrs.policy = parse_policy(value)?,
+        "KmsMasterKeyId" => {
+            attrs.kms_master_key_id = (!value.is_empty()).then(|| value.to_owned());
+            if attrs.kms_master_key_id.is_some() {
+                attrs.sqs_managed_sse_enabled = false;
+            }
+        }
+        "KmsDataKeyReusePeriodSeconds" => {
+            attrs.kms_data_key_reuse_period_s = ranged(
+                name,
+                value,
+                KMS_DATA_KEY_REUSE_PERIOD_MIN_S,
+                KMS_DATA_KEY_REUSE_PERIOD_MAX_S,
+            )?
+        }
+        "SqsManagedSseEnabled" => {
+            attrs.sqs_managed_sse_enabled = boolean(name, value)?;
+            if attrs.sqs_managed_sse_enabled {
+                attrs.kms_master_key_id = None;
+            }
+        }
+        "FifoQueue" => {
+            let fifo = boolean(name, value)?;
+            if mode == AttributeWrite::Set || fifo != attrs.fifo_queue {
+                return Err(SqsError::invalid_attribute_name(name));
+            }
+        }
+        "ContentBasedDeduplication" | "DeduplicationScope" | "FifoThroughputLimit"
+            if !attrs.fifo_queue =>
+        {
+            return Err(SqsError::invalid_attribute_name(name));
+        }
+        "ContentBasedDeduplication" => attrs.content_based_deduplication = boolean(name, value)?,
+        "DeduplicationScope" => {
+            if value != "queue" && value != "messageGroup" {
+                return Err(SqsError::invalid_attribute_value(name));
+            }
+            attrs.deduplication_scope = Some(value.to_owned());
+        }
+        "FifoThroughputLimit" => {
+            if value != "perQueue" && value != "perMessageGroupId" {
+                return Err(SqsError::invalid_attribute_value(name));
+            }
+            attrs.fifo_throughput_limit = Some(value.to_owned());
+        }
+        _ => return Err(SqsError::invalid_attribute_name(name)),
+    }
+    Ok(())
+}
+
+fn validate_high_throughput(attrs: &QueueAttributes) -> SqsResult<()> {
+    if attrs.fifo_throughput_limit.as_deref() == Some("perMessageGroupId")
+        && attrs.deduplication_scope.as_deref() == Some("queue")
+    {
+        return Err(SqsError::new(
+            super::error::SqsErrorKind::InvalidAttributeValue,
+            "Invalid value for the parameter FifoThroughputLimit. Reason: To enable FifoThroughputLimit=perMessageGroupId, DeduplicationScope must be messageGroup.",
+        ));
+    }
+    Ok(())
+}
+
+fn ranged(name: &str, value: &str, min: u32, max: u32) -> SqsResult<u32> {
+    match value.trim().parse::<u32>() {
+        Ok(v) if (min..=max).contains(&v) => Ok(v),
+        _ => Err(SqsError::invalid_attribute_value(name)),
+    }
+}
+
+fn boolean(name: &str, value: &str) -> SqsResult<bool> {
+    match value.to_ascii_lowercase().as_str() {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => Err(SqsError::invalid_attribute_value(name)),
+    }
+}
+
+fn parse_policy(value: &str) -> SqsResult<Option<String>> {
+    if value.is_empty() {
+        return Ok(None);
+    }
+    if value.len() > POLICY_MAX_BYTES || serde_json::from_str::<serde_json::Value>(value).is_err() {
+        return Err(SqsError::invalid_attribute_value("Policy"));
+    }
+    Ok(Some(value.to_owned()))
+}
+
+fn redrive_error(reason: &str) -> SqsError {
+    SqsError::new(
+        super::error::SqsErrorKind::InvalidParameterValue,
+        format!("Value for parameter RedrivePolicy is invalid. Reason: {reason}"),
+    )
+}
+
+/// Parses a RedrivePolicy JSON document; the empty string removes the policy.
+pub fn parse_redrive_policy(value: &str) -> SqsResult<Option<RedrivePolicy>> {
+    if value.trim().is_empty() {
+        return Ok(None);
+    }
+    let doc: serde_json::Value = serde_json::from_str(value)
+        .map_err(|_| redrive_error("Redrive policy is not a valid JSON map."))?;
+    let obj = doc
+        .as_object()
+        .ok_or_else(|| redrive_error("Redrive policy is not a valid JSON map."))?;
+    for key in obj.keys() {
+        if key != "deadLetterTargetArn" && key != "maxReceiveCount" {
+            return Err(redrive_error(&format!("Only following attributes are supported: [deadLetterTargetArn, maxReceiveCount]. Found: {key}")));
+        }
+    }
+    let arn = obj
+        .get("deadLetterTargetArn")
+        .and_then(|v| v.as_str())
+        .ok_or_else(|| {
+            redrive_error(
+                "Redrive policy does not contain mandatory attribute: deadLetterTargetArn.",
+            )
+        })?;
+    if QueueKey::from_arn(arn).is_none() {
+        return Err(redrive_error("Invalid value for deadLetterTargetArn."));
+    }
+    let count = match obj.get("maxReceiveCount") {
+        Some(serde_json::Value::Number(n)) => n.as_u64(),
+        Some(serde_json::Value::String(s)) => s.trim().parse::<u64>().ok(),
+        None => {
+            return Err(redrive_error(
+                "Redrive policy does not contain mandatory attribute: maxReceiveCount.",
+            ))
+        }
+        _ => None,
+    };
+    let count = count
+        .filter(|c| (u64::from(MAX_RECEIVE_COUNT_MIN)..=u64::from(MAX_RECEIVE_COUNT_MAX)).contains(c))
+        .ok_or_else(|| {
+            redrive_error(&format!(
+                "Invalid value for maxReceiveCount: {}, valid values are from {MAX_RECEIVE_COUNT_MIN} to {MAX_RECEIVE_COUNT_MAX} both inclusive.",
+                obj.get("maxReceiveCount").map(|v| v.to_string()).unwrap_or_default()
+            ))
+        })?;
+    Ok(Some(RedrivePolicy {
+        dead_letter_target_arn: arn.to_owned(),
+        max_receive_count: count as u32,
+    }))
+}
+
+fn allow_error(reason: &str) -> SqsError {
+    SqsError::invalid_parameter(format!(
+        "Value for parameter RedriveAllowPolicy is invalid. Reason: {reason}"
+    ))
+}
+
+/// Parses a RedriveAllowPolicy JSON document; the empty string removes the policy.
+pub fn parse_redrive_allow_policy(value: &str) -> SqsResult<Option<RedriveAllowPolicy>> {
+    if value.trim().is_empty() {
+        return Ok(None);
+    }
+    let doc: serde_json::Value = serde_json::from_str(value)
+        .map_err(|_| allow_error("Amazon SQS can't parse the redrive allow policy."))?;
+    let permission = doc
+        .get("redrivePermission")
+        .and_then(|v| v.as_str())
+        .ok_or_else(|| allow_error("Redrive permission is missing."))?;
+    let arns: Option<Vec<String>> = match doc.get("sourceQueueArns") {
+        None => None,
+        Some(serde_json::Value::Array(items)) => Some(
+            items
+                .iter()
+                .map(|v| v.as_str().map(str::to_owned))
+                .collect::<Option<Vec<_>>>()
+                .ok_or_else(|| allow_error("sourceQueueArns must be a list of queue ARNs."))?,
+        ),
+        Some(_) => return Err(allow_error("sourceQueueArns must be a list of queue ARNs.")),
+    };
+    match (permission, arns) {
+        ("allowAll", None) => Ok(Some(RedriveAllowPolicy::AllowAll)),
+        ("denyAll", None) => Ok(Some(RedriveAllowPolicy::DenyAll)),
+        ("allowAll" | "denyAll", Some(_)) => Err(allow_error(
+            "Only byQueue redrive permission can specify sourceQueueArns.",
+        )),
+        ("byQueue", Some(arns)) if !arns.is_empty() && arns.len() <= REDRIVE_ALLOW_SOURCE_ARNS_MAX => {
+            if arns.iter().any(|a| QueueKey::from_arn(a).is_none()) {
+                return Err(allow_error("Invalid source queue ARN."));
+            }
+            Ok(Some(RedriveAllowPolicy::ByQueue(arns)))
+        }
+        ("byQueue", _) => Err(allow_error(&format!(
+            "byQueue redrive permission requires between 1 and {REDRIVE_ALLOW_SOURCE_ARNS_MAX} sourceQueueArns."
+        ))),
+        _ => Err(allow_error("Invalid redrive permission.")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn map(pairs: &[(&str, &str)]) -> AttributeMap {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_match_aws() {
+        let a = QueueAttributes::defaults(false);
+        assert_eq!(a.visibility_timeout_s, 30);
+        assert_eq!(a.message_retention_s, 345_600);
+        assert_eq!(a.maximum_message_size_bytes, 1_048_576);
+        assert!(a.sqs_managed_sse_enabled);
+    }
+
+    #[test]
+    fn ranges_are_enforced() {
+        let mut a = QueueAttributes::defaults(false);
+        for (name, bad, good) in [
+            ("VisibilityTimeout", "43201", "43200"),
+            ("MessageRetentionPeriod", "59", "60"),
+            ("MessageRetentionPeriod", "1209601", "1209600"),
+            ("MaximumMessageSize", "1023", "1024"),
+            ("MaximumMessageSize", "1048577", "1048576"),
+            ("DelaySeconds", "901", "900"),
+            ("ReceiveMessageWaitTimeSeconds", "21", "20"),
+            ("VisibilityTimeout", "-1", "0"),
+            ("VisibilityTimeout", "abc", "1"),
+        ] {
+            let err = apply(&mut a, &map(&[(name, bad)]), AttributeWrite::Set).unwrap_err();
+            assert_eq!(
+                err.kind,
+                super::super::error::SqsErrorKind::InvalidAttributeValue,
+                "{name}={bad}"
+            );
+            apply(&mut a, &map(&[(name, good)]), AttributeWrite::Set).unwrap();
+        }
+        assert_eq!(a.visibility_timeout_s, 1);
+    }
+
+    #[test]
+    fn unknown_and_read_only_names_are_rejected() {
+        let mut a = QueueAttributes::defaults(false);
+        for name in [
+            "Bogus",
+            "QueueArn",
+            "ApproximateNumberOfMessages",
+            "ContentBasedDeduplication",
+        ] {
+            let err = apply(&mut a, &map(&[(name, "1")]), AttributeWrite::Set).unwrap_err();
+            assert_eq!(
+                err.kind,
+                super::super::error::SqsErrorKind::InvalidAttributeName,
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn redrive_policy_parses_and_renders() {
+        let p = parse_redrive_policy(r#"{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:000000000000:dlq","maxReceiveCount":"3"}"#)
+            .unwrap()
+            .unwrap();
+        assert_eq!(p.max_receive_count, 3);
+        assert_eq!(
+            p.to_json(),
+            r#"{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:000000000000:dlq","maxReceiveCount":3}"#
+        );
+        assert!(parse_redrive_policy(
+            r#"{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:0:d","maxReceiveCount":0}"#
+        )
+        .is_err());
+        assert!(
+            parse_redrive_policy(r#"{"deadLetterTargetArn":"x","maxReceiveCount":1}"#).is_err()
+        );
+        assert!(parse_redrive_policy("{").is_err());
+        assert_eq!(parse_redrive_policy("").unwrap(), None);
+    }
+
+    #[test]
+    fn redrive_allow_policy_rules() {
+        let by = parse_redrive_allow_policy(
+            r#"{"redrivePermission":"byQueue","sourceQueueArns":["arn:aws:sqs:us-east-1:0:a"]}"#,
+        )
+        .unwrap()
+        .unwrap();
+        assert!(by.allows("arn:aws:sqs:us-east-1:0:a"));
+        assert!(!by.allows("arn:aws:sqs:us-east-1:0:b"));
+        assert!(parse_redrive_allow_policy(r#"{"redrivePermission":"byQueue"}"#).is_err());
+        assert!(parse_redrive_allow_policy(
+            r#"{"redrivePermission":"denyAll","sourceQueueArns":["arn:aws:sqs:us-east-1:0:a"]}"#
+        )
+        .is_err());
+        assert_eq!(
+            parse_redrive_allow_policy(r#"{"redrivePermission":"denyAll"}"#).unwrap(),
+            Some(RedriveAllowPolicy::DenyAll)
+        );
+    }
+}

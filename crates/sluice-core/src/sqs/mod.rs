@@ -1,0 +1,17 @@
+//! Amazon SQS semantics: queues, messages, visibility, delays, retention, dead-letter
+//! queues and message move tasks.
+
+pub mod api;
+pub mod attributes;
+pub mod error;
+mod lenient;
+pub mod message;
+pub mod names;
+pub mod queue;
+pub mod receipt;
+pub mod service;
+pub mod store;
+
+pub use error::{SqsError, SqsErrorKind, SqsResult};
+pub use names::QueueKey;
+pub use service::{RequestContext, Sqs};

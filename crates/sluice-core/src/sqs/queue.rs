@@ -1,0 +1,579 @@
+//! The in-memory index of one queue: which messages are ready, in flight or delayed,
+//! when each becomes visible again, and when each expires. Pure state with time passed
+//! in; no I/O. A store keeps one per queue and journals the changes it reports.
+//!
+//! Ready messages are kept in sequence order, so a standard queue hands out the oldest
+//! first (best-effort order). Deadlines of delayed and in-flight messages sit in one
+//! ordered set; [`QueueIndex::advance`] moves the ones that have passed back to ready.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use super::api::MessageAttributeMap;
+use super::attributes::QueueCounts;
+use super::receipt::Receipt;
+use crate::clock::EpochMs;
+use crate::limits::VISIBILITY_TIMEOUT_MAX_S;
+
+/// What a message is: set once at send, shared (not copied) when it moves between queues.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageContent {
+    pub message_id: u128,
+    pub body: String,
+    pub attributes: MessageAttributeMap,
+    pub system_attributes: MessageAttributeMap,
+    pub sender_id: String,
+    pub sent_at_ms: EpochMs,
+    pub group_id: Option<String>,
+    pub deduplication_id: Option<String>,
+    pub sequence_number: Option<u128>,
+    pub dead_letter_source_arn: Option<String>,
+}
+
+impl MessageContent {
+    pub fn message_id_string(&self) -> String {
+        uuid::Uuid::from_u128(self.message_id)
+            .hyphenated()
+            .to_string()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Phase {
+    Delayed,
+    Ready,
+    InFlight,
+}
+
+/// Where a message stands in its queue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageState {
+    pub content: Arc<MessageContent>,
+    pub phase: Phase,
+    /// When a delayed or in-flight message becomes visible.
+    pub visible_at_ms: EpochMs,
+    pub receive_count: u32,
+    pub first_receive_ms: Option<EpochMs>,
+    /// When the current receive started: the 12-hour visibility cap counts from here.
+    pub received_at_ms: EpochMs,
+    /// Identifies the latest receive; older receipt handles carry older nonces.
+    pub nonce: u32,
+}
+
+impl MessageState {
+    pub fn new(content: Arc<MessageContent>, visible_at_ms: EpochMs, now: EpochMs) -> Self {
+        Self {
+            content,
+            phase: if visible_at_ms > now {
+                Phase::Delayed
+            } else {
+                Phase::Ready
+            },
+            visible_at_ms,
+            receive_count: 0,
+            first_receive_ms: None,
+            received_at_ms: 0,
+            nonce: 0,
+        }
+    }
+}
+
+/// One message handed to a consumer.
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    pub seq: u64,
+    pub content: Arc<MessageContent>,
+    pub receive_count: u32,
+    pub first_receive_ms: EpochMs,
+    pub nonce: u32,
+    pub visible_at_ms: EpochMs,
+}
+
+impl Delivery {
+    pub fn receipt(&self, queue_id: u64) -> Receipt {
+        Receipt {
+            queue_id,
+            seq: self.seq,
+            nonce: self.nonce,
+        }
+    }
+}
+
+/// What a claim did: messages delivered, and messages that exceeded the receive limit
+/// and must go to the dead-letter queue (already removed from this index).
+#[derive(Debug, Default)]
+pub struct ClaimOutcome {
+    pub delivered: Vec<Delivery>,
+    pub dead_lettered: Vec<(u64, MessageState)>,
+    pub expired: Vec<u64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AckOutcome {
+    Deleted,
+    /// The message is already gone (deleted, expired, moved); deleting is idempotent.
+    Gone,
+    /// The handle is from an older receive and the queue requires the latest.
+    Stale,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VisibilityError {
+    /// No such message any more.
+    Gone,
+    /// The handle is from an older receive.
+    Stale,
+    /// The message is not in flight (its visibility timeout already ran out).
+    NotInFlight,
+    /// The change would keep it in flight beyond 12 hours from the receive.
+    BeyondLimit,
+}
+
+/// How a claim should treat messages received too often.
+#[derive(Debug, Clone, Copy)]
+pub struct ClaimLimits {
+    pub max_messages: usize,
+    pub visibility_timeout_ms: u64,
+    pub retention_ms: u64,
+    /// Dead-letter after this many receives, when the queue has a usable redrive policy.
+    pub max_receive_count: Option<u32>,
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct QueueIndex {
+    messages: HashMap<u64, MessageState>,
+    ready: BTreeSet<u64>,
+    timers: BTreeSet<(EpochMs, u64)>,
+    by_sent: BTreeSet<(EpochMs, u64)>,
+    in_flight: usize,
+    delayed: usize,
+}
+
+impl QueueIndex {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn len(&self) -> usize {
+        self.messages.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.messages.is_empty()
+    }
+
+    pub fn in_flight(&self) -> usize {
+        self.in_flight
+    }
+
+    pub fn get(&self, seq: u64) -> Option<&MessageState> {
+        self.messages.get(&seq)
+    }
+
+    /// Every message, for snapshots.
+    pub fn iter(&self) -> impl Iterator<Item = (&u64, &MessageState)> {
+        self.messages.iter()
+    }
+
+    /// Adds a message in whatever phase `state` says (used by sends and by replay).
+    pub fn insert(&mut self, seq: u64, state: MessageState) {
+        if let Some(old) = self.messages.remove(&seq) {
+            self.unlink(seq, &old);
+        }
+        self.link(seq, &state);
+        self.messages.insert(seq, state);
+    }
+
+    /// Removes a message, returning its state.
+    pub fn remove(&mut self, seq: u64) -> Option<MessageState> {
+        let state = self.messages.remove(&seq)?;
+        self.unlink(seq, &state);
+        Some(state)
+    }
+
+    fn link(&mut self, seq: u64, s: &MessageState) {
+        self.by_sent.insert((s.content.sent_at_ms, seq));
+        match s.phase {
+            Phase::Ready => {
+                self.ready.insert(seq);
+            }
+            Phase::Delayed => {
+                self.delayed += 1;
+                self.timers.insert((s.visible_at_ms, seq));
+            }
+            Phase::InFlight => {
+                self.in_flight += 1;
+                self.timers.insert((s.visible_at_ms, seq));
+            }
+        }
+    }
+
+    fn unlink(&mut self, seq: u64, s: &MessageState) {
+        self.by_sent.remove(&(s.content.sent_at_ms, seq));
+        match s.phase {
+            Phase::Ready => {
+                self.ready.remove(&seq);
+            }
+            Phase::Delayed => {
+                self.delayed -= 1;
+                self.timers.remove(&(s.visible_at_ms, seq));
+            }
+            Phase::InFlight => {
+                self.in_flight -= 1;
+                self.timers.remove(&(s.visible_at_ms, seq));
+            }
+        }
+    }
+
+    /// Makes every delayed or in-flight message whose deadline has passed ready again.
+    pub fn advance(&mut self, now: EpochMs) {
+        while let Some(&(at, seq)) = self.timers.first() {
+            if at > now {
+                break;
+            }
+            self.timers.pop_first();
+            if let Some(s) = self.messages.get_mut(&seq) {
+                match s.phase {
+                    Phase::Delayed => self.delayed -= 1,
+                    Phase::InFlight => self.in_flight -= 1,
+                    Phase::Ready => {}
+                }
+                s.phase = Phase::Ready;
+                self.ready.insert(seq);
+            }
+        }
+    }
+
+    /// The next time a message becomes visible on its own, if any is waiting to.
+    pub fn next_visible_ms(&self) -> Option<EpochMs> {
+        self.timers.first().map(|&(at, _)| at)
+    }
+
+    /// Removes messages older than the retention period; returns their sequence numbers.
+    pub fn expire(&mut self, now: EpochMs, retention_ms: u64) -> Vec<u64> {
+        let mut expired = Vec::new();
+        while let Some(&(sent, seq)) = self.by_sent.first() {
+            if sent.saturating_add(retention_ms) > now {
+                break;
+            }
+            self.remove(seq);
+            expired.push(seq);
+        }
+        expired
+    }
+
+    pub fn counts(&mut self, now: EpochMs) -> QueueCounts {
+        self.advance(now);
+        QueueCounts {
+            visible: self.ready.len() as u64,
+            in_flight: self.in_flight as u64,
+            delayed: self.delayed as u64,
+        }
+    }
+
+    /// Receives up to `max_messages` visible messages, oldest first, making each
+    /// invisible for the visibility timeout. Messages already received
+    /// `max_receive_count` times are removed and returned for the dead-letter queue.
+    pub fn claim(&mut self, now: EpochMs, limits: ClaimLimits) -> ClaimOutcome {
+        self.advance(now);
+        let mut outcome = ClaimOutcome {
+            expired: self.expire(now, limits.retention_ms),
+            ..ClaimOutcome::default()
+        };
+        while outcome.delivered.len() < limits.max_messages {
+            let Some(seq) = self.ready.pop_first() else {
+                break;
+            };
+            let state = self
+                .messages
+                .get_mut(&seq)
+                .expect("ready message is indexed");
+            if limits
+                .max_receive_count
+                .is_some_and(|max| state.receive_count >= max)
+            {
+                // Take it out without touching `ready` again (already popped).
+                let state = self.messages.remove(&seq).expect("present");
+                self.by_sent.remove(&(state.content.sent_at_ms, seq));
+                outcome.dead_lettered.push((seq, state));
+                continue;
+            }
+            state.phase = Phase::InFlight;
+            state.receive_count += 1;
+            state.first_receive_ms.get_or_insert(now);
+            state.received_at_ms = now;
+            state.nonce = state.nonce.wrapping_add(1);
+            state.visible_at_ms = now + limits.visibility_timeout_ms;
+            self.in_flight += 1;
+            self.timers.insert((state.visible_at_ms, seq));
+            outcome.delivered.push(Delivery {
+                seq,
+                content: state.content.clone(),
+                receive_count: state.receive_count,
+                first_receive_ms: state.first_receive_ms.unwrap_or(now),
+                nonce: state.nonce,
+                visible_at_ms: state.visible_at_ms,
+            });
+        }
+        outcome
+    }
+
+    /// Takes up to `max` visible messages out of the queue (for message move tasks).
+    pub fn take_visible(&mut self, now: EpochMs, max: usize) -> Vec<(u64, MessageState)> {
+        self.advance(now);
+        let mut taken = Vec::new();
+        while taken.len() < max {
+            let Some(&seq) = self.ready.first() else {
+                break;
+            };
+            if let Some(state) = self.remove(seq) {
+                taken.push((seq, state));
+            }
+        }
+        taken
+    }
+
+    /// Deletes a message by receipt. With `latest_only`, a handle from an older receive
+    /// does not delete (FIFO); otherwise any handle of the message does (standard).
+    pub fn ack(&mut self, seq: u64, nonce: u32, latest_only: bool) -> AckOutcome {
+        match self.messages.get(&seq) {
+            None => AckOutcome::Gone,
+            Some(s) if latest_only && s.nonce != nonce => AckOutcome::Stale,
+            Some(_) => {
+                self.remove(seq);
+                AckOutcome::Deleted
+            }
+        }
+    }
+
+    /// Sets a new visibility timeout for an in-flight message, counted from `now`.
+    pub fn change_visibility(
+        &mut self,
+        seq: u64,
+        nonce: u32,
+        timeout_ms: u64,
+        now: EpochMs,
+    ) -> Result<EpochMs, VisibilityError> {
+        self.advance(now);
+        let state = self.messages.get(&seq).ok_or(VisibilityError::Gone)?;
+        if state.nonce != nonce {
+            return Err(VisibilityError::Stale);
+        }
+        if state.phase != Phase::InFlight {
+            return Err(VisibilityError::NotInFlight);
+        }
+        let max_ms = u64::from(VISIBILITY_TIMEOUT_MAX_S) * 1000;
+        if now + timeout_ms > state.received_at_ms + max_ms {
+            return Err(VisibilityError::BeyondLimit);
+        }
+        let mut state = self.remove(seq).expect("present");
+        state.visible_at_ms = now + timeout_ms;
+        state.phase = if timeout_ms == 0 {
+            Phase::Ready
+        } else {
+            Phase::InFlight
+        };
+        self.insert(seq, state);
+        Ok(now + timeout_ms)
+    }
+
+    /// Makes an in-flight message's deadline exactly `visible_at_ms` (journal replay).
+    pub fn set_visible_at(&mut self, seq: u64, visible_at_ms: EpochMs, now: EpochMs) {
+        if let Some(mut state) = self.remove(seq) {
+            state.visible_at_ms = visible_at_ms;
+            state.phase = if visible_at_ms > now {
+                Phase::InFlight
+            } else {
+                Phase::Ready
+            };
+            self.insert(seq, state);
+        }
+    }
+
+    /// Removes every message (PurgeQueue).
+    pub fn purge(&mut self) -> usize {
+        let n = self.messages.len();
+        *self = Self::default();
+        n
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const T0: EpochMs = 1_700_000_000_000;
+
+    fn content(n: u128, sent_at_ms: EpochMs) -> Arc<MessageContent> {
+        Arc::new(MessageContent {
+            message_id: n,
+            body: format!("m{n}"),
+            attributes: Default::default(),
+            system_attributes: Default::default(),
+            sender_id: "s".into(),
+            sent_at_ms,
+            group_id: None,
+            deduplication_id: None,
+            sequence_number: None,
+            dead_letter_source_arn: None,
+        })
+    }
+
+    fn limits(max: usize, vis_ms: u64) -> ClaimLimits {
+        ClaimLimits {
+            max_messages: max,
+            visibility_timeout_ms: vis_ms,
+            retention_ms: 345_600_000,
+            max_receive_count: None,
+        }
+    }
+
+    fn send(q: &mut QueueIndex, seq: u64, now: EpochMs, delay_ms: u64) {
+        q.insert(
+            seq,
+            MessageState::new(content(seq as u128, now), now + delay_ms, now),
+        );
+    }
+
+    #[test]
+    fn visibility_timeout_hides_then_returns_message() {
+        let mut q = QueueIndex::new();
+        send(&mut q, 1, T0, 0);
+        let got = q.claim(T0, limits(10, 30_000));
+        assert_eq!(got.delivered.len(), 1);
+        assert_eq!(q.claim(T0 + 29_999, limits(10, 30_000)).delivered.len(), 0);
+        let again = q.claim(T0 + 30_000, limits(10, 30_000));
+        assert_eq!(again.delivered.len(), 1);
+        assert_eq!(again.delivered[0].receive_count, 2);
+        assert_eq!(again.delivered[0].first_receive_ms, T0);
+        assert_ne!(again.delivered[0].nonce, got.delivered[0].nonce);
+    }
+
+    #[test]
+    fn delay_holds_message_and_counts_it_delayed() {
+        let mut q = QueueIndex::new();
+        send(&mut q, 1, T0, 5_000);
+        assert_eq!(
+            q.counts(T0),
+            QueueCounts {
+                visible: 0,
+                in_flight: 0,
+                delayed: 1
+            }
+        );
+        assert!(q.claim(T0 + 4_999, limits(1, 1)).delivered.is_empty());
+        assert_eq!(q.next_visible_ms(), Some(T0 + 5_000));
+        assert_eq!(q.claim(T0 + 5_000, limits(1, 1)).delivered.len(), 1);
+    }
+
+    #[test]
+    fn oldest_first_and_max_respected() {
+        let mut q = QueueIndex::new();
+        for seq in 1..=5 {
+            send(&mut q, seq, T0, 0);
+        }
+        let got = q.claim(T0, limits(3, 1000));
+        let seqs: Vec<u64> = got.delivered.iter().map(|d| d.seq).collect();
+        assert_eq!(seqs, vec![1, 2, 3]);
+        assert_eq!(
+            q.counts(T0),
+            QueueCounts {
+                visible: 2,
+                in_flight: 3,
+                delayed: 0
+            }
+        );
+    }
+
+    #[test]
+    fn retention_expires_old_messages() {
+        let mut q = QueueIndex::new();
+        send(&mut q, 1, T0, 0);
+        send(&mut q, 2, T0 + 10_000, 0);
+        let mut l = limits(10, 1000);
+        l.retention_ms = 60_000;
+        let got = q.claim(T0 + 60_000, l);
+        assert_eq!(got.expired, vec![1]);
+        assert_eq!(got.delivered.len(), 1);
+        assert_eq!(q.expire(T0 + 70_000, 60_000), vec![2]);
+        assert!(q.is_empty());
+    }
+
+    #[test]
+    fn dead_letters_after_max_receives() {
+        let mut q = QueueIndex::new();
+        send(&mut q, 1, T0, 0);
+        let mut l = limits(10, 0);
+        l.max_receive_count = Some(2);
+        assert_eq!(q.claim(T0, l).delivered.len(), 1);
+        assert_eq!(q.claim(T0 + 1, l).delivered.len(), 1);
+        let third = q.claim(T0 + 2, l);
+        assert!(third.delivered.is_empty());
+        assert_eq!(third.dead_lettered.len(), 1);
+        assert_eq!(third.dead_lettered[0].1.receive_count, 2);
+        assert!(q.is_empty());
+        assert_eq!(q.counts(T0 + 3), QueueCounts::default());
+    }
+
+    #[test]
+    fn change_visibility_rules() {
+        let mut q = QueueIndex::new();
+        send(&mut q, 1, T0, 0);
+        let d = q.claim(T0, limits(1, 30_000)).delivered.remove(0);
+        // Extend, then make visible at once.
+        assert_eq!(
+            q.change_visibility(1, d.nonce, 60_000, T0 + 1_000),
+            Ok(T0 + 61_000)
+        );
+        assert!(q.claim(T0 + 40_000, limits(1, 1)).delivered.is_empty());
+        assert_eq!(
+            q.change_visibility(1, d.nonce, 0, T0 + 40_000),
+            Ok(T0 + 40_000)
+        );
+        assert_eq!(
+            q.change_visibility(1, d.nonce, 10, T0 + 40_000),
+            Err(VisibilityError::NotInFlight)
+        );
+        let d2 = q.claim(T0 + 40_000, limits(1, 30_000)).delivered.remove(0);
+        assert_eq!(
+            q.change_visibility(1, d.nonce, 10, T0 + 40_001),
+            Err(VisibilityError::Stale)
+        );
+        assert_eq!(
+            q.change_visibility(1, d2.nonce, 43_200_000, T0 + 40_001),
+            Err(VisibilityError::BeyondLimit)
+        );
+        assert_eq!(
+            q.change_visibility(9, 1, 10, T0),
+            Err(VisibilityError::Gone)
+        );
+    }
+
+    #[test]
+    fn ack_semantics() {
+        let mut q = QueueIndex::new();
+        send(&mut q, 1, T0, 0);
+        let d1 = q.claim(T0, limits(1, 0)).delivered.remove(0);
+        let _d2 = q.claim(T0, limits(1, 0)).delivered.remove(0);
+        assert_eq!(q.ack(1, d1.nonce, true), AckOutcome::Stale);
+        assert_eq!(q.ack(1, d1.nonce, false), AckOutcome::Deleted);
+        assert_eq!(q.ack(1, d1.nonce, false), AckOutcome::Gone);
+        assert_eq!(q.counts(T0), QueueCounts::default());
+    }
+
+    #[test]
+    fn purge_and_take_visible() {
+        let mut q = QueueIndex::new();
+        for seq in 1..=4 {
+            send(&mut q, seq, T0, 0);
+        }
+        q.claim(T0, limits(1, 1000));
+        let taken = q.take_visible(T0, 10);
+        assert_eq!(taken.len(), 3);
+        assert_eq!(q.len(), 1);
+        assert_eq!(q.purge(), 1);
+        assert!(q.is_empty());
+    }
+}

@@ -1,0 +1,411 @@
+//! Message actions: send, receive (with long polling), delete and visibility changes.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::{required, RequestContext, Sqs};
+use crate::limits::*;
+use crate::sqs::api::*;
+use crate::sqs::error::{SqsError, SqsErrorKind, SqsResult};
+use crate::sqs::message::{self, md5_of_attributes, md5_of_body};
+use crate::sqs::queue::{AckOutcome, Delivery, MessageContent, VisibilityError};
+use crate::sqs::receipt::Receipt;
+use crate::sqs::store::{ClaimRequest, NewMessage, QueueMeta, StoreError};
+
+/// One message to send, as SendMessage and each SendMessageBatch entry carry it.
+pub(crate) struct Outgoing<'a> {
+    pub body: &'a Option<String>,
+    pub delay_seconds: Option<i64>,
+    pub attributes: &'a Option<MessageAttributeMap>,
+    pub system_attributes: &'a Option<MessageAttributeMap>,
+    pub group_id: &'a Option<String>,
+    pub deduplication_id: &'a Option<String>,
+}
+
+/// A checked message and the digests its sender is owed.
+pub(crate) struct Prepared {
+    pub message: NewMessage,
+    pub size_bytes: usize,
+    pub reply: SendMessageOutput,
+}
+
+impl Sqs {
+    pub(crate) fn prepare(
+        &self,
+        ctx: &RequestContext,
+        queue: &QueueMeta,
+        out: Outgoing<'_>,
+        now: u64,
+    ) -> SqsResult<Prepared> {
+        let body = out
+            .body
+            .as_deref()
+            .filter(|b| !b.is_empty())
+            .ok_or_else(|| SqsError::missing_parameter("MessageBody"))?;
+        message::validate_body(body)?;
+        let delay_s = match out.delay_seconds {
+            None => queue.attributes.delay_s,
+            Some(d) if (0..=i64::from(DELAY_SECONDS_MAX_S)).contains(&d) => d as u32,
+            Some(d) => {
+                return Err(SqsError::invalid_value(
+                    "DelaySeconds",
+                    d,
+                    &format!("DelaySeconds must be >= 0 and <= {DELAY_SECONDS_MAX_S}"),
+                ))
+            }
+        };
+        let attributes = out.attributes.clone().unwrap_or_default();
+        message::validate_message_attributes(&attributes)?;
+        let system_attributes = out.system_attributes.clone().unwrap_or_default();
+        message::validate_system_attributes(&system_attributes)?;
+        let size_bytes = message::message_size_bytes(body, &attributes);
+        let max = queue.attributes.maximum_message_size_bytes as usize;
+        if size_bytes > max {
+            return Err(SqsError::invalid_parameter(format!(
+                "One or more parameters are invalid. Reason: Message must be shorter than {max} bytes."
+            )));
+        }
+        if !queue.attributes.fifo_queue {
+            if let Some(dedup) = out.deduplication_id {
+                return Err(SqsError::invalid_value(
+                    "MessageDeduplicationId",
+                    dedup,
+                    "The request includes a parameter that is not valid for this queue type.",
+                ));
+            }
+        }
+        if let Some(group) = out.group_id {
+            validate_group_id(group)?;
+        }
+        let message_id = uuid::Uuid::new_v4().as_u128();
+        let reply = SendMessageOutput {
+            md5_of_message_body: md5_of_body(body),
+            md5_of_message_attributes: md5_of_attributes(&attributes),
+            md5_of_message_system_attributes: md5_of_attributes(&system_attributes),
+            message_id: uuid::Uuid::from_u128(message_id).hyphenated().to_string(),
+            sequence_number: None,
+        };
+        let content = MessageContent {
+            message_id,
+            body: body.to_owned(),
+            attributes,
+            system_attributes,
+            sender_id: ctx.sender_id.clone(),
+            sent_at_ms: now,
+            group_id: out.group_id.clone(),
+            deduplication_id: None,
+            sequence_number: None,
+            dead_letter_source_arn: None,
+        };
+        Ok(Prepared {
+            message: NewMessage {
+                content,
+                delay_ms: u64::from(delay_s) * 1000,
+            },
+            size_bytes,
+            reply,
+        })
+    }
+
+    pub async fn send_message(
+        &self,
+        ctx: &RequestContext,
+        input: SendMessageInput,
+    ) -> SqsResult<SendMessageOutput> {
+        let queue = self.resolve(ctx, input.queue_url.as_deref()).await?;
+        let now = self.now();
+        let prepared = self.prepare(
+            ctx,
+            &queue,
+            Outgoing {
+                body: &input.message_body,
+                delay_seconds: input.delay_seconds,
+                attributes: &input.message_attributes,
+                system_attributes: &input.message_system_attributes,
+                group_id: &input.message_group_id,
+                deduplication_id: &input.message_deduplication_id,
+            },
+            now,
+        )?;
+        self.store
+            .append(&queue.key, vec![prepared.message], now)
+            .await?;
+        Ok(prepared.reply)
+    }
+
+    pub async fn receive_message(
+        &self,
+        ctx: &RequestContext,
+        input: ReceiveMessageInput,
+    ) -> SqsResult<ReceiveMessageOutput> {
+        let queue = self.resolve(ctx, input.queue_url.as_deref()).await?;
+        let max = bounded(
+            "MaxNumberOfMessages",
+            input.max_number_of_messages,
+            1,
+            i64::from(RECEIVE_MAX_MESSAGES),
+        )?
+        .unwrap_or(1) as usize;
+        let visibility_s = bounded(
+            "VisibilityTimeout",
+            input.visibility_timeout,
+            0,
+            i64::from(VISIBILITY_TIMEOUT_MAX_S),
+        )?
+        .unwrap_or(i64::from(queue.attributes.visibility_timeout_s));
+        let wait_s = bounded(
+            "WaitTimeSeconds",
+            input.wait_time_seconds,
+            0,
+            i64::from(RECEIVE_WAIT_TIME_MAX_S),
+        )?
+        .unwrap_or(i64::from(queue.attributes.receive_wait_time_s));
+        if let Some(id) = &input.receive_request_attempt_id {
+            if id.is_empty() || id.len() > RECEIVE_REQUEST_ATTEMPT_ID_MAX_LEN {
+                return Err(SqsError::invalid_value(
+                    "ReceiveRequestAttemptId",
+                    id,
+                    "ReceiveRequestAttemptId can be up to 128 characters.",
+                ));
+            }
+        }
+        let dead_letter = queue.attributes.redrive_policy.as_ref().and_then(|p| {
+            crate::sqs::names::QueueKey::from_arn(&p.dead_letter_target_arn)
+                .map(|k| (k, p.max_receive_count))
+        });
+        let request = ClaimRequest {
+            max_messages: max,
+            visibility_timeout_ms: visibility_s as u64 * 1000,
+            dead_letter,
+            in_flight_max: if queue.attributes.fifo_queue {
+                INFLIGHT_MAX_FIFO
+            } else {
+                INFLIGHT_MAX_STANDARD
+            },
+        };
+        let deadline = self.now() + wait_s as u64 * 1000;
+        let notify = self
+            .store
+            .watch(&queue.key)
+            .await
+            .ok_or_else(SqsError::queue_does_not_exist)?;
+        let (deliveries, queue_id) = loop {
+            // Register interest before looking, so a send between the look and the wait
+            // is not missed.
+            let notified = notify.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            let now = self.now();
+            let claimed = self
+                .store
+                .claim_visible(&queue.key, request.clone(), now)
+                .await
+                .map_err(|e| match e {
+                    StoreError::OverLimit => SqsError::new(
+                        SqsErrorKind::OverLimit,
+                        format!(
+                            "The maximum number of in flight messages ({}) is reached.",
+                            request.in_flight_max
+                        ),
+                    ),
+                    other => other.into(),
+                })?;
+            if !claimed.deliveries.is_empty() || now >= deadline || self.is_shutting_down() {
+                break (claimed.deliveries, claimed.queue_id);
+            }
+            let wake_at = claimed
+                .next_visible_ms
+                .map_or(deadline, |t| t.min(deadline));
+            let sleep =
+                tokio::time::sleep(Duration::from_millis(wake_at.saturating_sub(now).max(1)));
+            tokio::select! {
+                _ = notified => {}
+                _ = sleep => {}
+                _ = self.shutdown.notified() => {}
+            }
+        };
+        let mut names: Vec<String> = input.attribute_names.unwrap_or_default();
+        names.extend(input.message_system_attribute_names.unwrap_or_default());
+        let wanted_attrs = input.message_attribute_names.unwrap_or_default();
+        Ok(ReceiveMessageOutput {
+            messages: deliveries
+                .iter()
+                .map(|d| render_message(d, queue_id, &names, &wanted_attrs))
+                .collect(),
+        })
+    }
+
+    pub async fn delete_message(
+        &self,
+        ctx: &RequestContext,
+        input: DeleteMessageInput,
+    ) -> SqsResult<Empty> {
+        let queue = self.resolve(ctx, input.queue_url.as_deref()).await?;
+        let handle = required(&input.receipt_handle, "ReceiptHandle")?;
+        self.delete_one(&queue, handle).await?;
+        Ok(Empty {})
+    }
+
+    pub(crate) async fn delete_one(&self, queue: &QueueMeta, handle: &str) -> SqsResult<()> {
+        let receipt =
+            Receipt::decode(handle).ok_or_else(|| SqsError::receipt_handle_invalid(handle))?;
+        if receipt.queue_id != queue.id {
+            return Err(SqsError::receipt_handle_invalid(handle));
+        }
+        match self
+            .store
+            .ack(&queue.key, receipt, queue.attributes.fifo_queue)
+            .await?
+        {
+            AckOutcome::Deleted | AckOutcome::Gone => Ok(()),
+            AckOutcome::Stale => Err(SqsError::invalid_value(
+                "ReceiptHandle",
+                handle,
+                "The receipt handle has expired.",
+            )),
+        }
+    }
+
+    pub async fn change_message_visibility(
+        &self,
+        ctx: &RequestContext,
+        input: ChangeMessageVisibilityInput,
+    ) -> SqsResult<Empty> {
+        let queue = self.resolve(ctx, input.queue_url.as_deref()).await?;
+        let handle = required(&input.receipt_handle, "ReceiptHandle")?;
+        self.change_visibility_one(&queue, handle, input.visibility_timeout)
+            .await?;
+        Ok(Empty {})
+    }
+
+    pub(crate) async fn change_visibility_one(
+        &self,
+        queue: &QueueMeta,
+        handle: &str,
+        timeout: Option<i64>,
+    ) -> SqsResult<()> {
+        let timeout = timeout.ok_or_else(|| SqsError::missing_parameter("VisibilityTimeout"))?;
+        if !(0..=i64::from(VISIBILITY_TIMEOUT_MAX_S)).contains(&timeout) {
+            return Err(SqsError::invalid_value(
+                "VisibilityTimeout",
+                timeout,
+                &format!(
+                    "VisibilityTimeout must be an integer between 0 and {VISIBILITY_TIMEOUT_MAX_S}"
+                ),
+            ));
+        }
+        let receipt =
+            Receipt::decode(handle).ok_or_else(|| SqsError::receipt_handle_invalid(handle))?;
+        if receipt.queue_id != queue.id {
+            return Err(SqsError::receipt_handle_invalid(handle));
+        }
+        let result = self
+            .store
+            .change_visibility(&queue.key, receipt, timeout as u64 * 1000, self.now())
+            .await;
+        match result {
+            Ok(()) => Ok(()),
+            Err(StoreError::Visibility(VisibilityError::NotInFlight)) => Err(SqsError::new(
+                SqsErrorKind::MessageNotInflight,
+                "Message is not in flight; its visibility timeout has already expired.",
+            )),
+            Err(StoreError::Visibility(VisibilityError::BeyondLimit)) => Err(SqsError::invalid_value(
+                "VisibilityTimeout",
+                timeout,
+                &format!("Total VisibilityTimeout for the message is beyond the limit [{VISIBILITY_TIMEOUT_MAX_S} seconds]"),
+            )),
+            Err(StoreError::Visibility(VisibilityError::Stale)) => {
+                Err(SqsError::invalid_value("ReceiptHandle", handle, "The receipt handle has expired."))
+            }
+            Err(StoreError::Visibility(VisibilityError::Gone)) => Err(SqsError::invalid_value(
+                "ReceiptHandle",
+                handle,
+                "Message does not exist or is not available for visibility timeout change.",
+            )),
+            Err(other) => Err(other.into()),
+        }
+    }
+}
+
+fn validate_group_id(group: &str) -> SqsResult<()> {
+    let ok = !group.is_empty()
+        && group.len() <= MESSAGE_GROUP_ID_MAX_LEN
+        && group.bytes().all(|b| (0x21..=0x7e).contains(&b));
+    if !ok {
+        return Err(SqsError::invalid_value(
+            "MessageGroupId",
+            group,
+            "MessageGroupId can only include alphanumeric and punctuation characters. 1 to 128 in length.",
+        ));
+    }
+    Ok(())
+}
+
+/// Checks an optional integer parameter against an inclusive range.
+fn bounded(name: &str, value: Option<i64>, min: i64, max: i64) -> SqsResult<Option<i64>> {
+    match value {
+        Some(v) if !(min..=max).contains(&v) => Err(SqsError::invalid_value(
+            name,
+            v,
+            &format!("Must be >= {min} and <= {max}, if provided."),
+        )),
+        other => Ok(other),
+    }
+}
+
+/// The system attributes a receive can ask for.
+const SYSTEM_ATTRIBUTE_NAMES: &[&str] = &[
+    "SenderId",
+    "SentTimestamp",
+    "ApproximateReceiveCount",
+    "ApproximateFirstReceiveTimestamp",
+    "SequenceNumber",
+    "MessageDeduplicationId",
+    "MessageGroupId",
+    "AWSTraceHeader",
+    "DeadLetterQueueSourceArn",
+];
+
+fn render_message(
+    d: &Delivery,
+    queue_id: u64,
+    names: &[String],
+    wanted_attrs: &[String],
+) -> Message {
+    let all = names.iter().any(|n| n == "All");
+    let c: &Arc<MessageContent> = &d.content;
+    let mut attributes = AttributeMap::new();
+    for &name in SYSTEM_ATTRIBUTE_NAMES {
+        if !all && !names.iter().any(|n| n == name) {
+            continue;
+        }
+        let value = match name {
+            "SenderId" => Some(c.sender_id.clone()),
+            "SentTimestamp" => Some(c.sent_at_ms.to_string()),
+            "ApproximateReceiveCount" => Some(d.receive_count.to_string()),
+            "ApproximateFirstReceiveTimestamp" => Some(d.first_receive_ms.to_string()),
+            "SequenceNumber" => c.sequence_number.map(|s| s.to_string()),
+            "MessageDeduplicationId" => c.deduplication_id.clone(),
+            "MessageGroupId" => c.group_id.clone(),
+            "AWSTraceHeader" => c
+                .system_attributes
+                .get("AWSTraceHeader")
+                .and_then(|v| v.string_value.clone()),
+            "DeadLetterQueueSourceArn" => c.dead_letter_source_arn.clone(),
+            _ => None,
+        };
+        if let Some(value) = value {
+            attributes.insert(name.to_owned(), value);
+        }
+    }
+    let message_attributes = message::filter_attributes(&c.attributes, wanted_attrs);
+    Message {
+        message_id: c.message_id_string(),
+        receipt_handle: d.receipt(queue_id).encode(),
+        md5_of_body: md5_of_body(&c.body),
+        body: c.body.clone(),
+        attributes,
+        md5_of_message_attributes: md5_of_attributes(&message_attributes),
+        message_attributes,
+    }
+}

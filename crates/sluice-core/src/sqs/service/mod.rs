@@ -1,0 +1,157 @@
+//! The SQS service: one method per AWS action, taking the typed input and returning the
+//! typed output. It validates as AWS does, then asks the store to make the change.
+//! Wire codecs call these methods; nothing here knows about HTTP.
+
+mod batch;
+mod messages;
+mod move_tasks;
+mod queues;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use tokio::sync::Notify;
+
+use super::error::{SqsError, SqsErrorKind, SqsResult};
+use super::names::QueueKey;
+use super::store::{QueueMeta, QueueStore, StoreError};
+use crate::clock::{Clock, EpochMs};
+
+/// Who is asking, and how they reached us: enough to resolve queue URLs and to build
+/// the URLs we hand back.
+#[derive(Debug, Clone)]
+pub struct RequestContext {
+    pub region: String,
+    pub account_id: String,
+    /// Scheme and authority queue URLs are built on, e.g. `http://127.0.0.1:9324`.
+    pub base_url: String,
+    /// The SenderId recorded on sent messages.
+    pub sender_id: String,
+}
+
+impl RequestContext {
+    pub fn queue_url(&self, key: &QueueKey) -> String {
+        key.url(&self.base_url)
+    }
+}
+
+/// The SQS service over a store and a clock.
+pub struct Sqs {
+    store: Arc<dyn QueueStore>,
+    clock: Arc<dyn Clock>,
+    shutting_down: AtomicBool,
+    shutdown: Notify,
+    move_tasks: move_tasks::Runner,
+}
+
+impl Sqs {
+    pub fn new(store: Arc<dyn QueueStore>, clock: Arc<dyn Clock>) -> Arc<Self> {
+        Arc::new(Self {
+            store,
+            clock,
+            shutting_down: AtomicBool::new(false),
+            shutdown: Notify::new(),
+            move_tasks: move_tasks::Runner::default(),
+        })
+    }
+
+    pub fn store(&self) -> &Arc<dyn QueueStore> {
+        &self.store
+    }
+
+    pub fn now(&self) -> EpochMs {
+        self.clock.now_ms()
+    }
+
+    /// Starts background work: retention sweeps and any move tasks that were running
+    /// when the server last stopped.
+    pub async fn start_background(self: &Arc<Self>) {
+        self.resume_move_tasks().await;
+        let this = Arc::downgrade(self);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_millis(
+                RETENTION_SWEEP_INTERVAL_MS,
+            ));
+            loop {
+                tick.tick().await;
+                let Some(sqs) = this.upgrade() else { break };
+                if sqs.shutting_down.load(Ordering::SeqCst) {
+                    break;
+                }
+                let now = sqs.now();
+                sqs.store.expire(now).await;
+            }
+        });
+    }
+
+    /// Answers waiting long polls at once and stops background work; the store is
+    /// closed by its owner afterwards.
+    pub async fn begin_shutdown(&self) {
+        self.shutting_down.store(true, Ordering::SeqCst);
+        self.shutdown.notify_waiters();
+        self.store.wake_all().await;
+    }
+
+    pub fn is_shutting_down(&self) -> bool {
+        self.shutting_down.load(Ordering::SeqCst)
+    }
+
+    /// Wakes every long poll so it re-reads the clock (used when a test clock jumps).
+    pub async fn clock_moved(&self) {
+        self.store.wake_all().await;
+    }
+
+    /// Resolves a queue URL to an existing queue.
+    pub(crate) async fn resolve(
+        &self,
+        ctx: &RequestContext,
+        url: Option<&str>,
+    ) -> SqsResult<QueueMeta> {
+        let url = url
+            .filter(|u| !u.is_empty())
+            .ok_or_else(|| SqsError::missing_parameter("QueueUrl"))?;
+        let key = QueueKey::from_url(url, &ctx.region).ok_or_else(|| {
+            SqsError::new(
+                SqsErrorKind::InvalidAddress,
+                format!("The address {url} is not valid for this endpoint."),
+            )
+        })?;
+        self.store
+            .queue(&key)
+            .await
+            .ok_or_else(SqsError::queue_does_not_exist)
+    }
+}
+
+/// How often expired messages are swept out of queues nobody is receiving from.
+pub const RETENTION_SWEEP_INTERVAL_MS: u64 = 1_000;
+
+impl From<StoreError> for SqsError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NoSuchQueue => SqsError::queue_does_not_exist(),
+            StoreError::ForeignReceipt => SqsError::new(
+                SqsErrorKind::ReceiptHandleIsInvalid,
+                "The receipt handle is not valid for this queue.",
+            ),
+            StoreError::OverLimit => SqsError::new(
+                SqsErrorKind::OverLimit,
+                "Too many messages in flight: the queue has reached its in-flight limit.",
+            ),
+            StoreError::Visibility(_) => SqsError::invalid_parameter(
+                "Message does not exist or is not available for visibility timeout change.",
+            ),
+            StoreError::Unavailable(reason) => SqsError::new(
+                SqsErrorKind::ServiceUnavailable,
+                format!("The service is unavailable: {reason}"),
+            ),
+        }
+    }
+}
+
+/// Reads a required string parameter.
+pub(crate) fn required<'a>(value: &'a Option<String>, name: &str) -> SqsResult<&'a str> {
+    value
+        .as_deref()
+        .ok_or_else(|| SqsError::missing_parameter(name))
+}

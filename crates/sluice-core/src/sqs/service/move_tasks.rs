@@ -1,0 +1,305 @@
+//! Message move tasks: redrive a dead-letter queue's messages back to their source
+//! queues, or to a named queue, at an optional rate, with status and cancellation.
+//! Each running task is a tokio task that moves one batch per tick through the store.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use base64::Engine;
+use parking_lot::Mutex;
+
+use super::{required, RequestContext, Sqs};
+use crate::limits::*;
+use crate::sqs::api::*;
+use crate::sqs::error::{SqsError, SqsErrorKind, SqsResult};
+use crate::sqs::names::QueueKey;
+use crate::sqs::store::{MoveDestination, MoveTask, MoveTaskStatus, StoreError};
+
+/// How often an unthrottled task moves a batch, and how large that batch is.
+const UNTHROTTLED_TICK_MS: u64 = 10;
+const UNTHROTTLED_BATCH_MESSAGES: usize = 100;
+/// A throttled task moves its per-second allowance once a second.
+const THROTTLED_TICK_MS: u64 = 1_000;
+
+#[derive(Default)]
+pub(crate) struct Runner {
+    running: Mutex<HashSet<String>>,
+}
+
+fn encode_handle(task_id: &str, source_arn: &str) -> String {
+    let doc = serde_json::json!({ "taskId": task_id, "sourceArn": source_arn });
+    base64::engine::general_purpose::STANDARD.encode(doc.to_string())
+}
+
+fn decode_handle(handle: &str) -> Option<(String, String)> {
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(handle)
+        .ok()?;
+    let doc: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    Some((
+        doc.get("taskId")?.as_str()?.to_owned(),
+        doc.get("sourceArn")?.as_str()?.to_owned(),
+    ))
+}
+
+fn not_found(message: &str) -> SqsError {
+    SqsError::new(SqsErrorKind::ResourceNotFound, message)
+}
+
+impl Sqs {
+    pub async fn start_message_move_task(
+        self: &Arc<Self>,
+        _ctx: &RequestContext,
+        input: StartMessageMoveTaskInput,
+    ) -> SqsResult<StartMessageMoveTaskOutput> {
+        let source_arn = required(&input.source_arn, "SourceArn")?;
+        let source = QueueKey::from_arn(source_arn).ok_or_else(|| {
+            SqsError::invalid_value("SourceArn", source_arn, "Invalid queue ARN.")
+        })?;
+        let source_meta = self.store.queue(&source).await.ok_or_else(|| {
+            not_found("The resource that you specified for the SourceArn parameter doesn't exist.")
+        })?;
+        let is_dead_letter_queue = self.store.all_queues().await.iter().any(|q| {
+            q.attributes
+                .redrive_policy
+                .as_ref()
+                .is_some_and(|p| p.dead_letter_target_arn == source_arn)
+        });
+        if !is_dead_letter_queue {
+            return Err(SqsError::invalid_parameter(
+                "Source queue must be configured as a Dead Letter Queue.",
+            ));
+        }
+        let destination = match input.destination_arn.as_deref().filter(|a| !a.is_empty()) {
+            None => MoveDestination::OriginalSource,
+            Some(arn) => {
+                let key = QueueKey::from_arn(arn).ok_or_else(|| {
+                    SqsError::invalid_value("DestinationArn", arn, "Invalid queue ARN.")
+                })?;
+                let dest = self.store.queue(&key).await.ok_or_else(|| {
+                    not_found("The resource that you specified for the DestinationArn parameter doesn't exist.")
+                })?;
+                if dest.attributes.fifo_queue != source_meta.attributes.fifo_queue || key == source
+                {
+                    return Err(SqsError::invalid_value(
+                        "DestinationArn",
+                        arn,
+                        "The destination must be another queue of the same type as the source.",
+                    ));
+                }
+                MoveDestination::Queue(key)
+            }
+        };
+        let rate = match input.max_number_of_messages_per_second {
+            None => None,
+            Some(r) if (1..=i64::from(MOVE_TASK_RATE_MAX_PER_S)).contains(&r) => Some(r as u32),
+            Some(r) => {
+                return Err(SqsError::invalid_value(
+                    "MaxNumberOfMessagesPerSecond",
+                    r,
+                    &format!("MaxNumberOfMessagesPerSecond must be between 1 and {MOVE_TASK_RATE_MAX_PER_S}."),
+                ))
+            }
+        };
+        let tasks = self.store.move_tasks().await;
+        if tasks
+            .iter()
+            .any(|t| t.source == source && t.status == MoveTaskStatus::Running)
+        {
+            return Err(SqsError::new(
+                SqsErrorKind::UnsupportedOperation,
+                "There is already a task running. Only one active task is allowed for each source queue arn at a given time.",
+            ));
+        }
+        let now = self.now();
+        let counts = self.store.counts(&source, now).await?;
+        let task = MoveTask {
+            task_id: uuid::Uuid::new_v4().to_string(),
+            source: source.clone(),
+            destination,
+            destination_arn: input.destination_arn.filter(|a| !a.is_empty()),
+            max_per_second: rate,
+            status: MoveTaskStatus::Running,
+            moved: 0,
+            to_move: counts.visible,
+            failure_reason: None,
+            started_at_ms: now,
+        };
+        self.store.save_move_task(task.clone()).await?;
+        let handle = encode_handle(&task.task_id, source_arn);
+        self.spawn_move_task(task);
+        Ok(StartMessageMoveTaskOutput {
+            task_handle: handle,
+        })
+    }
+
+    pub async fn cancel_message_move_task(
+        &self,
+        _ctx: &RequestContext,
+        input: CancelMessageMoveTaskInput,
+    ) -> SqsResult<CancelMessageMoveTaskOutput> {
+        let handle = required(&input.task_handle, "TaskHandle")?;
+        let (task_id, _) =
+            decode_handle(handle).ok_or_else(|| not_found("Task does not exist."))?;
+        let mut task = self
+            .store
+            .move_tasks()
+            .await
+            .into_iter()
+            .find(|t| t.task_id == task_id)
+            .ok_or_else(|| not_found("Task does not exist."))?;
+        if task.status != MoveTaskStatus::Running {
+            return Err(SqsError::new(
+                SqsErrorKind::ResourceNotFound,
+                "Task does not exist or is not running; only running tasks can be cancelled.",
+            ));
+        }
+        task.status = MoveTaskStatus::Cancelled;
+        self.store.save_move_task(task.clone()).await?;
+        Ok(CancelMessageMoveTaskOutput {
+            approximate_number_of_messages_moved: task.moved as i64,
+        })
+    }
+
+    pub async fn list_message_move_tasks(
+        &self,
+        _ctx: &RequestContext,
+        input: ListMessageMoveTasksInput,
+    ) -> SqsResult<ListMessageMoveTasksOutput> {
+        let source_arn = required(&input.source_arn, "SourceArn")?;
+        let source = QueueKey::from_arn(source_arn).ok_or_else(|| {
+            SqsError::invalid_value("SourceArn", source_arn, "Invalid queue ARN.")
+        })?;
+        if self.store.queue(&source).await.is_none() {
+            return Err(not_found(
+                "The resource that you specified for the SourceArn parameter doesn't exist.",
+            ));
+        }
+        let max = match input.max_results {
+            None => LIST_MOVE_TASKS_DEFAULT_RESULTS,
+            Some(m) if (1..=i64::from(LIST_MOVE_TASKS_MAX_RESULTS)).contains(&m) => m as u32,
+            Some(m) => {
+                return Err(SqsError::invalid_value(
+                    "MaxResults",
+                    m,
+                    &format!("MaxResults must be between 1 and {LIST_MOVE_TASKS_MAX_RESULTS}."),
+                ))
+            }
+        };
+        let mut tasks: Vec<MoveTask> = self
+            .store
+            .move_tasks()
+            .await
+            .into_iter()
+            .filter(|t| t.source == source)
+            .collect();
+        tasks.sort_by(|a, b| b.started_at_ms.cmp(&a.started_at_ms));
+        Ok(ListMessageMoveTasksOutput {
+            results: tasks
+                .iter()
+                .take(max as usize)
+                .map(|t| ListMessageMoveTasksResultEntry {
+                    task_handle: (t.status == MoveTaskStatus::Running)
+                        .then(|| encode_handle(&t.task_id, source_arn)),
+                    status: t.status.as_aws().to_owned(),
+                    source_arn: source_arn.to_owned(),
+                    destination_arn: t.destination_arn.clone(),
+                    max_number_of_messages_per_second: t.max_per_second.map(i64::from),
+                    approximate_number_of_messages_moved: t.moved as i64,
+                    approximate_number_of_messages_to_move: Some(t.to_move as i64),
+                    failure_reason: t.failure_reason.clone(),
+                    started_timestamp: t.started_at_ms as i64,
+                })
+                .collect(),
+        })
+    }
+
+    /// Restarts the tasks that were running when the server stopped.
+    pub(crate) async fn resume_move_tasks(self: &Arc<Self>) {
+        for task in self.store.move_tasks().await {
+            if task.status == MoveTaskStatus::Running {
+                self.spawn_move_task(task);
+            }
+        }
+    }
+
+    fn spawn_move_task(self: &Arc<Self>, task: MoveTask) {
+        if !self.move_tasks.running.lock().insert(task.task_id.clone()) {
+            return;
+        }
+        let sqs = Arc::downgrade(self);
+        tokio::spawn(async move {
+            let task_id = task.task_id.clone();
+            let (tick_ms, batch) = match task.max_per_second {
+                Some(rate) => (THROTTLED_TICK_MS, rate as usize),
+                None => (UNTHROTTLED_TICK_MS, UNTHROTTLED_BATCH_MESSAGES),
+            };
+            loop {
+                let Some(sqs) = sqs.upgrade() else { break };
+                if sqs.is_shutting_down() {
+                    break;
+                }
+                let Some(mut current) = sqs
+                    .store
+                    .move_tasks()
+                    .await
+                    .into_iter()
+                    .find(|t| t.task_id == task_id)
+                else {
+                    break;
+                };
+                if current.status != MoveTaskStatus::Running {
+                    break;
+                }
+                let remaining = current.to_move.saturating_sub(current.moved) as usize;
+                let want = batch.min(remaining);
+                let result = if want == 0 {
+                    Ok(0)
+                } else {
+                    sqs.store
+                        .move_messages(&current.source, &current.destination, want, sqs.now())
+                        .await
+                };
+                match result {
+                    Ok(moved) => {
+                        current.moved += moved;
+                        if moved == 0 || current.moved >= current.to_move {
+                            current.status = MoveTaskStatus::Completed;
+                        }
+                    }
+                    Err(StoreError::NoSuchQueue) => {
+                        current.status = MoveTaskStatus::Failed;
+                        current.failure_reason =
+                            Some("AWS.SimpleQueueService.NonExistentQueue".to_owned());
+                    }
+                    Err(e) => {
+                        current.status = MoveTaskStatus::Failed;
+                        current.failure_reason = Some(e.to_string());
+                    }
+                }
+                // A cancel may have landed while this batch moved: keep its status.
+                if let Some(latest) = sqs
+                    .store
+                    .move_tasks()
+                    .await
+                    .into_iter()
+                    .find(|t| t.task_id == task_id)
+                {
+                    if latest.status == MoveTaskStatus::Cancelled {
+                        current.status = MoveTaskStatus::Cancelled;
+                    }
+                }
+                let done = current.status != MoveTaskStatus::Running;
+                if sqs.store.save_move_task(current).await.is_err() || done {
+                    break;
+                }
+                drop(sqs);
+                tokio::time::sleep(Duration::from_millis(tick_ms)).await;
+            }
+            if let Some(sqs) = sqs.upgrade() {
+                sqs.move_tasks.running.lock().remove(&task_id);
+            }
+        });
+    }
+}

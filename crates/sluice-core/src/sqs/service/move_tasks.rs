@@ -194,7 +194,7 @@ impl Sqs {
             .into_iter()
             .filter(|t| t.source == source)
             .collect();
-        tasks.sort_by(|a, b| b.started_at_ms.cmp(&a.started_at_ms));
+        tasks.sort_by_key(|t| std::cmp::Reverse(t.started_at_ms));
         Ok(ListMessageMoveTasksOutput {
             results: tasks
                 .iter()

@@ -1,0 +1,215 @@
+//! Starting and stopping a server: open the store, build the service, predefine the
+//! configured queues, serve HTTP until told to stop, then answer waiting long polls,
+//! drain requests and flush the journal.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use sluice_core::clock::{Clock, ManualClock, SystemClock};
+use sluice_core::sqs::api::{CreateQueueInput, SetQueueAttributesInput, TagQueueInput};
+use sluice_core::sqs::{RequestContext, Sqs};
+use sluice_store::{EmbeddedStore, StoreOptions};
+use tokio::sync::oneshot;
+
+use crate::config::{Config, QueueConfig};
+use crate::http::{router, AppState};
+
+/// A running server.
+pub struct RunningServer {
+    pub addr: SocketAddr,
+    pub sqs: Arc<Sqs>,
+    pub test_clock: Option<ManualClock>,
+    stop: Option<oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<Result<(), String>>,
+}
+
+impl RunningServer {
+    pub fn endpoint_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops gracefully and waits until the journal is flushed.
+    pub async fn shutdown(mut self) -> Result<(), String> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        self.task.await.map_err(|e| e.to_string())?
+    }
+
+    /// Waits until the server stops on its own (after `stop_signal` fires).
+    pub async fn wait(self) -> Result<(), String> {
+        self.task.await.map_err(|e| e.to_string())?
+    }
+}
+
+/// Opens the store and starts serving; returns once the listener is bound.
+pub async fn start(config: Config) -> Result<RunningServer, String> {
+    start_with_signal(config, std::future::pending()).await
+}
+
+/// Like [`start`], also stopping when `signal` completes.
+pub async fn start_with_signal(
+    config: Config,
+    signal: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<RunningServer, String> {
+    let test_clock = config
+        .test_clock
+        .then(|| ManualClock::new(SystemClock.now_ms()));
+    let clock: Arc<dyn Clock> = match &test_clock {
+        Some(c) => Arc::new(c.clone()),
+        None => Arc::new(SystemClock),
+    };
+    let options = match &config.data_dir {
+        Some(dir) => StoreOptions::durable(dir),
+        None => StoreOptions::in_memory(),
+    };
+    let store_clock = clock.clone();
+    let (store, summary) =
+        tokio::task::spawn_blocking(move || EmbeddedStore::open(options, store_clock.as_ref()))
+            .await
+            .map_err(|e| e.to_string())??;
+    match &config.data_dir {
+        Some(dir) => tracing::info!(
+            data_dir = %dir.display(),
+            queues = summary.queues,
+            messages = summary.messages,
+            records = summary.records_replayed,
+            torn_tail_bytes = summary.torn_tail_bytes,
+            "embedded store opened"
+        ),
+        None => tracing::info!("in-memory store: nothing survives a restart"),
+    }
+    let sqs = Sqs::new(store.clone(), clock);
+    predefine_queues(&sqs, &config).await?;
+    sqs.start_background().await;
+
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    tracing::info!(%addr, "listening for SQS requests (AWS JSON 1.0 and AWS Query)");
+    let app = router(Arc::new(AppState {
+        sqs: sqs.clone(),
+        region: config.region.clone(),
+        account_id: config.account_id.clone(),
+        base_url: config.base_url.clone(),
+        test_clock: test_clock.clone(),
+    }));
+    let (stop_tx, stop_rx) = oneshot::channel::<()>();
+    let sqs_for_stop = sqs.clone();
+    let task = tokio::spawn(async move {
+        let stopping = async move {
+            tokio::select! {
+                _ = stop_rx => {}
+                _ = signal => {}
+            }
+            tracing::info!("shutting down: answering long polls, draining requests");
+            sqs_for_stop.begin_shutdown().await;
+        };
+        axum::serve(listener, app.into_make_service())
+            .with_graceful_shutdown(stopping)
+            .await
+            .map_err(|e| e.to_string())?;
+        use sluice_core::sqs::store::QueueStore;
+        store.close().await.map_err(|e| e.to_string())?;
+        tracing::info!("stopped; data flushed");
+        Ok(())
+    });
+    Ok(RunningServer {
+        addr,
+        sqs,
+        test_clock,
+        stop: Some(stop_tx),
+        task,
+    })
+}
+
+/// Creates each configured queue, or brings an existing one to the configured
+/// attributes and tags. Dead-letter queues are created before the queues that use
+/// them whatever the file's order, so applying the same file twice changes nothing.
+async fn predefine_queues(sqs: &Arc<Sqs>, config: &Config) -> Result<(), String> {
+    let ctx = RequestContext {
+        region: config.region.clone(),
+        account_id: config.account_id.clone(),
+        base_url: config
+            .base_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", config.listen)),
+        sender_id: config.account_id.clone(),
+    };
+    let mut pending: Vec<&QueueConfig> = config.queues.iter().collect();
+    while !pending.is_empty() {
+        let mut next = Vec::new();
+        let mut last_error = None;
+        for queue in &pending {
+            match apply_queue(sqs, &ctx, queue).await {
+                Ok(()) => {}
+                Err(e) => {
+                    last_error = Some(format!("queue {}: {e}", queue.name));
+                    next.push(*queue);
+                }
+            }
+        }
+        if next.len() == pending.len() {
+            return Err(format!(
+                "cannot predefine queues: {}",
+                last_error.unwrap_or_default()
+            ));
+        }
+        pending = next;
+    }
+    Ok(())
+}
+
+async fn apply_queue(
+    sqs: &Arc<Sqs>,
+    ctx: &RequestContext,
+    queue: &QueueConfig,
+) -> Result<(), String> {
+    let attributes = queue.attribute_strings();
+    let created = sqs
+        .create_queue(
+            ctx,
+            CreateQueueInput {
+                queue_name: Some(queue.name.clone()),
+                attributes: Some(attributes.clone()),
+                tags: Some(queue.tags.clone()),
+            },
+        )
+        .await;
+    let url = match created {
+        Ok(out) => out.queue_url,
+        Err(e) if e.kind == sluice_core::sqs::SqsErrorKind::QueueNameExists => {
+            sluice_core::sqs::QueueKey::new(&ctx.region, &ctx.account_id, &queue.name)
+                .url(&ctx.base_url)
+        }
+        Err(e) => return Err(e.message),
+    };
+    let settable: std::collections::BTreeMap<String, String> = attributes
+        .into_iter()
+        .filter(|(k, _)| k != "FifoQueue")
+        .collect();
+    if !settable.is_empty() {
+        sqs.set_queue_attributes(
+            ctx,
+            SetQueueAttributesInput {
+                queue_url: Some(url.clone()),
+                attributes: Some(settable),
+            },
+        )
+        .await
+        .map_err(|e| e.message)?;
+    }
+    if !queue.tags.is_empty() {
+        sqs.tag_queue(
+            ctx,
+            TagQueueInput {
+                queue_url: Some(url),
+                tags: Some(queue.tags.clone()),
+            },
+        )
+        .await
+        .map_err(|e| e.message)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,56 @@
+//! The one table that turns a domain error into what each SQS wire protocol says:
+//! the JSON `__type`, the HTTP status and (from the core) the Query error code.
+
+use sluice_core::sqs::{SqsError, SqsErrorKind};
+
+/// How an error goes on the wire.
+pub struct WireError {
+    pub status: u16,
+    /// AWS JSON 1.0 `__type`.
+    pub json_type: &'static str,
+    /// AWS Query `<Code>`, also sent as `x-amzn-query-error`.
+    pub code: &'static str,
+    pub sender_fault: bool,
+    pub message: String,
+}
+
+pub fn to_wire(e: &SqsError) -> WireError {
+    use SqsErrorKind::*;
+    let (status, json_type) = match e.kind {
+        QueueDoesNotExist => (400, "com.amazonaws.sqs#QueueDoesNotExist"),
+        QueueNameExists => (400, "com.amazonaws.sqs#QueueNameExists"),
+        QueueDeletedRecently => (400, "com.amazonaws.sqs#QueueDeletedRecently"),
+        InvalidParameterValue => (400, "com.amazonaws.sqs#InvalidParameterValueException"),
+        MissingParameter => (400, "com.amazonaws.sqs#MissingRequiredParameterException"),
+        InvalidAttributeName => (400, "com.amazonaws.sqs#InvalidAttributeName"),
+        InvalidAttributeValue => (400, "com.amazonaws.sqs#InvalidAttributeValue"),
+        InvalidMessageContents => (400, "com.amazonaws.sqs#InvalidMessageContents"),
+        ReceiptHandleIsInvalid => (404, "com.amazonaws.sqs#ReceiptHandleIsInvalid"),
+        MessageNotInflight => (400, "com.amazonaws.sqs#MessageNotInflight"),
+        OverLimit => (403, "com.amazonaws.sqs#OverLimit"),
+        PurgeQueueInProgress => (403, "com.amazonaws.sqs#PurgeQueueInProgress"),
+        TooManyEntriesInBatchRequest => (400, "com.amazonaws.sqs#TooManyEntriesInBatchRequest"),
+        EmptyBatchRequest => (400, "com.amazonaws.sqs#EmptyBatchRequest"),
+        BatchEntryIdsNotDistinct => (400, "com.amazonaws.sqs#BatchEntryIdsNotDistinct"),
+        BatchRequestTooLong => (400, "com.amazonaws.sqs#BatchRequestTooLong"),
+        InvalidBatchEntryId => (400, "com.amazonaws.sqs#InvalidBatchEntryId"),
+        UnsupportedOperation => (400, "com.amazonaws.sqs#UnsupportedOperation"),
+        ResourceNotFound => (404, "com.amazonaws.sqs#ResourceNotFoundException"),
+        InvalidAddress => (404, "com.amazonaws.sqs#InvalidAddress"),
+        InvalidSecurity => (403, "com.amazonaws.sqs#InvalidSecurity"),
+        AccessDenied => (403, "com.amazonaws.sqs#AccessDeniedException"),
+        RequestThrottled => (400, "com.amazonaws.sqs#RequestThrottled"),
+        InvalidAction => (400, "com.amazon.coral.service#UnknownOperationException"),
+        MalformedQueryString => (400, "com.amazonaws.sqs#MalformedQueryString"),
+        InternalError => (500, "com.amazonaws.sqs#InternalError"),
+        ServiceUnavailable => (503, "com.amazonaws.sqs#ServiceUnavailable"),
+        _ => (500, "com.amazonaws.sqs#InternalError"),
+    };
+    WireError {
+        status,
+        json_type,
+        code: e.kind.aws_code(),
+        sender_fault: e.kind.sender_fault(),
+        message: e.message.clone(),
+    }
+}

@@ -1,0 +1,539 @@
+//! Sluice's embedded store. All queue state lives in memory behind one mutex (the
+//! critical sections are short and never do I/O); every change is encoded as a
+//! [`record::Record`] and appended to the `sluice-log` journal while the lock is held,
+//! so the journal's order is the state's order. Sends wait for the group commit that
+//! makes them durable before they are acknowledged; receives, deletes and visibility
+//! changes ride the next commit (a crash can only cause a redelivery, which
+//! at-least-once allows). Without a data directory the store runs in memory only.
+
+mod compaction;
+mod record;
+mod state;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use parking_lot::Mutex;
+use sluice_core::clock::{Clock, EpochMs};
+use sluice_core::sqs::attributes::QueueCounts;
+use sluice_core::sqs::names::QueueKey;
+use sluice_core::sqs::queue::{AckOutcome, ClaimLimits, MessageState};
+use sluice_core::sqs::receipt::Receipt;
+use sluice_core::sqs::store::*;
+use sluice_log::{Log, LogOptions};
+use tokio::sync::Notify;
+
+use record::Record;
+use state::State;
+
+pub use compaction::CompactionPolicy;
+
+/// Where and how the store keeps its data.
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    /// `None` keeps everything in memory (nothing survives a restart).
+    pub data_dir: Option<PathBuf>,
+    /// fdatasync every group commit. Only benchmarks turn this off.
+    pub sync: bool,
+    pub compaction: CompactionPolicy,
+}
+
+impl StoreOptions {
+    pub fn in_memory() -> Self {
+        Self {
+            data_dir: None,
+            sync: true,
+            compaction: CompactionPolicy::default(),
+        }
+    }
+
+    pub fn durable(dir: impl Into<PathBuf>) -> Self {
+        Self {
+            data_dir: Some(dir.into()),
+            sync: true,
+            compaction: CompactionPolicy::default(),
+        }
+    }
+}
+
+/// What recovery found, for the start-up log line.
+#[derive(Debug, Clone, Default)]
+pub struct RecoverySummary {
+    pub queues: usize,
+    pub messages: usize,
+    pub records_replayed: u64,
+    pub torn_tail_bytes: u64,
+}
+
+pub struct EmbeddedStore {
+    state: Mutex<State>,
+    log: Option<Arc<Log>>,
+    compaction: CompactionPolicy,
+    compacting: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl EmbeddedStore {
+    /// Opens the store, replaying the journal if there is one.
+    pub fn open(
+        options: StoreOptions,
+        clock: &dyn Clock,
+    ) -> Result<(Arc<Self>, RecoverySummary), String> {
+        let now = clock.now_ms();
+        let mut state = State::new();
+        let mut summary = RecoverySummary::default();
+        let log = match &options.data_dir {
+            None => None,
+            Some(dir) => {
+                let log_options = LogOptions {
+                    sync: options.sync,
+                    ..LogOptions::new(dir.join("journal"))
+                };
+                let (log, report) = Log::open(log_options, |bytes| {
+                    state.replay(Record::decode(bytes)?, now)
+                })
+                .map_err(|e| format!("cannot open the data directory {}: {e}", dir.display()))?;
+                summary.records_replayed = report.records_replayed;
+                summary.torn_tail_bytes = report.torn_tail_bytes;
+                Some(Arc::new(log))
+            }
+        };
+        state.settle(now);
+        summary.queues = state.queues.len();
+        summary.messages = state.queues.values().map(|s| s.index.len()).sum();
+        let store = Arc::new(Self {
+            state: Mutex::new(state),
+            log,
+            compaction: options.compaction,
+            compacting: Arc::new(std::sync::atomic::AtomicBool::new(false)),
+        });
+        Ok((store, summary))
+    }
+
+    /// Appends records to the journal (if any); called with the state lock held so the
+    /// journal order is the state order. Returns the LSN to wait on.
+    fn journal(&self, records: &[Record]) -> StoreResult<u64> {
+        let Some(log) = &self.log else { return Ok(0) };
+        let mut lsn = 0;
+        for record in records {
+            lsn = log
+                .append(&record.encode())
+                .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        }
+        Ok(lsn)
+    }
+
+    async fn durable(&self, lsn: u64) -> StoreResult<()> {
+        match &self.log {
+            Some(log) if lsn > 0 => {
+                log.wait_durable(lsn)
+                    .await
+                    .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+                self.maybe_compact();
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+#[async_trait]
+impl QueueStore for EmbeddedStore {
+    async fn create_queue(&self, queue: NewQueue, now: EpochMs) -> StoreResult<CreateOutcome> {
+        let lsn = {
+            let mut state = self.state.lock();
+            if let Some(slot) = state.slot(&queue.key) {
+                return Ok(CreateOutcome::Exists(slot.meta.clone()));
+            }
+            let meta = QueueMeta {
+                key: queue.key,
+                id: state.next_queue_id,
+                attributes: queue.attributes,
+                tags: queue.tags,
+                created_at_ms: now,
+                last_modified_ms: now,
+                last_purge_ms: None,
+            };
+            let lsn = self.journal(&[Record::QueueCreated(meta.clone())])?;
+            state.add_queue(meta.clone());
+            (lsn, meta)
+        };
+        self.durable(lsn.0).await?;
+        Ok(CreateOutcome::Created(lsn.1))
+    }
+
+    async fn queue(&self, key: &QueueKey) -> Option<QueueMeta> {
+        self.state.lock().slot(key).map(|s| s.meta.clone())
+    }
+
+    async fn list_queues(&self, region: &str, account_id: &str) -> Vec<QueueMeta> {
+        let state = self.state.lock();
+        state
+            .by_key
+            .iter()
+            .filter(|(k, _)| k.region == region && k.account_id == account_id)
+            .filter_map(|(_, id)| state.queues.get(id).map(|s| s.meta.clone()))
+            .collect()
+    }
+
+    async fn all_queues(&self) -> Vec<QueueMeta> {
+        let state = self.state.lock();
+        state
+            .by_key
+            .values()
+            .filter_map(|id| state.queues.get(id).map(|s| s.meta.clone()))
+            .collect()
+    }
+
+    async fn deleted_at(&self, key: &QueueKey) -> Option<EpochMs> {
+        self.state.lock().deleted_at.get(key).copied()
+    }
+
+    async fn change_queue(
+        &self,
+        key: &QueueKey,
+        change: QueueChange,
+        now: EpochMs,
+    ) -> StoreResult<QueueMeta> {
+        let (lsn, meta) = {
+            let mut state = self.state.lock();
+            let slot = state.slot_mut(key).ok_or(StoreError::NoSuchQueue)?;
+            let mut meta = slot.meta.clone();
+            match change {
+                QueueChange::Attributes(attributes) => {
+                    meta.attributes = attributes;
+                    meta.last_modified_ms = now;
+                }
+                QueueChange::Tags(tags) => meta.tags = tags,
+            }
+            let lsn = self.journal(&[Record::QueueChanged(meta.clone())])?;
+            slot.meta = meta.clone();
+            (lsn, meta)
+        };
+        self.durable(lsn).await?;
+        Ok(meta)
+    }
+
+    async fn delete_queue(&self, key: &QueueKey, now: EpochMs) -> StoreResult<()> {
+        let lsn = {
+            let mut state = self.state.lock();
+            let id = *state.by_key.get(key).ok_or(StoreError::NoSuchQueue)?;
+            let lsn = self.journal(&[Record::QueueDeleted { queue: id }])?;
+            state.remove_queue(id, now);
+            lsn
+        };
+        self.durable(lsn).await
+    }
+
+    async fn purge(&self, key: &QueueKey, now: EpochMs) -> StoreResult<()> {
+        let lsn = {
+            let mut state = self.state.lock();
+            let slot = state.slot_mut(key).ok_or(StoreError::NoSuchQueue)?;
+            let lsn = self.journal(&[Record::Purged {
+                queue: slot.meta.id,
+                at_ms: now,
+            }])?;
+            slot.index.purge();
+            slot.meta.last_purge_ms = Some(now);
+            lsn
+        };
+        self.durable(lsn).await
+    }
+
+    async fn counts(&self, key: &QueueKey, now: EpochMs) -> StoreResult<QueueCounts> {
+        let mut state = self.state.lock();
+        let slot = state.slot_mut(key).ok_or(StoreError::NoSuchQueue)?;
+        Ok(slot.index.counts(now))
+    }
+
+    async fn append(
+        &self,
+        key: &QueueKey,
+        messages: Vec<NewMessage>,
+        now: EpochMs,
+    ) -> StoreResult<()> {
+        let lsn = {
+            let mut state = self.state.lock();
+            let id = *state.by_key.get(key).ok_or(StoreError::NoSuchQueue)?;
+            let first_seq = state.next_seq;
+            state.next_seq += messages.len() as u64;
+            let entries: Vec<(u64, MessageState)> = messages
+                .into_iter()
+                .enumerate()
+                .map(|(i, m)| {
+                    let visible_at = now + m.delay_ms;
+                    (
+                        first_seq + i as u64,
+                        MessageState::new(Arc::new(m.content), visible_at, now),
+                    )
+                })
+                .collect();
+            let records: Vec<Record> = entries
+                .iter()
+                .map(|(seq, s)| Record::Sent {
+                    queue: id,
+                    seq: *seq,
+                    state: s.clone(),
+                })
+                .collect();
+            let lsn = self.journal(&records)?;
+            let slot = state.queues.get_mut(&id).expect("indexed queue exists");
+            for (seq, s) in entries {
+                slot.index.insert(seq, s);
+            }
+            slot.notify.notify_waiters();
+            lsn
+        };
+        self.durable(lsn).await
+    }
+
+    async fn claim_visible(
+        &self,
+        key: &QueueKey,
+        request: ClaimRequest,
+        now: EpochMs,
+    ) -> StoreResult<Claimed> {
+        let mut state = self.state.lock();
+        let id = *state.by_key.get(key).ok_or(StoreError::NoSuchQueue)?;
+        let dead_letter = request
+            .dead_letter
+            .as_ref()
+            .and_then(|(dlq, max)| state.by_key.get(dlq).map(|dlq_id| (*dlq_id, *max)))
+            .filter(|(dlq_id, _)| *dlq_id != id);
+        let slot = state.queues.get_mut(&id).expect("indexed queue exists");
+        if slot.index.in_flight() >= request.in_flight_max {
+            return Err(StoreError::OverLimit);
+        }
+        let limits = ClaimLimits {
+            max_messages: request.max_messages,
+            visibility_timeout_ms: request.visibility_timeout_ms,
+            retention_ms: slot.meta.attributes.retention_ms(),
+            max_receive_count: dead_letter.map(|(_, max)| max),
+        };
+        let outcome = slot.index.claim(now, limits);
+        let next_visible_ms = slot.index.next_visible_ms();
+        let mut records = Vec::with_capacity(outcome.delivered.len() + 2);
+        if !outcome.expired.is_empty() {
+            records.push(Record::Expired {
+                queue: id,
+                seqs: outcome.expired.clone(),
+            });
+        }
+        for d in &outcome.delivered {
+            records.push(Record::Received {
+                queue: id,
+                seq: d.seq,
+                nonce: d.nonce,
+                receive_count: d.receive_count,
+                first_receive_ms: d.first_receive_ms,
+                received_at_ms: now,
+                visible_at_ms: d.visible_at_ms,
+            });
+        }
+        let moved = outcome.dead_lettered.len();
+        if let Some((dlq_id, _)) = dead_letter {
+            for (seq, message) in outcome.dead_lettered {
+                // Put it back so the shared move path takes it from the source.
+                state
+                    .queues
+                    .get_mut(&id)
+                    .expect("exists")
+                    .index
+                    .insert(seq, message);
+                state.move_message(id, dlq_id, seq, false, now);
+                records.push(Record::Moved {
+                    from: id,
+                    to: dlq_id,
+                    seq,
+                    redrive: false,
+                });
+            }
+            if moved > 0 {
+                state
+                    .queues
+                    .get(&dlq_id)
+                    .expect("exists")
+                    .notify
+                    .notify_waiters();
+            }
+        }
+        self.journal(&records)?;
+        Ok(Claimed {
+            deliveries: outcome.delivered,
+            queue_id: id,
+            next_visible_ms,
+            moved_to_dead_letter: moved,
+        })
+    }
+
+    async fn ack(
+        &self,
+        key: &QueueKey,
+        receipt: Receipt,
+        latest_only: bool,
+    ) -> StoreResult<AckOutcome> {
+        let mut state = self.state.lock();
+        let slot = state.slot_mut(key).ok_or(StoreError::NoSuchQueue)?;
+        if slot.meta.id != receipt.queue_id {
+            return Err(StoreError::ForeignReceipt);
+        }
+        let outcome = slot.index.ack(receipt.seq, receipt.nonce, latest_only);
+        if outcome == AckOutcome::Deleted {
+            self.journal(&[Record::Deleted {
+                queue: receipt.queue_id,
+                seq: receipt.seq,
+            }])?;
+        }
+        Ok(outcome)
+    }
+
+    async fn change_visibility(
+        &self,
+        key: &QueueKey,
+        receipt: Receipt,
+        timeout_ms: u64,
+        now: EpochMs,
+    ) -> StoreResult<()> {
+        let mut state = self.state.lock();
+        let slot = state.slot_mut(key).ok_or(StoreError::NoSuchQueue)?;
+        if slot.meta.id != receipt.queue_id {
+            return Err(StoreError::ForeignReceipt);
+        }
+        let visible_at_ms = slot
+            .index
+            .change_visibility(receipt.seq, receipt.nonce, timeout_ms, now)
+            .map_err(StoreError::Visibility)?;
+        if timeout_ms == 0 {
+            slot.notify.notify_waiters();
+        }
+        self.journal(&[Record::VisibilityChanged {
+            queue: receipt.queue_id,
+            seq: receipt.seq,
+            visible_at_ms,
+        }])?;
+        Ok(())
+    }
+
+    async fn expire(&self, now: EpochMs) -> u64 {
+        let mut state = self.state.lock();
+        let mut records = Vec::new();
+        for (id, slot) in state.queues.iter_mut() {
+            let expired = slot.index.expire(now, slot.meta.attributes.retention_ms());
+            if !expired.is_empty() {
+                records.push(Record::Expired {
+                    queue: *id,
+                    seqs: expired,
+                });
+            }
+        }
+        let total = records
+            .iter()
+            .map(|r| {
+                if let Record::Expired { seqs, .. } = r {
+                    seqs.len() as u64
+                } else {
+                    0
+                }
+            })
+            .sum();
+        // A failed journal is reported by the next operation that waits on it.
+        let _ = self.journal(&records);
+        total
+    }
+
+    async fn watch(&self, key: &QueueKey) -> Option<Arc<Notify>> {
+        self.state.lock().slot(key).map(|s| s.notify.clone())
+    }
+
+    async fn wake_all(&self) {
+        self.state.lock().notify_all();
+    }
+
+    async fn save_move_task(&self, task: MoveTask) -> StoreResult<()> {
+        let lsn = {
+            let mut state = self.state.lock();
+            let lsn = self.journal(&[Record::MoveTaskSaved(task.clone())])?;
+            state.move_tasks.insert(task.task_id.clone(), task);
+            lsn
+        };
+        self.durable(lsn).await
+    }
+
+    async fn move_tasks(&self) -> Vec<MoveTask> {
+        self.state.lock().move_tasks.values().cloned().collect()
+    }
+
+    async fn move_messages(
+        &self,
+        source: &QueueKey,
+        destination: &MoveDestination,
+        max: usize,
+        now: EpochMs,
+    ) -> StoreResult<u64> {
+        let lsn = {
+            let mut state = self.state.lock();
+            let from = *state.by_key.get(source).ok_or(StoreError::NoSuchQueue)?;
+            let fixed_target = match destination {
+                MoveDestination::Queue(key) => {
+                    Some(*state.by_key.get(key).ok_or(StoreError::NoSuchQueue)?)
+                }
+                MoveDestination::OriginalSource => None,
+            };
+            let taken = state
+                .queues
+                .get_mut(&from)
+                .expect("exists")
+                .index
+                .take_visible(now, max);
+            let mut records = Vec::with_capacity(taken.len());
+            let mut missing_source = false;
+            for (seq, message) in taken {
+                let target = fixed_target.or_else(|| {
+                    message
+                        .content
+                        .dead_letter_source_arn
+                        .as_deref()
+                        .and_then(QueueKey::from_arn)
+                        .and_then(|k| state.by_key.get(&k).copied())
+                });
+                state
+                    .queues
+                    .get_mut(&from)
+                    .expect("exists")
+                    .index
+                    .insert(seq, message);
+                match target {
+                    Some(to) if to != from => {
+                        state.move_message(from, to, seq, true, now);
+                        records.push(Record::Moved {
+                            from,
+                            to,
+                            seq,
+                            redrive: true,
+                        });
+                    }
+                    _ => missing_source = true,
+                }
+            }
+            if missing_source && records.is_empty() {
+                return Err(StoreError::NoSuchQueue);
+            }
+            state.notify_all();
+            (self.journal(&records)?, records.len() as u64)
+        };
+        self.durable(lsn.0).await?;
+        Ok(lsn.1)
+    }
+
+    async fn close(&self) -> StoreResult<()> {
+        self.state.lock().notify_all();
+        if let Some(log) = &self.log {
+            let log = log.clone();
+            tokio::task::spawn_blocking(move || log.close())
+                .await
+                .map_err(|e| StoreError::Unavailable(e.to_string()))?
+                .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,79 @@
+//! Journal records: one per state change of the embedded store, encoded with postcard.
+//! Queues are named by their numeric id so message records stay small. Replaying the
+//! records in order rebuilds the store exactly (see `state.rs`).
+
+use serde::{Deserialize, Serialize};
+use sluice_core::sqs::queue::MessageState;
+use sluice_core::sqs::store::{MoveTask, QueueMeta};
+
+/// The version of the record encoding; bumped with a migration when it changes.
+pub const RECORD_FORMAT_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum Record {
+    /// First record of every snapshot.
+    Format {
+        version: u32,
+    },
+    QueueCreated(QueueMeta),
+    QueueChanged(QueueMeta),
+    QueueDeleted {
+        queue: u64,
+    },
+    Purged {
+        queue: u64,
+        at_ms: u64,
+    },
+    Sent {
+        queue: u64,
+        seq: u64,
+        state: MessageState,
+    },
+    Received {
+        queue: u64,
+        seq: u64,
+        nonce: u32,
+        receive_count: u32,
+        first_receive_ms: u64,
+        received_at_ms: u64,
+        visible_at_ms: u64,
+    },
+    VisibilityChanged {
+        queue: u64,
+        seq: u64,
+        visible_at_ms: u64,
+    },
+    Deleted {
+        queue: u64,
+        seq: u64,
+    },
+    Expired {
+        queue: u64,
+        seqs: Vec<u64>,
+    },
+    /// A message left `from` for `to`: dead-lettered (`redrive == false`, keeps its
+    /// receive count and records its source) or moved by a move task (`redrive == true`,
+    /// starts afresh).
+    Moved {
+        from: u64,
+        to: u64,
+        seq: u64,
+        redrive: bool,
+    },
+    MoveTaskSaved(MoveTask),
+    /// Counters a snapshot must carry even when no queue or message shows them.
+    Counters {
+        next_seq: u64,
+        next_queue_id: u64,
+    },
+}
+
+impl Record {
+    pub fn encode(&self) -> Vec<u8> {
+        postcard::to_stdvec(self).expect("records always encode")
+    }
+
+    pub fn decode(bytes: &[u8]) -> Result<Self, String> {
+        postcard::from_bytes(bytes).map_err(|e| format!("undecodable journal record: {e}"))
+    }
+}

@@ -1,0 +1,259 @@
+//! The embedded store's whole state: every queue with its in-memory index, move tasks
+//! and id counters. Live operations change it directly and emit records; [`State::replay`]
+//! applies the same records after a restart, so both paths end in the same state.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use sluice_core::clock::EpochMs;
+use sluice_core::sqs::names::QueueKey;
+use sluice_core::sqs::queue::{MessageContent, Phase, QueueIndex};
+use sluice_core::sqs::store::{MoveTask, QueueMeta};
+use tokio::sync::Notify;
+
+use crate::record::{Record, RECORD_FORMAT_VERSION};
+
+pub(crate) struct Slot {
+    pub meta: QueueMeta,
+    pub index: QueueIndex,
+    pub notify: Arc<Notify>,
+}
+
+impl Slot {
+    fn new(meta: QueueMeta) -> Self {
+        Self {
+            meta,
+            index: QueueIndex::new(),
+            notify: Arc::new(Notify::new()),
+        }
+    }
+}
+
+#[derive(Default)]
+pub(crate) struct State {
+    pub queues: HashMap<u64, Slot>,
+    pub by_key: BTreeMap<QueueKey, u64>,
+    pub deleted_at: HashMap<QueueKey, EpochMs>,
+    pub move_tasks: BTreeMap<String, MoveTask>,
+    pub next_seq: u64,
+    pub next_queue_id: u64,
+}
+
+impl State {
+    pub fn new() -> Self {
+        Self {
+            next_seq: 1,
+            next_queue_id: 1,
+            ..Self::default()
+        }
+    }
+
+    pub fn slot(&self, key: &QueueKey) -> Option<&Slot> {
+        self.by_key.get(key).and_then(|id| self.queues.get(id))
+    }
+
+    pub fn slot_mut(&mut self, key: &QueueKey) -> Option<&mut Slot> {
+        let id = *self.by_key.get(key)?;
+        self.queues.get_mut(&id)
+    }
+
+    pub fn add_queue(&mut self, meta: QueueMeta) {
+        self.next_queue_id = self.next_queue_id.max(meta.id + 1);
+        self.by_key.insert(meta.key.clone(), meta.id);
+        self.queues.insert(meta.id, Slot::new(meta));
+    }
+
+    pub fn remove_queue(&mut self, id: u64, now: EpochMs) -> Option<Slot> {
+        let slot = self.queues.remove(&id)?;
+        self.by_key.remove(&slot.meta.key);
+        self.deleted_at.insert(slot.meta.key.clone(), now);
+        slot.notify.notify_waiters();
+        Some(slot)
+    }
+
+    /// Moves a message between queues. A dead-lettered message keeps its receive count
+    /// and records where it came from; a redriven one starts afresh.
+    pub fn move_message(
+        &mut self,
+        from: u64,
+        to: u64,
+        seq: u64,
+        redrive: bool,
+        now: EpochMs,
+    ) -> bool {
+        let Some(mut state) = self.queues.get_mut(&from).and_then(|s| s.index.remove(seq)) else {
+            return false;
+        };
+        let source_arn = self.queues.get(&from).map(|s| s.meta.key.arn());
+        let Some(target) = self.queues.get_mut(&to) else {
+            return false;
+        };
+        let mut content: MessageContent = (*state.content).clone();
+        if redrive {
+            content.dead_letter_source_arn = None;
+            state.receive_count = 0;
+            state.first_receive_ms = None;
+        } else {
+            content.dead_letter_source_arn = source_arn;
+        }
+        state.content = Arc::new(content);
+        state.phase = Phase::Ready;
+        state.visible_at_ms = now;
+        target.index.insert(seq, state);
+        true
+    }
+
+    /// Applies one journal record during recovery.
+    pub fn replay(&mut self, record: Record, now: EpochMs) -> Result<(), String> {
+        match record {
+            Record::Format { version } if version != RECORD_FORMAT_VERSION => {
+                return Err(format!(
+                    "journal record format {version} is not supported by this version"
+                ));
+            }
+            Record::Format { .. } => {}
+            Record::QueueCreated(meta) => self.add_queue(meta),
+            Record::QueueChanged(meta) => {
+                if let Some(slot) = self.queues.get_mut(&meta.id) {
+                    slot.meta = meta;
+                }
+            }
+            Record::QueueDeleted { queue } => {
+                self.remove_queue(queue, now);
+            }
+            Record::Purged { queue, at_ms } => {
+                if let Some(slot) = self.queues.get_mut(&queue) {
+                    slot.index.purge();
+                    slot.meta.last_purge_ms = Some(at_ms);
+                }
+            }
+            Record::Sent { queue, seq, state } => {
+                self.next_seq = self.next_seq.max(seq + 1);
+                if let Some(slot) = self.queues.get_mut(&queue) {
+                    slot.index.insert(seq, state);
+                }
+            }
+            Record::Received {
+                queue,
+                seq,
+                nonce,
+                receive_count,
+                first_receive_ms,
+                received_at_ms,
+                visible_at_ms,
+            } => {
+                if let Some(slot) = self.queues.get_mut(&queue) {
+                    if let Some(mut state) = slot.index.remove(seq) {
+                        state.nonce = nonce;
+                        state.receive_count = receive_count;
+                        state.first_receive_ms = Some(first_receive_ms);
+                        state.received_at_ms = received_at_ms;
+                        state.visible_at_ms = visible_at_ms;
+                        state.phase = Phase::InFlight;
+                        slot.index.insert(seq, state);
+                    }
+                }
+            }
+            Record::VisibilityChanged {
+                queue,
+                seq,
+                visible_at_ms,
+            } => {
+                if let Some(slot) = self.queues.get_mut(&queue) {
+                    slot.index
+                        .set_visible_at(seq, visible_at_ms, visible_at_ms.saturating_sub(1));
+                }
+            }
+            Record::Deleted { queue, seq } => {
+                if let Some(slot) = self.queues.get_mut(&queue) {
+                    slot.index.remove(seq);
+                }
+            }
+            Record::Expired { queue, seqs } => {
+                if let Some(slot) = self.queues.get_mut(&queue) {
+                    for seq in seqs {
+                        slot.index.remove(seq);
+                    }
+                }
+            }
+            Record::Moved {
+                from,
+                to,
+                seq,
+                redrive,
+            } => {
+                self.move_message(from, to, seq, redrive, now);
+            }
+            Record::MoveTaskSaved(task) => {
+                self.move_tasks.insert(task.task_id.clone(), task);
+            }
+            Record::Counters {
+                next_seq,
+                next_queue_id,
+            } => {
+                self.next_seq = self.next_seq.max(next_seq);
+                self.next_queue_id = self.next_queue_id.max(next_queue_id);
+            }
+        }
+        Ok(())
+    }
+
+    /// Brings every index up to `now` after recovery (deadlines that passed while the
+    /// server was down make messages visible).
+    pub fn settle(&mut self, now: EpochMs) {
+        for slot in self.queues.values_mut() {
+            slot.index.advance(now);
+        }
+    }
+
+    /// Records that rebuild this state from nothing.
+    pub fn snapshot_records(&self) -> Vec<Vec<u8>> {
+        let mut out = Vec::with_capacity(2 + self.queues.len() + self.move_tasks.len());
+        out.push(
+            Record::Format {
+                version: RECORD_FORMAT_VERSION,
+            }
+            .encode(),
+        );
+        out.push(
+            Record::Counters {
+                next_seq: self.next_seq,
+                next_queue_id: self.next_queue_id,
+            }
+            .encode(),
+        );
+        for slot in self.queues.values() {
+            out.push(Record::QueueCreated(slot.meta.clone()).encode());
+            let queue = slot.meta.id;
+            for (&seq, state) in slot.index.iter() {
+                out.push(
+                    Record::Sent {
+                        queue,
+                        seq,
+                        state: state.clone(),
+                    }
+                    .encode(),
+                );
+            }
+        }
+        for task in self.move_tasks.values() {
+            out.push(Record::MoveTaskSaved(task.clone()).encode());
+        }
+        out
+    }
+
+    /// Bytes of message data held, to judge when compaction pays.
+    pub fn approximate_live_bytes(&self) -> u64 {
+        self.queues
+            .values()
+            .flat_map(|s| s.index.iter())
+            .map(|(_, state)| state.content.body.len() as u64 + 128)
+            .sum()
+    }
+
+    pub fn notify_all(&self) {
+        for slot in self.queues.values() {
+            slot.notify.notify_waiters();
+        }
+    }
+}

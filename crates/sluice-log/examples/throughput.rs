@@ -2,10 +2,11 @@
 //! record and wait for it to be durable, in a loop, for a fixed duration.
 //!
 //! ```text
-//! cargo run --release -p sluice-log --example throughput -- [tasks] [seconds] [record_bytes] [dir]
+//! cargo run --release -p sluice-log --example throughput -- [tasks] [seconds] [record_bytes] [sync|nosync] [dir]
 //! ```
 //!
-//! Defaults: 64 tasks, 3 seconds, 100-byte records, a temporary directory.
+//! Defaults: 64 tasks, 3 seconds, 100-byte records, `sync`, a temporary
+//! directory. `nosync` skips fdatasync and so shows the CPU-bound ceiling.
 //! Prints records/s; it asserts nothing.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -21,6 +22,11 @@ fn main() {
     let record_bytes: usize = args
         .next()
         .map_or(100, |a| a.parse().expect("record_bytes"));
+    let sync = match args.next().as_deref() {
+        None | Some("sync") => true,
+        Some("nosync") => false,
+        Some(other) => panic!("expected sync or nosync, got {other}"),
+    };
     let temp;
     let dir = match args.next() {
         Some(d) => std::path::PathBuf::from(d),
@@ -30,7 +36,11 @@ fn main() {
         }
     };
 
-    let (log, _) = Log::open(LogOptions::new(&dir), |_| Ok(())).expect("open");
+    let opts = LogOptions {
+        sync,
+        ..LogOptions::new(&dir)
+    };
+    let (log, _) = Log::open(opts, |_| Ok(())).expect("open");
     let log = Arc::new(log);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

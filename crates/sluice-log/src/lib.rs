@@ -43,8 +43,15 @@
 //!
 //! [`Log::open`] replays the newest valid snapshot, then every segment after
 //! its cut in LSN order. A torn record at the very tail of the last segment is
-//! dropped (it was never acknowledged); any other damage fails `open` with
-//! [`LogError::Corrupt`]. See [`recovery`] for the exact rules.
+//! dropped (it was never acknowledged): the file is truncated there, a warning
+//! names file and offset, and [`RecoveryReport::torn_tail_bytes`] counts it.
+//! A damaged record is a torn tail only if it is in the last segment and no
+//! frame with a valid checksum follows it. Any other damage (an earlier
+//! segment, a valid record after the bad one, a gap between segments, a bad
+//! header) fails `open` with [`LogError::Corrupt`] naming file and offset, so
+//! acknowledged data is never skipped and `replay` never sees unverified
+//! bytes. Leftover `*.tmp` files, superseded snapshots and segments wholly
+//! before the loaded snapshot's cut are deleted.
 //!
 //! # Snapshots
 //!
@@ -56,9 +63,9 @@
 
 mod error;
 pub mod frame;
-pub mod recovery;
-pub mod segment;
-pub mod snapshot;
+mod recovery;
+mod segment;
+mod snapshot;
 mod writer;
 
 use std::path::PathBuf;
@@ -71,6 +78,8 @@ use parking_lot::Mutex;
 pub use error::LogError;
 pub use frame::MAX_RECORD_BYTES;
 pub use recovery::RecoveryReport;
+pub use segment::{segment_file_name, snapshot_file_name};
+pub use snapshot::SNAPSHOT_FOOTER_BYTES;
 pub use writer::MAX_PENDING_BYTES;
 
 use writer::{Shared, Writer};

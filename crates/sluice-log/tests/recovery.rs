@@ -224,9 +224,7 @@ fn last_segment_with_torn_header_is_repaired() {
     // A new segment was being created when the process died.
     let (_, replayed) = replay_all(o.clone());
     let next = replayed.len() as u64 + 1;
-    let fresh = dir
-        .path()
-        .join(sluice_log::segment::segment_file_name(next));
+    let fresh = dir.path().join(sluice_log::segment_file_name(next));
     fs::write(
         &fresh,
         &frame::encode_file_header(frame::SEGMENT_MAGIC, next)[..10],

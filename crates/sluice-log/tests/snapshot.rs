@@ -6,9 +6,9 @@ use std::fs;
 use std::path::Path;
 
 use common::*;
-use sluice_log::segment::snapshot_file_name;
-use sluice_log::snapshot::SNAPSHOT_FOOTER_BYTES;
+use sluice_log::snapshot_file_name;
 use sluice_log::LogError;
+use sluice_log::SNAPSHOT_FOOTER_BYTES;
 
 fn snap_record(i: usize) -> Vec<u8> {
     format!("state-{i}").into_bytes()

@@ -71,6 +71,23 @@ pub struct EmbeddedStore {
     log: Option<Arc<Log>>,
     compaction: CompactionPolicy,
     compacting: Arc<std::sync::atomic::AtomicBool>,
+    /// Held for the store's lifetime: two servers must never share a data directory.
+    _lock: Option<std::fs::File>,
+}
+
+/// Takes the data directory's lock file, failing if another process holds it.
+fn lock_data_dir(dir: &std::path::Path) -> Result<std::fs::File, String> {
+    let path = dir.join("LOCK");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+    file.try_lock().map_err(|_| {
+        format!("the data directory {} is in use by another sluice process", dir.display())
+    })?;
+    Ok(file)
 }
 
 impl EmbeddedStore {
@@ -82,9 +99,12 @@ impl EmbeddedStore {
         let now = clock.now_ms();
         let mut state = State::new();
         let mut summary = RecoverySummary::default();
+        let mut lock = None;
         let log = match &options.data_dir {
             None => None,
             Some(dir) => {
+                std::fs::create_dir_all(dir).map_err(|e| format!("cannot create the data directory {}: {e}", dir.display()))?;
+                lock = Some(lock_data_dir(dir)?);
                 let log_options = LogOptions {
                     sync: options.sync,
                     ..LogOptions::new(dir.join("journal"))
@@ -106,6 +126,7 @@ impl EmbeddedStore {
             log,
             compaction: options.compaction,
             compacting: Arc::new(std::sync::atomic::AtomicBool::new(false)),
+            _lock: lock,
         });
         Ok((store, summary))
     }

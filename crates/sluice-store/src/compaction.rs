@@ -30,7 +30,11 @@ impl EmbeddedStore {
     pub(crate) fn maybe_compact(&self) {
         let Some(log) = &self.log else { return };
         let written = log.bytes_since_snapshot();
-        if written < self.compaction.min_journal_bytes {
+        let threshold = self
+            .compaction
+            .min_journal_bytes
+            .max(self.next_compaction_check.load(Ordering::Relaxed));
+        if written < threshold {
             return;
         }
         if self.compacting.swap(true, Ordering::SeqCst) {
@@ -43,9 +47,15 @@ impl EmbeddedStore {
                     .approximate_live_bytes()
                     .saturating_mul(self.compaction.live_data_ratio)
             {
+                // Measuring live data walks every message: look again only after another
+                // quarter of the minimum has been written.
+                let step = (self.compaction.min_journal_bytes / 4).max(1);
+                self.next_compaction_check
+                    .store(written + step, Ordering::Relaxed);
                 self.compacting.store(false, Ordering::SeqCst);
                 return;
             }
+            self.next_compaction_check.store(0, Ordering::Relaxed);
             match log.begin_snapshot() {
                 Ok(cut) => (cut, state.snapshot_records()),
                 Err(e) => {

@@ -24,7 +24,7 @@ use sluice_core::sqs::store::*;
 use sluice_log::{Log, LogOptions};
 use tokio::sync::Notify;
 
-use record::Record;
+use record::{Record, Redrive};
 use state::State;
 
 pub use compaction::CompactionPolicy;
@@ -71,6 +71,8 @@ pub struct EmbeddedStore {
     log: Option<Arc<Log>>,
     compaction: CompactionPolicy,
     compacting: Arc<std::sync::atomic::AtomicBool>,
+    /// Journal size (bytes since the last snapshot) at which compaction is next considered.
+    next_compaction_check: std::sync::atomic::AtomicU64,
     /// Held for the store's lifetime: two servers must never share a data directory.
     _lock: Option<std::fs::File>,
 }
@@ -85,7 +87,10 @@ fn lock_data_dir(dir: &std::path::Path) -> Result<std::fs::File, String> {
         .open(&path)
         .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
     file.try_lock().map_err(|_| {
-        format!("the data directory {} is in use by another sluice process", dir.display())
+        format!(
+            "the data directory {} is in use by another sluice process",
+            dir.display()
+        )
     })?;
     Ok(file)
 }
@@ -103,7 +108,9 @@ impl EmbeddedStore {
         let log = match &options.data_dir {
             None => None,
             Some(dir) => {
-                std::fs::create_dir_all(dir).map_err(|e| format!("cannot create the data directory {}: {e}", dir.display()))?;
+                std::fs::create_dir_all(dir).map_err(|e| {
+                    format!("cannot create the data directory {}: {e}", dir.display())
+                })?;
                 lock = Some(lock_data_dir(dir)?);
                 let log_options = LogOptions {
                     sync: options.sync,
@@ -126,6 +133,7 @@ impl EmbeddedStore {
             log,
             compaction: options.compaction,
             compacting: Arc::new(std::sync::atomic::AtomicBool::new(false)),
+            next_compaction_check: std::sync::atomic::AtomicU64::new(0),
             _lock: lock,
         });
         Ok((store, summary))
@@ -239,7 +247,11 @@ impl QueueStore for EmbeddedStore {
         let lsn = {
             let mut state = self.state.lock();
             let id = *state.by_key.get(key).ok_or(StoreError::NoSuchQueue)?;
-            let lsn = self.journal(&[Record::QueueDeleted { queue: id }])?;
+            let lsn = self.journal(&[Record::QueueRemoved {
+                queue: id,
+                key: key.clone(),
+                at_ms: now,
+            }])?;
             state.remove_queue(id, now);
             lsn
         };
@@ -322,6 +334,8 @@ impl QueueStore for EmbeddedStore {
             .and_then(|(dlq, max)| state.by_key.get(dlq).map(|dlq_id| (*dlq_id, *max)))
             .filter(|(dlq_id, _)| *dlq_id != id);
         let slot = state.queues.get_mut(&id).expect("indexed queue exists");
+        // Messages whose visibility timeout has run out no longer count as in flight.
+        slot.index.advance(now);
         if slot.index.in_flight() >= request.in_flight_max {
             return Err(StoreError::OverLimit);
         }
@@ -361,12 +375,12 @@ impl QueueStore for EmbeddedStore {
                     .expect("exists")
                     .index
                     .insert(seq, message);
-                state.move_message(id, dlq_id, seq, false, now);
+                state.move_message(id, dlq_id, seq, None);
                 records.push(Record::Moved {
                     from: id,
                     to: dlq_id,
                     seq,
-                    redrive: false,
+                    redrive: None,
                 });
             }
             if moved > 0 {
@@ -480,6 +494,43 @@ impl QueueStore for EmbeddedStore {
         self.durable(lsn).await
     }
 
+    async fn record_move_progress(&self, mut task: MoveTask) -> StoreResult<MoveTaskStatus> {
+        let (lsn, status) = {
+            let mut state = self.state.lock();
+            if let Some(stored) = state.move_tasks.get(&task.task_id) {
+                if stored.status != MoveTaskStatus::Running {
+                    task.status = stored.status;
+                    task.failure_reason = stored.failure_reason.clone();
+                }
+            }
+            let lsn = self.journal(&[Record::MoveTaskSaved(task.clone())])?;
+            let status = task.status;
+            state.move_tasks.insert(task.task_id.clone(), task);
+            (lsn, status)
+        };
+        self.durable(lsn).await?;
+        Ok(status)
+    }
+
+    async fn cancel_move_task(&self, task_id: &str) -> StoreResult<Option<MoveTask>> {
+        let (lsn, task) = {
+            let mut state = self.state.lock();
+            let Some(stored) = state.move_tasks.get(task_id) else {
+                return Ok(None);
+            };
+            if stored.status != MoveTaskStatus::Running {
+                return Ok(None);
+            }
+            let mut task = stored.clone();
+            task.status = MoveTaskStatus::Cancelled;
+            let lsn = self.journal(&[Record::MoveTaskSaved(task.clone())])?;
+            state.move_tasks.insert(task.task_id.clone(), task.clone());
+            (lsn, task)
+        };
+        self.durable(lsn).await?;
+        Ok(Some(task))
+    }
+
     async fn move_tasks(&self) -> Vec<MoveTask> {
         self.state.lock().move_tasks.values().cloned().collect()
     }
@@ -525,12 +576,16 @@ impl QueueStore for EmbeddedStore {
                     .insert(seq, message);
                 match target {
                     Some(to) if to != from => {
-                        state.move_message(from, to, seq, true, now);
+                        let redrive = Redrive {
+                            message_id: new_message_id(),
+                            at_ms: now,
+                        };
+                        state.move_message(from, to, seq, Some(redrive));
                         records.push(Record::Moved {
                             from,
                             to,
                             seq,
-                            redrive: true,
+                            redrive: Some(redrive),
                         });
                     }
                     _ => missing_source = true,
@@ -557,4 +612,9 @@ impl QueueStore for EmbeddedStore {
         }
         Ok(())
     }
+}
+
+/// A fresh message id (a random UUID) for a redriven message.
+fn new_message_id() -> u128 {
+    uuid::Uuid::new_v4().as_u128()
 }

@@ -3,11 +3,19 @@
 //! records in order rebuilds the store exactly (see `state.rs`).
 
 use serde::{Deserialize, Serialize};
+use sluice_core::sqs::names::QueueKey;
 use sluice_core::sqs::queue::MessageState;
 use sluice_core::sqs::store::{MoveTask, QueueMeta};
 
 /// The version of the record encoding; bumped with a migration when it changes.
 pub const RECORD_FORMAT_VERSION: u32 = 1;
+
+/// The new identity a redriven message takes.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub struct Redrive {
+    pub message_id: u128,
+    pub at_ms: u64,
+}
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum Record {
@@ -17,6 +25,7 @@ pub enum Record {
     },
     QueueCreated(QueueMeta),
     QueueChanged(QueueMeta),
+    /// Written by earlier versions, without the time: replayed as deleted at recovery.
     QueueDeleted {
         queue: u64,
     },
@@ -51,20 +60,27 @@ pub enum Record {
         queue: u64,
         seqs: Vec<u64>,
     },
-    /// A message left `from` for `to`: dead-lettered (`redrive == false`, keeps its
-    /// receive count and records its source) or moved by a move task (`redrive == true`,
-    /// starts afresh).
+    /// A message left `from` for `to`: dead-lettered (`redrive: None`, keeps its
+    /// identity and receive count and records its source) or redriven by a move task,
+    /// which makes it a new message with a new id and enqueue time.
     Moved {
         from: u64,
         to: u64,
         seq: u64,
-        redrive: bool,
+        redrive: Option<Redrive>,
     },
     MoveTaskSaved(MoveTask),
     /// Counters a snapshot must carry even when no queue or message shows them.
     Counters {
         next_seq: u64,
         next_queue_id: u64,
+    },
+    /// A queue was deleted at `at_ms`. Snapshots carry one per remembered deletion with
+    /// `queue` 0 (no live queue), so "deleted recently" survives restarts and compaction.
+    QueueRemoved {
+        queue: u64,
+        key: QueueKey,
+        at_ms: u64,
     },
 }
 

@@ -11,7 +11,7 @@ use sluice_core::sqs::queue::{MessageContent, Phase, QueueIndex};
 use sluice_core::sqs::store::{MoveTask, QueueMeta};
 use tokio::sync::Notify;
 
-use crate::record::{Record, RECORD_FORMAT_VERSION};
+use crate::record::{Record, Redrive, RECORD_FORMAT_VERSION};
 
 pub(crate) struct Slot {
     pub meta: QueueMeta,
@@ -71,34 +71,32 @@ impl State {
         Some(slot)
     }
 
-    /// Moves a message between queues. A dead-lettered message keeps its receive count
-    /// and records where it came from; a redriven one starts afresh.
-    pub fn move_message(
-        &mut self,
-        from: u64,
-        to: u64,
-        seq: u64,
-        redrive: bool,
-        now: EpochMs,
-    ) -> bool {
+    /// Moves a message between queues. A dead-lettered message keeps its identity and
+    /// receive count and records where it came from; a redriven one becomes a new
+    /// message (new id, enqueued now), as AWS treats redriven messages.
+    pub fn move_message(&mut self, from: u64, to: u64, seq: u64, redrive: Option<Redrive>) -> bool {
+        if !self.queues.contains_key(&to) {
+            return false;
+        }
         let Some(mut state) = self.queues.get_mut(&from).and_then(|s| s.index.remove(seq)) else {
             return false;
         };
         let source_arn = self.queues.get(&from).map(|s| s.meta.key.arn());
-        let Some(target) = self.queues.get_mut(&to) else {
-            return false;
-        };
         let mut content: MessageContent = (*state.content).clone();
-        if redrive {
-            content.dead_letter_source_arn = None;
-            state.receive_count = 0;
-            state.first_receive_ms = None;
-        } else {
-            content.dead_letter_source_arn = source_arn;
+        match redrive {
+            Some(r) => {
+                content.dead_letter_source_arn = None;
+                content.message_id = r.message_id;
+                content.sent_at_ms = r.at_ms;
+                state.receive_count = 0;
+                state.first_receive_ms = None;
+            }
+            None => content.dead_letter_source_arn = source_arn,
         }
         state.content = Arc::new(content);
         state.phase = Phase::Ready;
-        state.visible_at_ms = now;
+        state.visible_at_ms = 0;
+        let target = self.queues.get_mut(&to).expect("checked above");
         target.index.insert(seq, state);
         true
     }
@@ -120,6 +118,10 @@ impl State {
             }
             Record::QueueDeleted { queue } => {
                 self.remove_queue(queue, now);
+            }
+            Record::QueueRemoved { queue, key, at_ms } => {
+                self.remove_queue(queue, at_ms);
+                self.deleted_at.insert(key, at_ms);
             }
             Record::Purged { queue, at_ms } => {
                 if let Some(slot) = self.queues.get_mut(&queue) {
@@ -182,7 +184,7 @@ impl State {
                 seq,
                 redrive,
             } => {
-                self.move_message(from, to, seq, redrive, now);
+                self.move_message(from, to, seq, redrive);
             }
             Record::MoveTaskSaved(task) => {
                 self.move_tasks.insert(task.task_id.clone(), task);
@@ -238,6 +240,16 @@ impl State {
         }
         for task in self.move_tasks.values() {
             out.push(Record::MoveTaskSaved(task.clone()).encode());
+        }
+        for (key, &at_ms) in &self.deleted_at {
+            out.push(
+                Record::QueueRemoved {
+                    queue: 0,
+                    key: key.clone(),
+                    at_ms,
+                }
+                .encode(),
+            );
         }
         out
     }

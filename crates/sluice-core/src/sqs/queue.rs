@@ -22,7 +22,9 @@ use crate::limits::VISIBILITY_TIMEOUT_MAX_S;
 pub struct MessageContent {
     pub message_id: u128,
     pub body: String,
+    #[serde(with = "stored_attributes")]
     pub attributes: MessageAttributeMap,
+    #[serde(with = "stored_attributes")]
     pub system_attributes: MessageAttributeMap,
     pub sender_id: String,
     pub sent_at_ms: EpochMs,
@@ -30,6 +32,59 @@ pub struct MessageContent {
     pub deduplication_id: Option<String>,
     pub sequence_number: Option<u128>,
     pub dead_letter_source_arn: Option<String>,
+}
+
+/// Message attributes as journals store them. The wire type leaves absent values out,
+/// which suits JSON but not a positional encoding such as postcard (the decoder cannot
+/// tell a field was skipped), so stored attributes always carry every field.
+mod stored_attributes {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use crate::sqs::api::{Blob, MessageAttributeMap, MessageAttributeValue};
+
+    #[derive(Serialize, Deserialize)]
+    struct Stored {
+        string_value: Option<String>,
+        binary_value: Option<Vec<u8>>,
+        string_list_values: Option<Vec<String>>,
+        binary_list_values: Option<Vec<Vec<u8>>>,
+        data_type: String,
+    }
+
+    pub fn serialize<S: Serializer>(map: &MessageAttributeMap, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(map.iter().map(|(name, v)| {
+            let stored = Stored {
+                string_value: v.string_value.clone(),
+                binary_value: v.binary_value.as_ref().map(|b| b.0.clone()),
+                string_list_values: v.string_list_values.clone(),
+                binary_list_values: v
+                    .binary_list_values
+                    .as_ref()
+                    .map(|l| l.iter().map(|b| b.0.clone()).collect()),
+                data_type: v.data_type.clone(),
+            };
+            (name, stored)
+        }))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<MessageAttributeMap, D::Error> {
+        let entries = Vec::<(String, Stored)>::deserialize(d)?;
+        Ok(entries
+            .into_iter()
+            .map(|(name, v)| {
+                let value = MessageAttributeValue {
+                    string_value: v.string_value,
+                    binary_value: v.binary_value.map(Blob),
+                    string_list_values: v.string_list_values,
+                    binary_list_values: v
+                        .binary_list_values
+                        .map(|l| l.into_iter().map(Blob).collect()),
+                    data_type: v.data_type,
+                };
+                (name, value)
+            })
+            .collect())
+    }
 }
 
 impl MessageContent {

@@ -197,6 +197,11 @@ pub trait QueueStore: Send + Sync + 'static {
     async fn wake_all(&self);
 
     async fn save_move_task(&self, task: MoveTask) -> StoreResult<()>;
+    /// Records a running task's progress in one step. A task cancelled meanwhile stays
+    /// cancelled (its progress is still recorded). Returns the status now stored.
+    async fn record_move_progress(&self, task: MoveTask) -> StoreResult<MoveTaskStatus>;
+    /// Cancels a running task in one step; `None` if there is no such running task.
+    async fn cancel_move_task(&self, task_id: &str) -> StoreResult<Option<MoveTask>>;
     async fn move_tasks(&self) -> Vec<MoveTask>;
     /// Moves up to `max` visible messages out of `source`; returns how many moved.
     async fn move_messages(

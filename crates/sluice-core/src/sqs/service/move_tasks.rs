@@ -142,21 +142,15 @@ impl Sqs {
         let handle = required(&input.task_handle, "TaskHandle")?;
         let (task_id, _) =
             decode_handle(handle).ok_or_else(|| not_found("Task does not exist."))?;
-        let mut task = self
+        let task = self
             .store
-            .move_tasks()
-            .await
-            .into_iter()
-            .find(|t| t.task_id == task_id)
-            .ok_or_else(|| not_found("Task does not exist."))?;
-        if task.status != MoveTaskStatus::Running {
-            return Err(SqsError::new(
-                SqsErrorKind::ResourceNotFound,
-                "Task does not exist or is not running; only running tasks can be cancelled.",
-            ));
-        }
-        task.status = MoveTaskStatus::Cancelled;
-        self.store.save_move_task(task.clone()).await?;
+            .cancel_move_task(&task_id)
+            .await?
+            .ok_or_else(|| {
+                not_found(
+                    "Task does not exist or is not running; only running tasks can be cancelled.",
+                )
+            })?;
         Ok(CancelMessageMoveTaskOutput {
             approximate_number_of_messages_moved: task.moved as i64,
         })
@@ -278,21 +272,10 @@ impl Sqs {
                         current.failure_reason = Some(e.to_string());
                     }
                 }
-                // A cancel may have landed while this batch moved: keep its status.
-                if let Some(latest) = sqs
-                    .store
-                    .move_tasks()
-                    .await
-                    .into_iter()
-                    .find(|t| t.task_id == task_id)
-                {
-                    if latest.status == MoveTaskStatus::Cancelled {
-                        current.status = MoveTaskStatus::Cancelled;
-                    }
-                }
-                let done = current.status != MoveTaskStatus::Running;
-                if sqs.store.save_move_task(current).await.is_err() || done {
-                    break;
+                // A cancel that landed while this batch moved wins (the store keeps it).
+                match sqs.store.record_move_progress(current).await {
+                    Ok(MoveTaskStatus::Running) => {}
+                    _ => break,
                 }
                 drop(sqs);
                 tokio::time::sleep(Duration::from_millis(tick_ms)).await;

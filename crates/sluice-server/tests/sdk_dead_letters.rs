@@ -47,7 +47,7 @@ async fn drain(h: &Harness, url: &str) -> Vec<Message> {
 
 /// Sends each body to `url`, receives them all once, then receives again after their
 /// visibility ran out: with maxReceiveCount 1 that moves them to the dead-letter queue.
-async fn dead_letter(h: &Harness, url: &str, bodies: &[&str]) {
+async fn dead_letter(h: &Harness, url: &str, bodies: &[&str]) -> BTreeSet<String> {
     for body in bodies {
         h.send(url, body).await;
     }
@@ -56,6 +56,7 @@ async fn dead_letter(h: &Harness, url: &str, bodies: &[&str]) {
     h.advance_secs(600).await;
     assert!(h.receive(url, 10, None).await.is_empty());
     assert_eq!(h.counts(url).await, (0, 0, 0));
+    got.iter().map(|m| m.message_id().unwrap().to_owned()).collect()
 }
 
 async fn latest_task(h: &Harness, source_arn: &str) -> ListMessageMoveTasksResultEntry {
@@ -375,8 +376,8 @@ async fn move_task_returns_messages_to_their_sources() {
     let second = h
         .create_queue("second", &[(A::RedrivePolicy, &policy)])
         .await;
-    dead_letter(&h, &first, &["f1", "f2", "f3"]).await;
-    dead_letter(&h, &second, &["s1"]).await;
+    let first_ids = dead_letter(&h, &first, &["f1", "f2", "f3"]).await;
+    let mut original_ids = dead_letter(&h, &second, &["s1"]).await;
     assert_eq!(h.counts(&dlq).await, (4, 0, 0));
 
     let started = h
@@ -404,6 +405,11 @@ async fn move_task_returns_messages_to_their_sources() {
         bodies(&back),
         ["f1", "f2", "f3"].map(String::from).into_iter().collect()
     );
+    // Redriven messages are new messages (AWS gives them a new id and enqueue time).
+    original_ids.extend(first_ids);
+    assert!(back
+        .iter()
+        .all(|m| !original_ids.contains(m.message_id().unwrap())));
     // Moved back, they are ordinary messages of the source again.
     assert!(back
         .iter()

@@ -56,7 +56,9 @@ async fn dead_letter(h: &Harness, url: &str, bodies: &[&str]) -> BTreeSet<String
     h.advance_secs(600).await;
     assert!(h.receive(url, 10, None).await.is_empty());
     assert_eq!(h.counts(url).await, (0, 0, 0));
-    got.iter().map(|m| m.message_id().unwrap().to_owned()).collect()
+    got.iter()
+        .map(|m| m.message_id().unwrap().to_owned())
+        .collect()
 }
 
 async fn latest_task(h: &Harness, source_arn: &str) -> ListMessageMoveTasksResultEntry {

@@ -605,10 +605,18 @@ impl QueueStore for EmbeddedStore {
         self.state.lock().notify_all();
         if let Some(log) = &self.log {
             let log = log.clone();
-            tokio::task::spawn_blocking(move || log.close())
-                .await
-                .map_err(|e| StoreError::Unavailable(e.to_string()))?
-                .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+            let compacting = self.compacting.clone();
+            tokio::task::spawn_blocking(move || {
+                // Let a snapshot being written finish first: once closed, nothing may
+                // touch the data directory (it may be reopened at once).
+                while compacting.load(std::sync::atomic::Ordering::SeqCst) {
+                    std::thread::sleep(std::time::Duration::from_millis(1));
+                }
+                log.close()
+            })
+            .await
+            .map_err(|e| StoreError::Unavailable(e.to_string()))?
+            .map_err(|e| StoreError::Unavailable(e.to_string()))?;
         }
         Ok(())
     }

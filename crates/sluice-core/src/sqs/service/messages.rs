@@ -50,7 +50,7 @@ impl Sqs {
                 return Err(SqsError::invalid_value(
                     "DelaySeconds",
                     d,
-                    &format!("DelaySeconds must be >= 0 and <= {DELAY_SECONDS_MAX_S}"),
+                    &format!("DelaySeconds must be >= 0 and <= {DELAY_SECONDS_MAX_S}."),
                 ))
             }
         };
@@ -312,7 +312,7 @@ impl Sqs {
             Err(StoreError::Visibility(VisibilityError::BeyondLimit)) => Err(SqsError::invalid_value(
                 "VisibilityTimeout",
                 timeout,
-                &format!("Total VisibilityTimeout for the message is beyond the limit [{VISIBILITY_TIMEOUT_MAX_S} seconds]"),
+                &format!("Total VisibilityTimeout for the message is beyond the limit [{VISIBILITY_TIMEOUT_MAX_S} seconds]."),
             )),
             Err(StoreError::Visibility(VisibilityError::Stale)) => {
                 Err(SqsError::invalid_value("ReceiptHandle", handle, "The receipt handle has expired."))
@@ -344,11 +344,15 @@ fn validate_group_id(group: &str) -> SqsResult<()> {
 /// Checks an optional integer parameter against an inclusive range.
 fn bounded(name: &str, value: Option<i64>, min: i64, max: i64) -> SqsResult<Option<i64>> {
     match value {
-        Some(v) if !(min..=max).contains(&v) => Err(SqsError::invalid_value(
-            name,
-            v,
-            &format!("Must be >= {min} and <= {max}, if provided."),
-        )),
+        Some(v) if !(min..=max).contains(&v) => {
+            // AWS words the MaxNumberOfMessages range differently from the others.
+            let reason = if name == "MaxNumberOfMessages" {
+                format!("Must be between {min} and {max}, if provided.")
+            } else {
+                format!("Must be >= {min} and <= {max}, if provided.")
+            };
+            Err(SqsError::invalid_value(name, v, &reason))
+        }
         other => Ok(other),
     }
 }

@@ -276,7 +276,17 @@ impl QueueStore for EmbeddedStore {
     async fn counts(&self, key: &QueueKey, now: EpochMs) -> StoreResult<QueueCounts> {
         let mut state = self.state.lock();
         let slot = state.slot_mut(key).ok_or(StoreError::NoSuchQueue)?;
-        Ok(slot.index.counts(now))
+        // Counts never include messages past their retention period.
+        let expired = slot.index.expire(now, slot.meta.attributes.retention_ms());
+        let counts = slot.index.counts(now);
+        if !expired.is_empty() {
+            let queue = slot.meta.id;
+            self.journal(&[Record::Expired {
+                queue,
+                seqs: expired,
+            }])?;
+        }
+        Ok(counts)
     }
 
     async fn append(
@@ -340,7 +350,10 @@ impl QueueStore for EmbeddedStore {
             return Err(StoreError::OverLimit);
         }
         let limits = ClaimLimits {
-            max_messages: request.max_messages,
+            // A receive never takes the queue past its in-flight limit.
+            max_messages: request
+                .max_messages
+                .min(request.in_flight_max - slot.index.in_flight()),
             visibility_timeout_ms: request.visibility_timeout_ms,
             retention_ms: slot.meta.attributes.retention_ms(),
             max_receive_count: dead_letter.map(|(_, max)| max),
@@ -551,48 +564,49 @@ impl QueueStore for EmbeddedStore {
                 }
                 MoveDestination::OriginalSource => None,
             };
-            let taken = state
+            state
                 .queues
                 .get_mut(&from)
                 .expect("exists")
                 .index
-                .take_visible(now, max);
-            let mut records = Vec::with_capacity(taken.len());
-            let mut missing_source = false;
-            for (seq, message) in taken {
+                .advance(now);
+            // Oldest first; a message whose source queue is gone stays in place and the
+            // scan goes on past it, so it cannot block the messages behind it.
+            let mut chosen = Vec::with_capacity(max);
+            let mut stranded = 0usize;
+            for seq in state.queues[&from].index.ready_seqs() {
+                if chosen.len() == max {
+                    break;
+                }
                 let target = fixed_target.or_else(|| {
-                    message
-                        .content
-                        .dead_letter_source_arn
-                        .as_deref()
+                    state.queues[&from]
+                        .index
+                        .get(seq)
+                        .and_then(|m| m.content.dead_letter_source_arn.as_deref())
                         .and_then(QueueKey::from_arn)
                         .and_then(|k| state.by_key.get(&k).copied())
                 });
-                state
-                    .queues
-                    .get_mut(&from)
-                    .expect("exists")
-                    .index
-                    .insert(seq, message);
                 match target {
-                    Some(to) if to != from => {
-                        let redrive = Redrive {
-                            message_id: new_message_id(),
-                            at_ms: now,
-                        };
-                        state.move_message(from, to, seq, Some(redrive));
-                        records.push(Record::Moved {
-                            from,
-                            to,
-                            seq,
-                            redrive: Some(redrive),
-                        });
-                    }
-                    _ => missing_source = true,
+                    Some(to) if to != from => chosen.push((seq, to)),
+                    _ => stranded += 1,
                 }
             }
-            if missing_source && records.is_empty() {
+            if chosen.is_empty() && stranded > 0 {
                 return Err(StoreError::NoSuchQueue);
+            }
+            let mut records = Vec::with_capacity(chosen.len());
+            for (seq, to) in chosen {
+                let redrive = Redrive {
+                    message_id: new_message_id(),
+                    at_ms: now,
+                };
+                state.move_message(from, to, seq, Some(redrive));
+                records.push(Record::Moved {
+                    from,
+                    to,
+                    seq,
+                    redrive: Some(redrive),
+                });
             }
             state.notify_all();
             (self.journal(&records)?, records.len() as u64)

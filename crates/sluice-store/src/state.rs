@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use sluice_core::clock::EpochMs;
+use sluice_core::limits::QUEUE_DELETED_RECENTLY_WINDOW_MS;
 use sluice_core::sqs::names::QueueKey;
 use sluice_core::sqs::queue::{MessageContent, Phase, QueueIndex};
 use sluice_core::sqs::store::{MoveTask, QueueMeta};
@@ -66,6 +67,9 @@ impl State {
     pub fn remove_queue(&mut self, id: u64, now: EpochMs) -> Option<Slot> {
         let slot = self.queues.remove(&id)?;
         self.by_key.remove(&slot.meta.key);
+        // Only the last minute of deletions matters (QueueDeletedRecently).
+        self.deleted_at
+            .retain(|_, at| now < at.saturating_add(QUEUE_DELETED_RECENTLY_WINDOW_MS));
         self.deleted_at.insert(slot.meta.key.clone(), now);
         slot.notify.notify_waiters();
         Some(slot)

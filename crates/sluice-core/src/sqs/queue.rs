@@ -375,6 +375,11 @@ impl QueueIndex {
         outcome
     }
 
+    /// Visible messages' sequence numbers, oldest first (call [`Self::advance`] first).
+    pub fn ready_seqs(&self) -> impl Iterator<Item = u64> + '_ {
+        self.ready.iter().copied()
+    }
+
     /// Takes up to `max` visible messages out of the queue (for message move tasks).
     pub fn take_visible(&mut self, now: EpochMs, max: usize) -> Vec<(u64, MessageState)> {
         self.advance(now);

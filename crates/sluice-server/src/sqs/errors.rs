@@ -1,5 +1,7 @@
 //! The one table that turns a domain error into what each SQS wire protocol says:
-//! the JSON `__type`, the HTTP status and (from the core) the Query error code.
+//! the JSON `__type`, the HTTP status and (from the core) the Query error code. Statuses
+//! and codes follow the current SQS service model's `httpError` and `awsQueryError`
+//! traits (for example ReceiptHandleIsInvalid 404, OverLimit and PurgeQueueInProgress 403).
 
 use sluice_core::sqs::{SqsError, SqsErrorKind};
 
@@ -39,7 +41,7 @@ pub fn to_wire(e: &SqsError) -> WireError {
         InvalidAddress => (404, "com.amazonaws.sqs#InvalidAddress"),
         InvalidSecurity => (403, "com.amazonaws.sqs#InvalidSecurity"),
         AccessDenied => (403, "com.amazonaws.sqs#AccessDenied"),
-        RequestThrottled => (400, "com.amazonaws.sqs#RequestThrottled"),
+        RequestThrottled => (403, "com.amazonaws.sqs#RequestThrottled"),
         InvalidAction => (400, "com.amazon.coral.service#UnknownOperationException"),
         MalformedQueryString => (400, "com.amazonaws.sqs#MalformedQueryString"),
         InternalError => (500, "com.amazonaws.sqs#InternalError"),

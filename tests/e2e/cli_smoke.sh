@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# Smoke test with the aws CLI: create a queue, send, receive, delete the message, read
+# the queue's attributes and delete the queue, checking each answer.
+#
+#   AWS_CLI         the aws command to use (default: aws on PATH)
+#   SLUICE_ENDPOINT an already running server to test (default: start one)
+#   SLUICE_BIN      the binary to start when there is none (default: target/release/sluice)
+set -euo pipefail
+
+here="$(cd "$(dirname "$0")" && pwd)"
+repo_root="$(cd "$here/../.." && pwd)"
+aws_cli="${AWS_CLI:-aws}"
+passed=0
+failed=0
+server_pid=""
+work_dir="$(mktemp -d)"
+
+cleanup() {
+    if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
+        kill -TERM "$server_pid" 2>/dev/null || true
+        for _ in $(seq 1 100); do
+            kill -0 "$server_pid" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill -KILL "$server_pid" 2>/dev/null || true
+        wait "$server_pid" 2>/dev/null || true
+    fi
+    rm -rf "$work_dir"
+}
+trap cleanup EXIT
+
+# Keep the caller's own AWS configuration out of it.
+export AWS_ACCESS_KEY_ID=AKIDTEST AWS_SECRET_ACCESS_KEY=secret AWS_DEFAULT_REGION=us-east-1
+export AWS_CONFIG_FILE="$work_dir/config" AWS_SHARED_CREDENTIALS_FILE="$work_dir/credentials"
+unset AWS_PROFILE AWS_SESSION_TOKEN AWS_ENDPOINT_URL AWS_ENDPOINT_URL_SQS || true
+export AWS_PAGER=""
+
+if [[ -z "${SLUICE_ENDPOINT:-}" ]]; then
+    bin="${SLUICE_BIN:-$repo_root/target/release/sluice}"
+    [[ -x "$bin" ]] || { echo "cli smoke: no sluice binary at $bin" >&2; exit 2; }
+    port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+    NO_COLOR=1 RUST_LOG=warn "$bin" --in-memory --listen "127.0.0.1:$port" >"$work_dir/server.log" 2>&1 &
+    server_pid=$!
+    for _ in $(seq 1 150); do
+        if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then break; fi
+        kill -0 "$server_pid" 2>/dev/null || { cat "$work_dir/server.log" >&2; exit 2; }
+        sleep 0.1
+    done
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "cli smoke: server did not listen" >&2; exit 2; }
+    SLUICE_ENDPOINT="http://127.0.0.1:$port"
+fi
+endpoint="$SLUICE_ENDPOINT"
+
+sqs() { "$aws_cli" --endpoint-url "$endpoint" sqs "$@"; }
+
+check() { # check NAME EXPECTED ACTUAL
+    if [[ "$2" == "$3" ]]; then
+        passed=$((passed + 1))
+        echo "ok   $1"
+    else
+        failed=$((failed + 1))
+        printf 'FAIL %s\n  expected: %q\n  actual:   %q\n' "$1" "$2" "$3"
+    fi
+}
+
+name="cli-smoke-$(python3 -c 'import uuid; print(uuid.uuid4().hex[:12])')"
+body='hello from the aws cli: & <xml> "quotes" é ✓'
+
+url="$(sqs create-queue --queue-name "$name" --attributes VisibilityTimeout=45 --query QueueUrl --output text)"
+check "create-queue returns the queue URL" "$endpoint/000000000000/$name" "$url"
+
+check "get-queue-url finds it" "$url" \
+    "$(sqs get-queue-url --queue-name "$name" --query QueueUrl --output text)"
+
+md5="$(sqs send-message --queue-url "$url" --message-body "$body" --query MD5OfMessageBody --output text)"
+check "send-message returns the body's MD5" "$(printf '%s' "$body" | md5sum | cut -d' ' -f1)" "$md5"
+
+received="$(sqs receive-message --queue-url "$url" --attribute-names All \
+    --query 'Messages[0].[ReceiptHandle,Attributes.ApproximateReceiveCount,Body]' --output text)"
+IFS=$'\t' read -r handle count got_body <<<"$received"
+check "receive-message returns the body" "$body" "$got_body"
+check "receive-message counts the receive" "1" "$count"
+
+check "the message is in flight" $'0\t1' \
+    "$(sqs get-queue-attributes --queue-url "$url" \
+        --attribute-names ApproximateNumberOfMessages ApproximateNumberOfMessagesNotVisible \
+        --query 'Attributes.[ApproximateNumberOfMessages,ApproximateNumberOfMessagesNotVisible]' \
+        --output text)"
+
+if sqs delete-message --queue-url "$url" --receipt-handle "$handle"; then
+    check "delete-message succeeds" 0 0
+else
+    check "delete-message succeeds" 0 $?
+fi
+
+check "get-queue-attributes after delete" $'0\t0\t45\tarn:aws:sqs:us-east-1:000000000000:'"$name" \
+    "$(sqs get-queue-attributes --queue-url "$url" --attribute-names All \
+        --query 'Attributes.[ApproximateNumberOfMessages,ApproximateNumberOfMessagesNotVisible,VisibilityTimeout,QueueArn]' \
+        --output text)"
+
+check "receive-message on an empty queue" "" \
+    "$(sqs receive-message --queue-url "$url" --query 'Messages[0].Body' --output text | sed 's/^None$//')"
+
+if sqs delete-queue --queue-url "$url"; then
+    check "delete-queue succeeds" 0 0
+else
+    check "delete-queue succeeds" 0 $?
+fi
+
+set +e
+err="$(sqs get-queue-url --queue-name "$name" 2>&1 >/dev/null)"
+status=$?
+set -e
+check "get-queue-url of the deleted queue fails" failed "$([[ $status -ne 0 ]] && echo failed || echo succeeded)"
+check "with the NonExistentQueue code" 1 \
+    "$(grep -c 'AWS.SimpleQueueService.NonExistentQueue' <<<"$err" || true)"
+
+echo "cli smoke: $passed passed, $failed failed"
+[[ "$failed" -eq 0 ]]

@@ -17,6 +17,10 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(2);
         }
     };
+    let data = match &config.data_dir {
+        Some(dir) => format!("data in {}", dir.display()),
+        None => "in memory only (nothing survives a restart)".to_owned(),
+    };
     let server = match sluice_server::start_with_signal(config, stop_signal()).await {
         Ok(server) => server,
         Err(e) => {
@@ -24,7 +28,7 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
-    println!("sluice listening on {}", server.endpoint_url());
+    println!("sluice listening on {}, {data}", server.endpoint_url());
     match server.wait().await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {

@@ -17,6 +17,7 @@ use async_trait::async_trait;
 use parking_lot::Mutex;
 use sluice_core::clock::{Clock, EpochMs};
 use sluice_core::sqs::attributes::QueueCounts;
+use sluice_core::sqs::fifo::dedup_key;
 use sluice_core::sqs::names::QueueKey;
 use sluice_core::sqs::queue::{AckOutcome, ClaimLimits, MessageState};
 use sluice_core::sqs::receipt::Receipt;
@@ -150,6 +151,13 @@ impl EmbeddedStore {
                 .map_err(|e| StoreError::Unavailable(e.to_string()))?;
         }
         Ok(lsn)
+    }
+
+    /// The LSN of the last record appended so far (0 without a journal).
+    fn journal_tail(&self) -> u64 {
+        self.log
+            .as_ref()
+            .map_or(0, |log| log.next_lsn().saturating_sub(1))
     }
 
     async fn durable(&self, lsn: u64) -> StoreResult<()> {
@@ -294,23 +302,52 @@ impl QueueStore for EmbeddedStore {
         key: &QueueKey,
         messages: Vec<NewMessage>,
         now: EpochMs,
-    ) -> StoreResult<()> {
-        let lsn = {
+    ) -> StoreResult<Vec<Appended>> {
+        let (lsn, appended) = {
             let mut state = self.state.lock();
             let id = *state.by_key.get(key).ok_or(StoreError::NoSuchQueue)?;
-            let first_seq = state.next_seq;
-            state.next_seq += messages.len() as u64;
-            let entries: Vec<(u64, MessageState)> = messages
-                .into_iter()
-                .enumerate()
-                .map(|(i, m)| {
-                    let visible_at = now + m.delay_ms;
-                    (
-                        first_seq + i as u64,
-                        MessageState::new(Arc::new(m.content), visible_at, now),
-                    )
-                })
-                .collect();
+            let mut next_seq = state.next_seq;
+            let slot = state.queues.get_mut(&id).expect("indexed queue exists");
+            let attributes = &slot.meta.attributes;
+            let fifo = attributes.fifo_queue;
+            let by_group = attributes.deduplication_scope.as_deref() == Some("messageGroup");
+            let mut appended = Vec::with_capacity(messages.len());
+            let mut entries = Vec::with_capacity(messages.len());
+            let mut duplicates = false;
+            for m in messages {
+                let mut content = m.content;
+                let seq = next_seq;
+                if fifo {
+                    content.sequence_number = Some(u128::from(seq));
+                    if let Some(dedup_id) = content.deduplication_id.as_deref() {
+                        let key = dedup_key(by_group, content.group_id.as_deref(), dedup_id);
+                        let window = slot.index.dedup().expect("a FIFO queue has a window");
+                        if let Some(original) = window.lookup(&key, now) {
+                            duplicates = true;
+                            appended.push(Appended {
+                                message_id: original.message_id,
+                                sequence_number: original.sequence_number,
+                                duplicate: true,
+                            });
+                            continue;
+                        }
+                        window.remember(
+                            key,
+                            content.message_id,
+                            content.sequence_number,
+                            content.sent_at_ms,
+                        );
+                    }
+                }
+                next_seq += 1;
+                appended.push(Appended {
+                    message_id: content.message_id,
+                    sequence_number: content.sequence_number,
+                    duplicate: false,
+                });
+                let visible_at = now + m.delay_ms;
+                entries.push((seq, MessageState::new(Arc::new(content), visible_at, now)));
+            }
             let records: Vec<Record> = entries
                 .iter()
                 .map(|(seq, s)| Record::Sent {
@@ -319,15 +356,21 @@ impl QueueStore for EmbeddedStore {
                     state: s.clone(),
                 })
                 .collect();
-            let lsn = self.journal(&records)?;
-            let slot = state.queues.get_mut(&id).expect("indexed queue exists");
+            let mut lsn = self.journal(&records)?;
+            if duplicates {
+                // A duplicate is answered as a success: its original must be durable too,
+                // even if another request's commit is still carrying it.
+                lsn = lsn.max(self.journal_tail());
+            }
             for (seq, s) in entries {
                 slot.index.insert(seq, s);
             }
             slot.notify.notify_waiters();
-            lsn
+            state.next_seq = next_seq;
+            (lsn, appended)
         };
-        self.durable(lsn).await
+        self.durable(lsn).await?;
+        Ok(appended)
     }
 
     async fn claim_visible(
@@ -344,6 +387,29 @@ impl QueueStore for EmbeddedStore {
             .and_then(|(dlq, max)| state.by_key.get(dlq).map(|dlq_id| (*dlq_id, *max)))
             .filter(|(dlq_id, _)| *dlq_id != id);
         let slot = state.queues.get_mut(&id).expect("indexed queue exists");
+        // A retried FIFO receive gets the messages its first try got, if none changed.
+        if let Some(attempt) = request.attempt_id.as_deref() {
+            if let Some(deliveries) =
+                slot.index
+                    .retry_attempt(attempt, now, request.visibility_timeout_ms)
+            {
+                let records: Vec<Record> = deliveries
+                    .iter()
+                    .map(|d| Record::VisibilityChanged {
+                        queue: id,
+                        seq: d.seq,
+                        visible_at_ms: d.visible_at_ms,
+                    })
+                    .collect();
+                self.journal(&records)?;
+                return Ok(Claimed {
+                    deliveries,
+                    queue_id: id,
+                    next_visible_ms: slot.index.next_visible_ms(),
+                    moved_to_dead_letter: 0,
+                });
+            }
+        }
         // Messages whose visibility timeout has run out no longer count as in flight.
         slot.index.advance(now);
         if slot.index.in_flight() >= request.in_flight_max {
@@ -359,6 +425,10 @@ impl QueueStore for EmbeddedStore {
             max_receive_count: dead_letter.map(|(_, max)| max),
         };
         let outcome = slot.index.claim(now, limits);
+        if let Some(attempt) = request.attempt_id.as_deref() {
+            slot.index
+                .remember_attempt(attempt, &outcome.delivered, now);
+        }
         let next_visible_ms = slot.index.next_visible_ms();
         let mut records = Vec::with_capacity(outcome.delivered.len() + 2);
         if !outcome.expired.is_empty() {

@@ -3,6 +3,7 @@
 //! records in order rebuilds the store exactly (see `state.rs`).
 
 use serde::{Deserialize, Serialize};
+use sluice_core::sqs::fifo::DedupEntry;
 use sluice_core::sqs::names::QueueKey;
 use sluice_core::sqs::queue::MessageState;
 use sluice_core::sqs::store::{MoveTask, QueueMeta};
@@ -70,6 +71,13 @@ pub enum Record {
         redrive: Option<Redrive>,
     },
     MoveTaskSaved(MoveTask),
+    /// A FIFO deduplication entry that outlives its message (snapshots only; live sends
+    /// are remembered from their `Sent` record).
+    Dedup {
+        queue: u64,
+        key: String,
+        entry: DedupEntry,
+    },
     /// Counters a snapshot must carry even when no queue or message shows them.
     Counters {
         next_seq: u64,

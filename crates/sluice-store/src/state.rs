@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use sluice_core::clock::EpochMs;
 use sluice_core::limits::QUEUE_DELETED_RECENTLY_WINDOW_MS;
+use sluice_core::sqs::fifo::dedup_key;
 use sluice_core::sqs::names::QueueKey;
 use sluice_core::sqs::queue::{MessageContent, Phase, QueueIndex};
 use sluice_core::sqs::store::{MoveTask, QueueMeta};
@@ -23,8 +24,8 @@ pub(crate) struct Slot {
 impl Slot {
     fn new(meta: QueueMeta) -> Self {
         Self {
+            index: QueueIndex::for_queue(meta.attributes.fifo_queue),
             meta,
-            index: QueueIndex::new(),
             notify: Arc::new(Notify::new()),
         }
     }
@@ -136,7 +137,22 @@ impl State {
             Record::Sent { queue, seq, state } => {
                 self.next_seq = self.next_seq.max(seq + 1);
                 if let Some(slot) = self.queues.get_mut(&queue) {
+                    let attributes = &slot.meta.attributes;
+                    let by_group =
+                        attributes.deduplication_scope.as_deref() == Some("messageGroup");
+                    let c = &state.content;
+                    if let (Some(window), Some(dedup_id)) =
+                        (slot.index.dedup(), c.deduplication_id.as_deref())
+                    {
+                        let key = dedup_key(by_group, c.group_id.as_deref(), dedup_id);
+                        window.remember(key, c.message_id, c.sequence_number, c.sent_at_ms);
+                    }
                     slot.index.insert(seq, state);
+                }
+            }
+            Record::Dedup { queue, key, entry } => {
+                if let Some(window) = self.queues.get_mut(&queue).and_then(|s| s.index.dedup()) {
+                    window.restore(key, entry);
                 }
             }
             Record::Received {
@@ -237,6 +253,16 @@ impl State {
                         queue,
                         seq,
                         state: state.clone(),
+                    }
+                    .encode(),
+                );
+            }
+            for (key, entry) in slot.index.dedup_entries() {
+                out.push(
+                    Record::Dedup {
+                        queue,
+                        key: key.clone(),
+                        entry: *entry,
                     }
                     .encode(),
                 );

@@ -4,6 +4,7 @@
 pub mod api;
 pub mod attributes;
 pub mod error;
+pub mod fifo;
 mod lenient;
 pub mod message;
 pub mod names;

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use super::api::MessageAttributeMap;
 use super::attributes::QueueCounts;
+use super::fifo::{Attempt, DedupEntry, DedupWindow, FifoState};
 use super::receipt::Receipt;
 use crate::clock::EpochMs;
 use crate::limits::VISIBILITY_TIMEOUT_MAX_S;
@@ -204,11 +205,34 @@ pub struct QueueIndex {
     by_sent: BTreeSet<(EpochMs, u64)>,
     in_flight: usize,
     delayed: usize,
+    /// Present for FIFO queues.
+    fifo: Option<Box<FifoState>>,
 }
 
 impl QueueIndex {
+    /// The index of a standard queue.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// The index of a FIFO queue: group order and locking, deduplication, attempts.
+    pub fn new_fifo() -> Self {
+        Self {
+            fifo: Some(Box::default()),
+            ..Self::default()
+        }
+    }
+
+    pub fn for_queue(fifo: bool) -> Self {
+        if fifo {
+            Self::new_fifo()
+        } else {
+            Self::new()
+        }
+    }
+
+    pub fn is_fifo(&self) -> bool {
+        self.fifo.is_some()
     }
 
     pub fn len(&self) -> usize {
@@ -232,13 +256,21 @@ impl QueueIndex {
         self.messages.iter()
     }
 
+    /// The deduplication window of a FIFO queue.
+    pub fn dedup(&mut self) -> Option<&mut DedupWindow> {
+        self.fifo.as_mut().map(|f| &mut f.dedup)
+    }
+
+    /// The live deduplication entries, for snapshots.
+    pub fn dedup_entries(&self) -> impl Iterator<Item = (&String, &DedupEntry)> {
+        self.fifo.iter().flat_map(|f| f.dedup.entries())
+    }
+
     /// Adds a message in whatever phase `state` says (used by sends and by replay).
     pub fn insert(&mut self, seq: u64, state: MessageState) {
-        if let Some(old) = self.messages.remove(&seq) {
-            self.unlink(seq, &old);
-        }
-        self.link(seq, &state);
+        self.remove(seq);
         self.messages.insert(seq, state);
+        self.link(seq);
     }
 
     /// Removes a message, returning its state.
@@ -248,7 +280,8 @@ impl QueueIndex {
         Some(state)
     }
 
-    fn link(&mut self, seq: u64, s: &MessageState) {
+    fn link(&mut self, seq: u64) {
+        let s = &self.messages[&seq];
         self.by_sent.insert((s.content.sent_at_ms, seq));
         match s.phase {
             Phase::Ready => {
@@ -262,6 +295,16 @@ impl QueueIndex {
                 self.in_flight += 1;
                 self.timers.insert((s.visible_at_ms, seq));
             }
+        }
+        if let (Some(fifo), Some(group)) = (self.fifo.as_mut(), s.content.group_id.as_deref()) {
+            let g = fifo.groups.groups.entry(group.to_owned()).or_default();
+            g.msgs.insert(seq);
+            if s.phase == Phase::InFlight {
+                g.in_flight += 1;
+            }
+            let messages = &self.messages;
+            fifo.groups
+                .refresh(group, |head| messages[&head].phase == Phase::Ready);
         }
     }
 
@@ -280,6 +323,17 @@ impl QueueIndex {
                 self.timers.remove(&(s.visible_at_ms, seq));
             }
         }
+        if let (Some(fifo), Some(group)) = (self.fifo.as_mut(), s.content.group_id.as_deref()) {
+            if let Some(g) = fifo.groups.groups.get_mut(group) {
+                g.msgs.remove(&seq);
+                if s.phase == Phase::InFlight {
+                    g.in_flight -= 1;
+                }
+            }
+            let messages = &self.messages;
+            fifo.groups
+                .refresh(group, |head| messages[&head].phase == Phase::Ready);
+        }
     }
 
     /// Makes every delayed or in-flight message whose deadline has passed ready again.
@@ -289,14 +343,26 @@ impl QueueIndex {
                 break;
             }
             self.timers.pop_first();
-            if let Some(s) = self.messages.get_mut(&seq) {
-                match s.phase {
-                    Phase::Delayed => self.delayed -= 1,
-                    Phase::InFlight => self.in_flight -= 1,
-                    Phase::Ready => {}
+            let Some(s) = self.messages.get_mut(&seq) else {
+                continue;
+            };
+            let was = s.phase;
+            match was {
+                Phase::Delayed => self.delayed -= 1,
+                Phase::InFlight => self.in_flight -= 1,
+                Phase::Ready => {}
+            }
+            s.phase = Phase::Ready;
+            self.ready.insert(seq);
+            if let (Some(fifo), Some(group)) = (self.fifo.as_mut(), s.content.group_id.clone()) {
+                if was == Phase::InFlight {
+                    if let Some(g) = fifo.groups.groups.get_mut(&group) {
+                        g.in_flight -= 1;
+                    }
                 }
-                s.phase = Phase::Ready;
-                self.ready.insert(seq);
+                let messages = &self.messages;
+                fifo.groups
+                    .refresh(&group, |head| messages[&head].phase == Phase::Ready);
             }
         }
     }
@@ -328,42 +394,130 @@ impl QueueIndex {
         }
     }
 
-    /// Receives up to `max_messages` visible messages, oldest first, making each
-    /// invisible for the visibility timeout. Messages already received
-    /// `max_receive_count` times are removed and returned for the dead-letter queue.
+    /// Receives up to `max_messages` visible messages, making each invisible for the
+    /// visibility timeout. A standard queue hands out the oldest first. A FIFO queue
+    /// serves the group whose head is oldest, taking as many of that group's messages in
+    /// order as it can, then the next group; a group with a message in flight is skipped.
+    /// Messages already received `max_receive_count` times are removed and returned for
+    /// the dead-letter queue.
     pub fn claim(&mut self, now: EpochMs, limits: ClaimLimits) -> ClaimOutcome {
         self.advance(now);
         let mut outcome = ClaimOutcome {
             expired: self.expire(now, limits.retention_ms),
             ..ClaimOutcome::default()
         };
+        if self.fifo.is_some() {
+            self.claim_fifo(now, limits, &mut outcome);
+            return outcome;
+        }
         while outcome.delivered.len() < limits.max_messages {
-            let Some(seq) = self.ready.pop_first() else {
+            let Some(&seq) = self.ready.first() else {
                 break;
             };
-            let state = self
-                .messages
-                .get_mut(&seq)
-                .expect("ready message is indexed");
-            if limits
-                .max_receive_count
-                .is_some_and(|max| state.receive_count >= max)
-            {
-                // Take it out without touching `ready` again (already popped).
-                let state = self.messages.remove(&seq).expect("present");
-                self.by_sent.remove(&(state.content.sent_at_ms, seq));
-                outcome.dead_lettered.push((seq, state));
-                continue;
+            self.take_or_dead_letter(seq, now, limits, &mut outcome);
+        }
+        outcome
+    }
+
+    fn claim_fifo(&mut self, now: EpochMs, limits: ClaimLimits, outcome: &mut ClaimOutcome) {
+        while outcome.delivered.len() < limits.max_messages {
+            let Some((_, group)) = self
+                .fifo
+                .as_ref()
+                .and_then(|f| f.groups.available.first().cloned())
+            else {
+                break;
+            };
+            let before = outcome.delivered.len() + outcome.dead_lettered.len();
+            // The group had nothing in flight, so its in-flight messages are the ones this
+            // receive took: the next candidate is the first message after them, and only
+            // if it is visible (a delayed message holds back the rest of its group).
+            while outcome.delivered.len() < limits.max_messages {
+                let fifo = self.fifo.as_ref().expect("fifo index");
+                let Some(g) = fifo.groups.groups.get(&group) else {
+                    break;
+                };
+                let next = g
+                    .msgs
+                    .iter()
+                    .copied()
+                    .find(|seq| self.messages[seq].phase != Phase::InFlight)
+                    .filter(|seq| self.messages[seq].phase == Phase::Ready);
+                let Some(seq) = next else { break };
+                self.take_or_dead_letter(seq, now, limits, outcome);
             }
-            state.phase = Phase::InFlight;
-            state.receive_count += 1;
-            state.first_receive_ms.get_or_insert(now);
-            state.received_at_ms = now;
-            state.nonce = state.nonce.wrapping_add(1);
-            state.visible_at_ms = now + limits.visibility_timeout_ms;
-            self.in_flight += 1;
-            self.timers.insert((state.visible_at_ms, seq));
-            outcome.delivered.push(Delivery {
+            let fifo = self.fifo.as_mut().expect("fifo index");
+            let messages = &self.messages;
+            fifo.groups
+                .refresh(&group, |head| messages[&head].phase == Phase::Ready);
+            if outcome.delivered.len() + outcome.dead_lettered.len() == before {
+                // A listed group always yields its head; never spin if it did not.
+                debug_assert!(false, "available FIFO group {group} yielded nothing");
+                break;
+            }
+        }
+    }
+
+    /// Delivers one visible message, or removes it for the dead-letter queue if it has
+    /// been received too often.
+    fn take_or_dead_letter(
+        &mut self,
+        seq: u64,
+        now: EpochMs,
+        limits: ClaimLimits,
+        outcome: &mut ClaimOutcome,
+    ) {
+        let receive_count = self.messages[&seq].receive_count;
+        if limits
+            .max_receive_count
+            .is_some_and(|max| receive_count >= max)
+        {
+            let state = self.remove(seq).expect("present");
+            outcome.dead_lettered.push((seq, state));
+            return;
+        }
+        let mut state = self.remove(seq).expect("present");
+        state.phase = Phase::InFlight;
+        state.receive_count += 1;
+        state.first_receive_ms.get_or_insert(now);
+        state.received_at_ms = now;
+        state.nonce = state.nonce.wrapping_add(1);
+        state.visible_at_ms = now + limits.visibility_timeout_ms;
+        outcome.delivered.push(Delivery {
+            seq,
+            content: state.content.clone(),
+            receive_count: state.receive_count,
+            first_receive_ms: state.first_receive_ms.unwrap_or(now),
+            nonce: state.nonce,
+            visible_at_ms: state.visible_at_ms,
+        });
+        self.insert(seq, state);
+    }
+
+    /// Answers a retried FIFO receive: if every message the attempt returned is still in
+    /// flight under that receive, the same messages (and receipt handles) come back with
+    /// their visibility timeout started again.
+    pub fn retry_attempt(
+        &mut self,
+        attempt_id: &str,
+        now: EpochMs,
+        visibility_timeout_ms: u64,
+    ) -> Option<Vec<Delivery>> {
+        self.advance(now);
+        let attempt = self.fifo.as_mut()?.attempts.get(attempt_id, now)?;
+        let unchanged = attempt.receipts.iter().all(|(seq, nonce)| {
+            self.messages
+                .get(seq)
+                .is_some_and(|m| m.nonce == *nonce && m.phase == Phase::InFlight)
+        });
+        if !unchanged {
+            return None;
+        }
+        let mut out = Vec::with_capacity(attempt.receipts.len());
+        for (seq, _) in attempt.receipts {
+            let mut state = self.remove(seq).expect("checked above");
+            state.visible_at_ms = now + visibility_timeout_ms;
+            out.push(Delivery {
                 seq,
                 content: state.content.clone(),
                 receive_count: state.receive_count,
@@ -371,8 +525,23 @@ impl QueueIndex {
                 nonce: state.nonce,
                 visible_at_ms: state.visible_at_ms,
             });
+            self.insert(seq, state);
         }
-        outcome
+        Some(out)
+    }
+
+    /// Remembers which messages a FIFO receive with an attempt id returned.
+    pub fn remember_attempt(&mut self, attempt_id: &str, deliveries: &[Delivery], now: EpochMs) {
+        if let Some(fifo) = self.fifo.as_mut() {
+            let receipts = deliveries.iter().map(|d| (d.seq, d.nonce)).collect();
+            fifo.attempts.put(
+                attempt_id.to_owned(),
+                Attempt {
+                    at_ms: now,
+                    receipts,
+                },
+            );
+        }
     }
 
     /// Visible messages' sequence numbers, oldest first (call [`Self::advance`] first).
@@ -452,10 +621,18 @@ impl QueueIndex {
         }
     }
 
-    /// Removes every message (PurgeQueue).
+    /// Removes every message (PurgeQueue). A FIFO queue keeps its deduplication window:
+    /// a purge does not make a recent duplicate new.
     pub fn purge(&mut self) -> usize {
         let n = self.messages.len();
+        let dedup = self.fifo.take().map(|f| f.dedup);
         *self = Self::default();
+        if let Some(dedup) = dedup {
+            self.fifo = Some(Box::new(FifoState {
+                dedup,
+                ..FifoState::default()
+            }));
+        }
         n
     }
 }
@@ -635,5 +812,145 @@ mod tests {
         assert_eq!(q.len(), 1);
         assert_eq!(q.purge(), 1);
         assert!(q.is_empty());
+    }
+
+    fn send_grouped(q: &mut QueueIndex, seq: u64, group: &str, now: EpochMs, delay_ms: u64) {
+        let mut c = (*content(seq as u128, now)).clone();
+        c.group_id = Some(group.to_owned());
+        q.insert(seq, MessageState::new(Arc::new(c), now + delay_ms, now));
+    }
+
+    fn seqs(outcome: &ClaimOutcome) -> Vec<u64> {
+        outcome.delivered.iter().map(|d| d.seq).collect()
+    }
+
+    #[test]
+    fn fifo_serves_a_group_in_order_and_locks_it_while_in_flight() {
+        let mut q = QueueIndex::new_fifo();
+        send_grouped(&mut q, 1, "a", T0, 0);
+        send_grouped(&mut q, 2, "b", T0, 0);
+        send_grouped(&mut q, 3, "a", T0, 0);
+        send_grouped(&mut q, 4, "b", T0, 0);
+        // One receive takes as much of the oldest group as it can, then the next group.
+        assert_eq!(seqs(&q.claim(T0, limits(3, 30_000))), vec![1, 3, 2]);
+        // a is locked (1 and 3 in flight) and b is locked (2 in flight): 4 waits.
+        assert!(q.claim(T0, limits(10, 30_000)).delivered.is_empty());
+        assert_eq!(
+            q.counts(T0),
+            QueueCounts {
+                visible: 1,
+                in_flight: 3,
+                delayed: 0
+            }
+        );
+    }
+
+    #[test]
+    fn fifo_group_unlocks_on_delete_and_redelivers_in_order_on_expiry() {
+        let mut q = QueueIndex::new_fifo();
+        for seq in 1..=3 {
+            send_grouped(&mut q, seq, "g", T0, 0);
+        }
+        let first = q.claim(T0, limits(1, 10_000));
+        assert_eq!(seqs(&first), vec![1]);
+        assert!(q.claim(T0 + 1, limits(10, 10_000)).delivered.is_empty());
+        // Deleting 1 unlocks the group: 2 and 3 come next, in order.
+        assert_eq!(
+            q.ack(1, first.delivered[0].nonce, true),
+            AckOutcome::Deleted
+        );
+        let next = q.claim(T0 + 2, limits(10, 10_000));
+        assert_eq!(seqs(&next), vec![2, 3]);
+        // Nobody deletes them: after the timeout they come back, still in order.
+        assert!(q.claim(T0 + 5_000, limits(10, 10_000)).delivered.is_empty());
+        let again = q.claim(T0 + 10_002, limits(1, 10_000));
+        assert_eq!(seqs(&again), vec![2]);
+        assert_eq!(again.delivered[0].receive_count, 2);
+        // 3 became visible too, but its group is locked by 2 again.
+        assert!(q
+            .claim(T0 + 10_003, limits(10, 10_000))
+            .delivered
+            .is_empty());
+    }
+
+    #[test]
+    fn fifo_visibility_zero_on_a_later_message_keeps_the_group_locked() {
+        let mut q = QueueIndex::new_fifo();
+        send_grouped(&mut q, 1, "g", T0, 0);
+        send_grouped(&mut q, 2, "g", T0, 0);
+        let got = q.claim(T0, limits(2, 30_000));
+        assert_eq!(seqs(&got), vec![1, 2]);
+        q.change_visibility(2, got.delivered[1].nonce, 0, T0 + 1)
+            .unwrap();
+        // 1 is still in flight: 2 must not be handed out ahead of it.
+        assert!(q.claim(T0 + 2, limits(10, 30_000)).delivered.is_empty());
+        q.change_visibility(1, got.delivered[0].nonce, 0, T0 + 3)
+            .unwrap();
+        assert_eq!(seqs(&q.claim(T0 + 4, limits(10, 30_000))), vec![1, 2]);
+    }
+
+    #[test]
+    fn fifo_delayed_head_holds_back_its_group_only() {
+        let mut q = QueueIndex::new_fifo();
+        send_grouped(&mut q, 1, "slow", T0, 5_000);
+        send_grouped(&mut q, 2, "fast", T0, 0);
+        assert_eq!(seqs(&q.claim(T0, limits(10, 60_000))), vec![2]);
+        assert!(q.claim(T0 + 4_999, limits(10, 60_000)).delivered.is_empty());
+        assert_eq!(seqs(&q.claim(T0 + 5_000, limits(10, 60_000))), vec![1]);
+    }
+
+    #[test]
+    fn fifo_dead_letters_the_head_and_goes_on_with_the_group() {
+        let mut q = QueueIndex::new_fifo();
+        send_grouped(&mut q, 1, "g", T0, 0);
+        send_grouped(&mut q, 2, "g", T0, 0);
+        let mut l = limits(1, 0);
+        l.max_receive_count = Some(1);
+        assert_eq!(seqs(&q.claim(T0, l)), vec![1]);
+        let next = q.claim(T0 + 1, l);
+        assert_eq!(next.dead_lettered.len(), 1);
+        assert_eq!(next.dead_lettered[0].0, 1);
+        assert_eq!(seqs(&next), vec![2]);
+    }
+
+    #[test]
+    fn receive_attempt_retry_returns_the_same_receipts() {
+        let mut q = QueueIndex::new_fifo();
+        send_grouped(&mut q, 1, "g", T0, 0);
+        send_grouped(&mut q, 2, "h", T0, 0);
+        let got = q.claim(T0, limits(2, 30_000));
+        q.remember_attempt("try-1", &got.delivered, T0);
+        let retry = q.retry_attempt("try-1", T0 + 20_000, 30_000).unwrap();
+        assert_eq!(
+            retry.iter().map(|d| (d.seq, d.nonce)).collect::<Vec<_>>(),
+            got.delivered
+                .iter()
+                .map(|d| (d.seq, d.nonce))
+                .collect::<Vec<_>>()
+        );
+        // The retry restarted the visibility timeout.
+        assert!(q.claim(T0 + 45_000, limits(10, 1)).delivered.is_empty());
+        // Once one of them is deleted, the attempt no longer answers.
+        q.ack(1, got.delivered[0].nonce, true);
+        assert!(q.retry_attempt("try-1", T0 + 46_000, 30_000).is_none());
+        // Unknown or expired attempts do not answer either.
+        assert!(q.retry_attempt("other", T0, 30_000).is_none());
+    }
+
+    #[test]
+    fn dedup_window_lasts_five_minutes_and_survives_purge() {
+        let mut q = QueueIndex::new_fifo();
+        q.dedup().unwrap().remember("d1".into(), 7, Some(1), T0);
+        assert_eq!(
+            q.dedup()
+                .unwrap()
+                .lookup("d1", T0 + 299_999)
+                .map(|e| e.message_id),
+            Some(7)
+        );
+        q.purge();
+        assert!(q.dedup().unwrap().lookup("d1", T0 + 1).is_some());
+        assert!(q.dedup().unwrap().lookup("d1", T0 + 300_000).is_none());
+        assert!(QueueIndex::new().dedup().is_none());
     }
 }

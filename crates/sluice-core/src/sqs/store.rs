@@ -68,6 +68,19 @@ pub struct ClaimRequest {
     pub dead_letter: Option<(QueueKey, u32)>,
     /// Refuse (OverLimit) when this many messages are already in flight.
     pub in_flight_max: usize,
+    /// A FIFO ReceiveRequestAttemptId: a retry within five minutes gets the same messages.
+    pub attempt_id: Option<String>,
+}
+
+/// What became of one message given to [`QueueStore::append`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Appended {
+    pub message_id: u128,
+    /// FIFO queues number their messages.
+    pub sequence_number: Option<u128>,
+    /// A FIFO duplicate within the deduplication window: accepted, not enqueued, and
+    /// answered with the original's id and sequence number.
+    pub duplicate: bool,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -162,13 +175,15 @@ pub trait QueueStore: Send + Sync + 'static {
     async fn purge(&self, key: &QueueKey, now: EpochMs) -> StoreResult<()>;
     async fn counts(&self, key: &QueueKey, now: EpochMs) -> StoreResult<QueueCounts>;
 
-    /// Enqueues messages; returns once they are durable (for a durable store).
+    /// Enqueues messages; returns once they are durable (for a durable store). On a FIFO
+    /// queue each message gets a sequence number, and a message whose deduplication id
+    /// was seen in the last five minutes is not enqueued again.
     async fn append(
         &self,
         key: &QueueKey,
         messages: Vec<NewMessage>,
         now: EpochMs,
-    ) -> StoreResult<()>;
+    ) -> StoreResult<Vec<Appended>>;
     /// Receives visible messages, dead-lettering any over the receive limit.
     async fn claim_visible(
         &self,

@@ -103,6 +103,7 @@ pub fn claim(max_messages: usize, visibility_timeout_ms: u64) -> ClaimRequest {
         visibility_timeout_ms,
         dead_letter: None,
         in_flight_max: NO_IN_FLIGHT_LIMIT,
+        attempt_id: None,
     }
 }
 
@@ -339,7 +340,7 @@ impl QueueStore for CountingStore {
         key: &QueueKey,
         messages: Vec<NewMessage>,
         now: EpochMs,
-    ) -> StoreResult<()> {
+    ) -> StoreResult<Vec<Appended>> {
         self.inner.append(key, messages, now).await
     }
     async fn claim_visible(

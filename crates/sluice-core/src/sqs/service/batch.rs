@@ -4,7 +4,7 @@
 
 use std::collections::HashSet;
 
-use super::messages::Outgoing;
+use super::messages::{apply_appended, Outgoing};
 use super::{RequestContext, Sqs};
 use crate::limits::*;
 use crate::sqs::api::*;
@@ -113,9 +113,18 @@ impl Sqs {
             ));
         }
         let mut messages = Vec::with_capacity(accepted.len());
+        let mut replies = Vec::with_capacity(accepted.len());
         for (id, p) in accepted {
             messages.push(p.message);
-            let r = p.reply;
+            replies.push((id, p.reply));
+        }
+        let appended = if messages.is_empty() {
+            Vec::new()
+        } else {
+            self.store.append(&queue.key, messages, now).await?
+        };
+        for ((id, mut r), a) in replies.into_iter().zip(&appended) {
+            apply_appended(&mut r, a);
             output.successful.push(SendMessageBatchResultEntry {
                 id: id.to_owned(),
                 message_id: r.message_id,
@@ -124,9 +133,6 @@ impl Sqs {
                 md5_of_message_system_attributes: r.md5_of_message_system_attributes,
                 sequence_number: r.sequence_number,
             });
-        }
-        if !messages.is_empty() {
-            self.store.append(&queue.key, messages, now).await?;
         }
         Ok(output)
     }

@@ -10,7 +10,7 @@ use crate::sqs::error::{SqsError, SqsErrorKind, SqsResult};
 use crate::sqs::message::{self, md5_of_attributes, md5_of_body};
 use crate::sqs::queue::{AckOutcome, Delivery, MessageContent, VisibilityError};
 use crate::sqs::receipt::Receipt;
-use crate::sqs::store::{ClaimRequest, NewMessage, QueueMeta, StoreError};
+use crate::sqs::store::{Appended, ClaimRequest, NewMessage, QueueMeta, StoreError};
 
 /// One message to send, as SendMessage and each SendMessageBatch entry carry it.
 pub(crate) struct Outgoing<'a> {
@@ -43,8 +43,18 @@ impl Sqs {
             .filter(|b| !b.is_empty())
             .ok_or_else(|| SqsError::missing_parameter("MessageBody"))?;
         message::validate_body(body)?;
+        let fifo = queue.attributes.fifo_queue;
         let delay_s = match out.delay_seconds {
             None => queue.attributes.delay_s,
+            // FIFO queues take only the queue's delay.
+            Some(d) if fifo && d != 0 => {
+                return Err(SqsError::invalid_value(
+                    "DelaySeconds",
+                    d,
+                    "The request include parameter that is not valid for this queue type.",
+                ))
+            }
+            Some(_) if fifo => queue.attributes.delay_s,
             Some(d) if (0..=i64::from(DELAY_SECONDS_MAX_S)).contains(&d) => d as u32,
             Some(d) => {
                 return Err(SqsError::invalid_value(
@@ -65,7 +75,19 @@ impl Sqs {
                 "One or more parameters are invalid. Reason: Message must be shorter than {max} bytes."
             )));
         }
-        if !queue.attributes.fifo_queue {
+        if let Some(group) = out.group_id {
+            validate_group_id(group)?;
+        }
+        let deduplication_id = if fifo {
+            if out.group_id.is_none() {
+                return Err(SqsError::missing_parameter("MessageGroupId"));
+            }
+            Some(fifo_deduplication_id(
+                queue,
+                out.deduplication_id.as_deref(),
+                body,
+            )?)
+        } else {
             if let Some(dedup) = out.deduplication_id {
                 return Err(SqsError::invalid_value(
                     "MessageDeduplicationId",
@@ -73,10 +95,8 @@ impl Sqs {
                     "The request includes a parameter that is not valid for this queue type.",
                 ));
             }
-        }
-        if let Some(group) = out.group_id {
-            validate_group_id(group)?;
-        }
+            None
+        };
         let message_id = uuid::Uuid::new_v4().as_u128();
         let reply = SendMessageOutput {
             md5_of_message_body: md5_of_body(body),
@@ -93,7 +113,7 @@ impl Sqs {
             sender_id: ctx.sender_id.clone(),
             sent_at_ms: now,
             group_id: out.group_id.clone(),
-            deduplication_id: None,
+            deduplication_id,
             sequence_number: None,
             dead_letter_source_arn: None,
         };
@@ -127,10 +147,15 @@ impl Sqs {
             },
             now,
         )?;
-        self.store
+        let appended = self
+            .store
             .append(&queue.key, vec![prepared.message], now)
             .await?;
-        Ok(prepared.reply)
+        let mut reply = prepared.reply;
+        if let Some(a) = appended.first() {
+            apply_appended(&mut reply, a);
+        }
+        Ok(reply)
     }
 
     pub async fn receive_message(
@@ -182,6 +207,11 @@ impl Sqs {
             } else {
                 INFLIGHT_MAX_STANDARD
             },
+            // The attempt id only means something on a FIFO queue.
+            attempt_id: input
+                .receive_request_attempt_id
+                .clone()
+                .filter(|_| queue.attributes.fifo_queue),
         };
         let deadline = self.now() + wait_s as u64 * 1000;
         let notify = self
@@ -327,6 +357,52 @@ impl Sqs {
     }
 }
 
+/// A FIFO message's deduplication id: the one it carries, or with
+/// ContentBasedDeduplication the SHA-256 of its body.
+fn fifo_deduplication_id(
+    queue: &QueueMeta,
+    explicit: Option<&str>,
+    body: &str,
+) -> SqsResult<String> {
+    match explicit {
+        Some(id) => {
+            let ok = !id.is_empty()
+                && id.len() <= MESSAGE_DEDUPLICATION_ID_MAX_LEN
+                && id.bytes().all(|b| (0x21..=0x7e).contains(&b));
+            if !ok {
+                return Err(SqsError::invalid_value(
+                    "MessageDeduplicationId",
+                    id,
+                    "MessageDeduplicationId can only include alphanumeric and punctuation characters. 1 to 128 in length.",
+                ));
+            }
+            Ok(id.to_owned())
+        }
+        None if queue.attributes.content_based_deduplication => {
+            use sha2::Digest;
+            Ok(hex::encode(sha2::Sha256::digest(body.as_bytes())))
+        }
+        None => Err(SqsError::invalid_parameter(
+            "The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly",
+        )),
+    }
+}
+
+/// SequenceNumber as AWS writes it: a decimal string, here zero-padded to 20 digits so
+/// that comparing the strings compares the numbers.
+pub(crate) fn sequence_number_text(n: u128) -> String {
+    format!("{n:020}")
+}
+
+/// Fills a reply's identity from what the store did with the message (a FIFO duplicate
+/// answers with the original's id and sequence number).
+pub(crate) fn apply_appended(reply: &mut SendMessageOutput, appended: &Appended) {
+    reply.message_id = uuid::Uuid::from_u128(appended.message_id)
+        .hyphenated()
+        .to_string();
+    reply.sequence_number = appended.sequence_number.map(sequence_number_text);
+}
+
 fn validate_group_id(group: &str) -> SqsResult<()> {
     let ok = !group.is_empty()
         && group.len() <= MESSAGE_GROUP_ID_MAX_LEN
@@ -388,7 +464,7 @@ fn render_message(
             "SentTimestamp" => Some(c.sent_at_ms.to_string()),
             "ApproximateReceiveCount" => Some(d.receive_count.to_string()),
             "ApproximateFirstReceiveTimestamp" => Some(d.first_receive_ms.to_string()),
-            "SequenceNumber" => c.sequence_number.map(|s| s.to_string()),
+            "SequenceNumber" => c.sequence_number.map(sequence_number_text),
             "MessageDeduplicationId" => c.deduplication_id.clone(),
             "MessageGroupId" => c.group_id.clone(),
             "AWSTraceHeader" => c

@@ -26,12 +26,6 @@ impl Sqs {
             Some(_) => return Err(SqsError::invalid_attribute_value("FifoQueue")),
         };
         validate_queue_name(name, fifo)?;
-        if fifo {
-            return Err(SqsError::new(
-                SqsErrorKind::UnsupportedOperation,
-                "FIFO queues are not supported by this version of Sluice yet.",
-            ));
-        }
         let key = QueueKey::new(&ctx.region, &ctx.account_id, name);
         let mut attrs = QueueAttributes::defaults(fifo);
         attributes::apply(&mut attrs, &requested, AttributeWrite::Create)?;

@@ -1,0 +1,175 @@
+//! FIFO queue state kept beside a queue's index: message groups (strict order within a
+//! group, and a group is locked while any of its messages is in flight), the
+//! five-minute deduplication window, and recent ReceiveRequestAttemptIds.
+
+use std::collections::{BTreeSet, HashMap};
+
+use serde::{Deserialize, Serialize};
+
+use crate::clock::EpochMs;
+use crate::limits::DEDUPLICATION_WINDOW_MS;
+
+/// One message group: its messages in order, and how many are in flight.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Group {
+    pub msgs: BTreeSet<u64>,
+    pub in_flight: u32,
+    /// The head sequence number under which the group is listed as available.
+    pub listed_at: Option<u64>,
+}
+
+/// Groups and which of them can hand out their head message now.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Groups {
+    pub groups: HashMap<String, Group>,
+    /// Unlocked groups whose head message is visible, by head sequence number: the
+    /// oldest waiting group is served first.
+    pub available: BTreeSet<(u64, String)>,
+}
+
+impl Groups {
+    /// Re-lists a group after any change to its messages. `head_ready` says whether a
+    /// message (the group's head) is visible.
+    pub fn refresh(&mut self, group: &str, head_ready: impl Fn(u64) -> bool) {
+        let Some(g) = self.groups.get_mut(group) else {
+            return;
+        };
+        if let Some(head) = g.listed_at.take() {
+            self.available.remove(&(head, group.to_owned()));
+        }
+        if g.msgs.is_empty() && g.in_flight == 0 {
+            self.groups.remove(group);
+            return;
+        }
+        if g.in_flight == 0 {
+            if let Some(&head) = g.msgs.first() {
+                if head_ready(head) {
+                    g.listed_at = Some(head);
+                    self.available.insert((head, group.to_owned()));
+                }
+            }
+        }
+    }
+}
+
+/// The key a message is deduplicated under: its deduplication id, qualified by its
+/// group when the queue's DeduplicationScope is `messageGroup`.
+pub fn dedup_key(
+    scope_is_message_group: bool,
+    group: Option<&str>,
+    deduplication_id: &str,
+) -> String {
+    match (scope_is_message_group, group) {
+        (true, Some(group)) => format!("{group}\u{0}{deduplication_id}"),
+        _ => deduplication_id.to_owned(),
+    }
+}
+
+/// What a deduplicated send answers with: the original message's identity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DedupEntry {
+    pub message_id: u128,
+    pub sequence_number: Option<u128>,
+    pub expires_at_ms: EpochMs,
+}
+
+/// Deduplication ids seen in the last five minutes. Entries outlive the messages they
+/// name: a duplicate of a deleted message is still a duplicate.
+#[derive(Debug, Default, Clone)]
+pub struct DedupWindow {
+    entries: HashMap<String, DedupEntry>,
+    by_expiry: BTreeSet<(EpochMs, String)>,
+}
+
+impl DedupWindow {
+    fn prune(&mut self, now: EpochMs) {
+        while let Some((at, key)) = self.by_expiry.first().cloned() {
+            if at > now {
+                break;
+            }
+            self.by_expiry.pop_first();
+            if self
+                .entries
+                .get(&key)
+                .is_some_and(|e| e.expires_at_ms == at)
+            {
+                self.entries.remove(&key);
+            }
+        }
+    }
+
+    /// The original of a duplicate sent at `now`, if `key` was seen within the window.
+    pub fn lookup(&mut self, key: &str, now: EpochMs) -> Option<DedupEntry> {
+        self.prune(now);
+        self.entries.get(key).copied()
+    }
+
+    /// Remembers a first send (from `sent_at_ms`, for five minutes).
+    pub fn remember(
+        &mut self,
+        key: String,
+        message_id: u128,
+        sequence_number: Option<u128>,
+        sent_at_ms: EpochMs,
+    ) {
+        let entry = DedupEntry {
+            message_id,
+            sequence_number,
+            expires_at_ms: sent_at_ms + DEDUPLICATION_WINDOW_MS,
+        };
+        self.restore(key, entry);
+    }
+
+    /// Puts back an entry from a snapshot.
+    pub fn restore(&mut self, key: String, entry: DedupEntry) {
+        self.by_expiry.insert((entry.expires_at_ms, key.clone()));
+        self.entries.insert(key, entry);
+    }
+
+    /// Live entries, for snapshots.
+    pub fn entries(&self) -> impl Iterator<Item = (&String, &DedupEntry)> {
+        self.entries.iter()
+    }
+}
+
+/// The messages one ReceiveRequestAttemptId returned, so a retry gets the same ones.
+#[derive(Debug, Clone)]
+pub(crate) struct Attempt {
+    pub at_ms: EpochMs,
+    pub receipts: Vec<(u64, u32)>,
+}
+
+/// Recent receive attempts (held in memory only: a retry is a matter of seconds).
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Attempts {
+    by_id: HashMap<String, Attempt>,
+    by_time: BTreeSet<(EpochMs, String)>,
+}
+
+impl Attempts {
+    pub fn get(&mut self, id: &str, now: EpochMs) -> Option<Attempt> {
+        while let Some((at, key)) = self.by_time.first().cloned() {
+            if at + DEDUPLICATION_WINDOW_MS > now {
+                break;
+            }
+            self.by_time.pop_first();
+            if self.by_id.get(&key).is_some_and(|a| a.at_ms == at) {
+                self.by_id.remove(&key);
+            }
+        }
+        self.by_id.get(id).cloned()
+    }
+
+    pub fn put(&mut self, id: String, attempt: Attempt) {
+        self.by_time.insert((attempt.at_ms, id.clone()));
+        self.by_id.insert(id, attempt);
+    }
+}
+
+/// Everything a FIFO queue keeps beyond a standard queue's index.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct FifoState {
+    pub groups: Groups,
+    pub dedup: DedupWindow,
+    pub attempts: Attempts,
+}

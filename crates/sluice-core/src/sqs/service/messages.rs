@@ -10,7 +10,7 @@ use crate::sqs::error::{SqsError, SqsErrorKind, SqsResult};
 use crate::sqs::message::{self, md5_of_attributes, md5_of_body};
 use crate::sqs::queue::{AckOutcome, Delivery, MessageContent, VisibilityError};
 use crate::sqs::receipt::Receipt;
-use crate::sqs::store::{Appended, ClaimRequest, NewMessage, QueueMeta, StoreError};
+use crate::sqs::store::{Appended, ClaimRequest, Claimed, NewMessage, QueueMeta, StoreError};
 
 /// One message to send, as SendMessage and each SendMessageBatch entry carry it.
 pub(crate) struct Outgoing<'a> {
@@ -226,11 +226,18 @@ impl Sqs {
             tokio::pin!(notified);
             notified.as_mut().enable();
             let now = self.now();
-            let claimed = self
+            let claimed = match self
                 .store
                 .claim_visible(&queue.key, request.clone(), now)
                 .await
-                .map_err(|e| match e {
+            {
+                // At its in-flight limit a FIFO queue returns nothing rather than an
+                // error, as AWS documents; a standard queue answers OverLimit.
+                Err(StoreError::OverLimit) if queue.attributes.fifo_queue => Claimed {
+                    queue_id: queue.id,
+                    ..Claimed::default()
+                },
+                other => other.map_err(|e| match e {
                     StoreError::OverLimit => SqsError::new(
                         SqsErrorKind::OverLimit,
                         format!(
@@ -239,7 +246,8 @@ impl Sqs {
                         ),
                     ),
                     other => other.into(),
-                })?;
+                })?,
+            };
             if !claimed.deliveries.is_empty() || now >= deadline || self.is_shutting_down() {
                 break (claimed.deliveries, claimed.queue_id);
             }

@@ -119,6 +119,18 @@ pub struct MessageState {
 }
 
 impl MessageState {
+    /// This message as handed to a consumer by its latest receive.
+    pub fn delivery(&self, seq: u64) -> Delivery {
+        Delivery {
+            seq,
+            content: self.content.clone(),
+            receive_count: self.receive_count,
+            first_receive_ms: self.first_receive_ms.unwrap_or(self.received_at_ms),
+            nonce: self.nonce,
+            visible_at_ms: self.visible_at_ms,
+        }
+    }
+
     pub fn new(content: Arc<MessageContent>, visible_at_ms: EpochMs, now: EpochMs) -> Self {
         Self {
             content,
@@ -483,14 +495,7 @@ impl QueueIndex {
         state.received_at_ms = now;
         state.nonce = state.nonce.wrapping_add(1);
         state.visible_at_ms = now + limits.visibility_timeout_ms;
-        outcome.delivered.push(Delivery {
-            seq,
-            content: state.content.clone(),
-            receive_count: state.receive_count,
-            first_receive_ms: state.first_receive_ms.unwrap_or(now),
-            nonce: state.nonce,
-            visible_at_ms: state.visible_at_ms,
-        });
+        outcome.delivered.push(state.delivery(seq));
         self.insert(seq, state);
     }
 
@@ -517,14 +522,7 @@ impl QueueIndex {
         for (seq, _) in attempt.receipts {
             let mut state = self.remove(seq).expect("checked above");
             state.visible_at_ms = now + visibility_timeout_ms;
-            out.push(Delivery {
-                seq,
-                content: state.content.clone(),
-                receive_count: state.receive_count,
-                first_receive_ms: state.first_receive_ms.unwrap_or(now),
-                nonce: state.nonce,
-                visible_at_ms: state.visible_at_ms,
-            });
+            out.push(state.delivery(seq));
             self.insert(seq, state);
         }
         Some(out)

@@ -496,6 +496,10 @@ impl QueueStore for EmbeddedStore {
             return Err(StoreError::ForeignReceipt);
         }
         let outcome = slot.index.ack(receipt.seq, receipt.nonce, latest_only);
+        if outcome == AckOutcome::Deleted && slot.index.is_fifo() {
+            // Deleting may unlock the message's group: its next message is now available.
+            slot.notify.notify_waiters();
+        }
         if outcome == AckOutcome::Deleted {
             self.journal(&[Record::Deleted {
                 queue: receipt.queue_id,

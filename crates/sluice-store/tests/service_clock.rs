@@ -784,3 +784,62 @@ async fn out_of_range_parameters_are_rejected_as_aws_does() {
         "Value 43201 for parameter VisibilityTimeout is invalid. Reason: VisibilityTimeout must be an integer between 0 and 43200",
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn fifo_long_poll_returns_when_a_delete_unlocks_the_group() {
+    let (sqs, store) = tokio_service();
+    let url = create_queue(
+        &sqs,
+        "q.fifo",
+        &[("FifoQueue", "true"), ("ContentBasedDeduplication", "true")],
+    )
+    .await;
+    for body in ["first", "second"] {
+        sqs.send_message(
+            &ctx(),
+            SendMessageInput {
+                message_group_id: Some("g".to_owned()),
+                ..send_input(&url, body, None)
+            },
+        )
+        .await
+        .expect("message sent");
+    }
+    let first = receive_with(
+        &sqs,
+        ReceiveMessageInput {
+            max_number_of_messages: Some(1),
+            wait_time_seconds: Some(0),
+            ..receive_input(&url)
+        },
+    )
+    .await;
+    assert_eq!(message_bodies(&first), ["first"]);
+    let start = Instant::now();
+    let poll = tokio::spawn({
+        let (sqs, url) = (sqs.clone(), url.clone());
+        async move {
+            let messages = long_poll(&sqs, &url, 20).await;
+            (messages, start.elapsed())
+        }
+    });
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert!(
+        !poll.is_finished(),
+        "the group is locked by the first message"
+    );
+    sqs.delete_message(
+        &ctx(),
+        DeleteMessageInput {
+            queue_url: Some(url.clone()),
+            receipt_handle: Some(first[0].receipt_handle.clone()),
+        },
+    )
+    .await
+    .unwrap();
+    let (messages, waited) = poll.await.unwrap();
+    assert_eq!(message_bodies(&messages), ["second"]);
+    assert_eq!(waited, Duration::from_secs(3));
+    // One look at the start of the poll and one after the delete woke it.
+    assert_eq!(store.claims(), 3);
+}

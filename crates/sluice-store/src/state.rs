@@ -77,17 +77,22 @@ impl State {
     }
 
     /// Moves a message between queues. A dead-lettered message keeps its identity and
-    /// receive count and records where it came from; a redriven one becomes a new
-    /// message (new id, enqueued now), as AWS treats redriven messages.
+    /// receive count and records where it came from (in a FIFO dead-letter queue its
+    /// deduplication id becomes its message id, as AWS documents); a redriven one
+    /// becomes a new message (new id, enqueued now), as AWS treats redriven messages.
+    /// Redriven into a FIFO queue, it also takes the next sequence number, so it joins
+    /// its group behind what the queue already holds. (Replay takes the same number:
+    /// records are journalled in the order the counter moves.)
     pub fn move_message(&mut self, from: u64, to: u64, seq: u64, redrive: Option<Redrive>) -> bool {
-        if !self.queues.contains_key(&to) {
+        let Some(to_fifo) = self.queues.get(&to).map(|s| s.index.is_fifo()) else {
             return false;
-        }
+        };
         let Some(mut state) = self.queues.get_mut(&from).and_then(|s| s.index.remove(seq)) else {
             return false;
         };
         let source_arn = self.queues.get(&from).map(|s| s.meta.key.arn());
         let mut content: MessageContent = (*state.content).clone();
+        let mut seq = seq;
         match redrive {
             Some(r) => {
                 content.dead_letter_source_arn = None;
@@ -95,8 +100,18 @@ impl State {
                 content.sent_at_ms = r.at_ms;
                 state.receive_count = 0;
                 state.first_receive_ms = None;
+                if to_fifo {
+                    seq = self.next_seq;
+                    self.next_seq += 1;
+                    content.sequence_number = Some(u128::from(seq));
+                }
             }
-            None => content.dead_letter_source_arn = source_arn,
+            None => {
+                content.dead_letter_source_arn = source_arn;
+                if content.deduplication_id.is_some() {
+                    content.deduplication_id = Some(content.message_id_string());
+                }
+            }
         }
         state.content = Arc::new(content);
         state.phase = Phase::Ready;

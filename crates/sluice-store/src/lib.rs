@@ -458,12 +458,13 @@ impl QueueStore for EmbeddedStore {
                     .expect("exists")
                     .index
                     .insert(seq, message);
-                state.move_message(id, dlq_id, seq, None);
+                state.move_message(id, dlq_id, seq, None, now);
                 records.push(Record::Moved {
                     from: id,
                     to: dlq_id,
                     seq,
                     redrive: None,
+                    at_ms: now,
                 });
             }
             if moved > 0 {
@@ -674,12 +675,13 @@ impl QueueStore for EmbeddedStore {
                     message_id: new_message_id(),
                     at_ms: now,
                 };
-                state.move_message(from, to, seq, Some(redrive));
+                state.move_message(from, to, seq, Some(redrive), now);
                 records.push(Record::Moved {
                     from,
                     to,
                     seq,
                     redrive: Some(redrive),
+                    at_ms: now,
                 });
             }
             state.notify_all();

@@ -69,6 +69,8 @@ pub enum Record {
         to: u64,
         seq: u64,
         redrive: Option<Redrive>,
+        /// When it moved (a FIFO dead-letter queue counts retention from here).
+        at_ms: u64,
     },
     MoveTaskSaved(MoveTask),
     /// A FIFO deduplication entry that outlives its message (snapshots only; live sends

@@ -78,12 +78,20 @@ impl State {
 
     /// Moves a message between queues. A dead-lettered message keeps its identity and
     /// receive count and records where it came from (in a FIFO dead-letter queue its
-    /// deduplication id becomes its message id, as AWS documents); a redriven one
+    /// enqueue time restarts and its deduplication id becomes its message id, as AWS
+    /// documents); a redriven one
     /// becomes a new message (new id, enqueued now), as AWS treats redriven messages.
     /// Redriven into a FIFO queue, it also takes the next sequence number, so it joins
     /// its group behind what the queue already holds. (Replay takes the same number:
     /// records are journalled in the order the counter moves.)
-    pub fn move_message(&mut self, from: u64, to: u64, seq: u64, redrive: Option<Redrive>) -> bool {
+    pub fn move_message(
+        &mut self,
+        from: u64,
+        to: u64,
+        seq: u64,
+        redrive: Option<Redrive>,
+        at_ms: EpochMs,
+    ) -> bool {
         let Some(to_fifo) = self.queues.get(&to).map(|s| s.index.is_fifo()) else {
             return false;
         };
@@ -108,7 +116,11 @@ impl State {
             }
             None => {
                 content.dead_letter_source_arn = source_arn;
-                if content.deduplication_id.is_some() {
+                if to_fifo {
+                    // AWS: in a FIFO dead-letter queue the enqueue time restarts (a
+                    // standard one keeps the original), and the deduplication id
+                    // becomes the message id.
+                    content.sent_at_ms = at_ms;
                     content.deduplication_id = Some(content.message_id_string());
                 }
             }
@@ -218,8 +230,9 @@ impl State {
                 to,
                 seq,
                 redrive,
+                at_ms,
             } => {
-                self.move_message(from, to, seq, redrive);
+                self.move_message(from, to, seq, redrive, at_ms);
             }
             Record::MoveTaskSaved(task) => {
                 self.move_tasks.insert(task.task_id.clone(), task);

@@ -1,0 +1,207 @@
+//! One run from start to end: spawn the server if asked, create the queue, start the
+//! workers, print progress, stop at the deadline or the request budget, drain, collect
+//! the figures, clean up.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::client::Conn;
+use crate::report::{self, Summary};
+use crate::scenarios::{self, Shape};
+use crate::setup;
+use crate::spawn::{self, Spawned};
+use crate::stats::{Recorder, OPS};
+use crate::worker::{stopped, Run, RECEIVE_TIMEOUT_MARGIN};
+use crate::{loopback_addr, Cli};
+
+/// How often the progress line is printed.
+const PROGRESS_INTERVAL: Duration = Duration::from_secs(1);
+/// Time the workers get, beyond a receive's longest wait, to finish after the stop.
+const DRAIN_GRACE: Duration = Duration::from_secs(5);
+
+pub async fn drive(cli: &Cli) -> Result<Summary, String> {
+    let spawned = match &cli.spawn {
+        Some(binary) => Some(Spawned::start(binary, cli.store, cli.data_parent.as_deref()).await?),
+        None => None,
+    };
+    let addr = match &spawned {
+        Some(s) => s.addr,
+        None => loopback_addr(&cli.endpoint)?,
+    };
+    let endpoint = format!("http://{addr}");
+    let fifo = cli.scenario.is_fifo();
+    let (queue, ours) = match &cli.queue {
+        Some(q) if fifo && !q.ends_with(".fifo") => (format!("{q}.fifo"), false),
+        Some(q) => (q.clone(), false),
+        None => {
+            let name = format!(
+                "sluice-bench-{}-{}",
+                cli.scenario.name(),
+                std::process::id()
+            );
+            (
+                if fifo { format!("{name}.fifo") } else { name },
+                !cli.keep_queue,
+            )
+        }
+    };
+    let mut admin = Conn::new(addr);
+    let url = setup::create_queue(&mut admin, &queue, fifo).await?;
+    let plan = scenarios::plan(
+        cli.scenario,
+        &Shape {
+            connections: cli.connections,
+            producers: cli.producers,
+            consumers: cli.consumers,
+            size: cli.size,
+            groups: cli.groups,
+            rate: cli.rate,
+            max_backlog: cli.max_backlog,
+        },
+    );
+    let drain = plan.wait + RECEIVE_TIMEOUT_MARGIN + DRAIN_GRACE;
+    let run = Arc::new(Run::new(addr, &url, plan, cli.max_requests));
+    eprintln!(
+        "sluice-bench: {} against {endpoint} ({}) for {} s: {} producers, {} consumers, {} B bodies",
+        cli.scenario.name(),
+        store_label(cli),
+        cli.duration,
+        run.plan.producers,
+        run.plan.consumers,
+        run.plan.size
+    );
+
+    let server_before = spawned.as_ref().and_then(Spawned::usage);
+    let client_before = spawn::usage("self");
+    let machine_before = spawn::machine_cpu();
+    run.live.set_measuring(true);
+    let started = Instant::now();
+    let tasks = scenarios::start(&run);
+    let progress = tokio::spawn(progress(Arc::clone(&run), started));
+    let mut stop = run.subscribe();
+    let budget_spent = tokio::select! {
+        _ = tokio::time::sleep(Duration::from_secs(cli.duration)) => false,
+        _ = stopped(&mut stop) => true,
+    };
+    run.live.set_measuring(false);
+    let elapsed = started.elapsed();
+    if budget_spent {
+        eprintln!(
+            "sluice-bench: --max-requests {} reached after {:.2} s",
+            cli.max_requests,
+            elapsed.as_secs_f64()
+        );
+    }
+    let server_after = spawned.as_ref().and_then(Spawned::usage);
+    let client_after = spawn::usage("self");
+    let machine_after = spawn::machine_cpu();
+    run.request_stop();
+    progress.abort();
+
+    let mut rec = Recorder::new();
+    let drain_deadline = tokio::time::Instant::now() + drain;
+    let mut stuck = 0;
+    for mut task in tasks {
+        match tokio::time::timeout_at(drain_deadline, &mut task).await {
+            Ok(Ok(r)) => rec.merge(&r),
+            Ok(Err(e)) => eprintln!("sluice-bench: a worker failed: {e}"),
+            Err(_) => {
+                task.abort();
+                stuck += 1;
+            }
+        }
+    }
+    if stuck > 0 {
+        eprintln!("sluice-bench: {stuck} workers had not stopped {drain:?} after the end");
+    }
+
+    let queue_depth = match setup::queue_depth(&mut admin, &url).await {
+        Ok(d) => Some(d),
+        Err(e) => {
+            eprintln!("sluice-bench: {e}");
+            None
+        }
+    };
+    if ours {
+        if let Err(e) = setup::delete_queue(&mut admin, &url).await {
+            eprintln!("sluice-bench: {e}");
+        }
+    }
+    let server_log = match spawned {
+        Some(s) => Some(s.stop().await),
+        None => None,
+    };
+    let server = match (server_before, server_after) {
+        (Some(b), Some(a)) => Some(spawn::Usage {
+            cpu: a.cpu.saturating_sub(b.cpu),
+            peak_rss_kib: a.peak_rss_kib,
+        }),
+        _ => None,
+    };
+    let client_cpu = match (client_before, client_after) {
+        (Some(b), Some(a)) => Some(a.cpu.saturating_sub(b.cpu)),
+        _ => None,
+    };
+    let live = &run.live;
+    Ok(Summary {
+        scenario: cli.scenario.name(),
+        store: store_label(cli),
+        endpoint,
+        queue,
+        plan: run.plan.clone(),
+        client_threads: cli.client_threads,
+        elapsed,
+        rows: report::rows(live, &rec, elapsed),
+        errors: live.error_codes(),
+        empty_receives: live.empty_receives.load(Ordering::Relaxed),
+        early_empty_receives: live.early_empty_receives.load(Ordering::Relaxed),
+        server,
+        client_cpu,
+        machine_cpu: machine_before.zip(machine_after).map(|(b, a)| b.until(a)),
+        queue_depth,
+        server_log,
+    })
+}
+
+fn store_label(cli: &Cli) -> &'static str {
+    match cli.spawn {
+        Some(_) => cli.store.name(),
+        None => "external",
+    }
+}
+
+/// Prints, once a second, the rates of the last second, its slowest send or delete
+/// (receives wait by design) and the error count.
+async fn progress(run: Arc<Run>, started: Instant) {
+    let mut ticker = tokio::time::interval(PROGRESS_INTERVAL);
+    ticker.tick().await;
+    let mut last = [(0u64, 0u64); OPS.len()];
+    let mut last_at = Instant::now();
+    loop {
+        ticker.tick().await;
+        let now = Instant::now();
+        let secs = now.duration_since(last_at).as_secs_f64().max(f64::EPSILON);
+        let mut parts = Vec::new();
+        for (i, op) in OPS.iter().enumerate() {
+            let (req, msg) = (run.live.requests(*op), run.live.messages(*op));
+            if req > 0 {
+                parts.push(format!(
+                    "{} {:.0} req/s {:.0} msg/s",
+                    op.name(),
+                    (req - last[i].0) as f64 / secs,
+                    (msg - last[i].1) as f64 / secs
+                ));
+            }
+            last[i] = (req, msg);
+        }
+        last_at = now;
+        eprintln!(
+            "[{:>4.0}s] {} | slowest send/delete {:.1} ms | errors {}",
+            now.duration_since(started).as_secs_f64(),
+            parts.join(" · "),
+            run.live.take_interval_max().as_secs_f64() * 1000.0,
+            run.live.total_errors()
+        );
+    }
+}

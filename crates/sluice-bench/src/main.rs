@@ -1,0 +1,207 @@
+//! `sluice-bench`: drives an SQS endpoint (AWS JSON 1.0 over HTTP/1.1 keep-alive) with
+//! one of a few load scenarios for a bounded time and request count, then reports
+//! throughput and latency per operation as Markdown. With `--spawn` it starts a
+//! `sluice` server itself and reports that server's CPU time and peak memory too.
+
+mod client;
+mod driver;
+mod report;
+mod scenarios;
+mod setup;
+mod spawn;
+mod sqs;
+mod stats;
+mod worker;
+
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::scenarios::Scenario;
+use crate::spawn::Store;
+
+/// Endpoint used when neither `--endpoint` nor `--spawn` is given.
+const DEFAULT_ENDPOINT: &str = "http://127.0.0.1:9324";
+const DEFAULT_CONNECTIONS: usize = 16;
+const MAX_CONNECTIONS: usize = 1_024;
+const DEFAULT_DURATION_SECS: u64 = 10;
+const MAX_DURATION_SECS: u64 = 3_600;
+/// Requests (sends and receives) a run makes at most unless `--max-requests` says.
+const DEFAULT_MAX_REQUESTS: u64 = 10_000_000;
+const DEFAULT_SIZE_BYTES: usize = 100;
+/// Bodies start with a timestamp, so none is shorter.
+const MIN_SIZE_BYTES: usize = sqs::TIMESTAMP_DIGITS;
+/// The SQS maximum message size.
+const MAX_SIZE_BYTES: usize = 1_048_576;
+const DEFAULT_CLIENT_THREADS: usize = 2;
+const MAX_CLIENT_THREADS: usize = 64;
+
+/// Load generator for SQS endpoints (AWS JSON 1.0). Loopback only.
+#[derive(Debug, Parser)]
+#[command(name = "sluice-bench", version)]
+pub struct Cli {
+    /// Scenario to run.
+    #[arg(long, value_enum, default_value = "cycle")]
+    pub scenario: Scenario,
+    /// SQS endpoint to drive (must be a loopback address).
+    #[arg(long, default_value = DEFAULT_ENDPOINT, conflicts_with = "spawn")]
+    pub endpoint: String,
+    /// Start this `sluice` binary on a free loopback port for the run, and report its
+    /// CPU time and peak RSS.
+    #[arg(long, value_name = "PATH_TO_SLUICE")]
+    pub spawn: Option<PathBuf>,
+    /// Store of the spawned server.
+    #[arg(long, value_enum, default_value = "durable")]
+    pub store: Store,
+    /// Where the spawned server's temporary data directory goes (default: the
+    /// system's temporary directory).
+    #[arg(long, value_name = "DIR")]
+    pub data_parent: Option<PathBuf>,
+    /// Connections in all (producers plus consumers).
+    #[arg(long, default_value_t = DEFAULT_CONNECTIONS)]
+    pub connections: usize,
+    /// Producer connections (default: all for `send`, half for the cycles, one for
+    /// `longpoll`).
+    #[arg(long)]
+    pub producers: Option<usize>,
+    /// Consumer connections (default: the rest).
+    #[arg(long)]
+    pub consumers: Option<usize>,
+    /// Length of the measured window, in seconds.
+    #[arg(long, default_value_t = DEFAULT_DURATION_SECS)]
+    pub duration: u64,
+    /// Stop after this many sends and receives even if time is left.
+    #[arg(long, default_value_t = DEFAULT_MAX_REQUESTS)]
+    pub max_requests: u64,
+    /// Message body size in bytes.
+    #[arg(long, default_value_t = DEFAULT_SIZE_BYTES)]
+    pub size: usize,
+    /// Message groups for `fifo-groups` (default 1000).
+    #[arg(long)]
+    pub groups: Option<u64>,
+    /// Pace producers to this many messages per second in all (default: flat out;
+    /// 50 for `longpoll`).
+    #[arg(long)]
+    pub rate: Option<f64>,
+    /// Cycle scenarios: producers hold back while this many messages are sent and
+    /// not yet deleted (default 10000).
+    #[arg(long)]
+    pub max_backlog: Option<u64>,
+    /// Queue to use, created if missing (`.fifo` is appended for FIFO scenarios).
+    /// Default: a fresh queue named after the scenario, deleted at the end.
+    #[arg(long)]
+    pub queue: Option<String>,
+    /// Keep the default queue at the end instead of deleting it.
+    #[arg(long)]
+    pub keep_queue: bool,
+    /// Worker threads of the load generator.
+    #[arg(long, default_value_t = DEFAULT_CLIENT_THREADS)]
+    pub client_threads: usize,
+    /// Append a dated Markdown section with the results to this file.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Err(e) = validate(&cli) {
+        eprintln!("sluice-bench: {e}");
+        return ExitCode::from(2);
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(cli.client_threads)
+        .enable_all()
+        .build()
+        .expect("a tokio runtime starts");
+    match runtime.block_on(driver::drive(&cli)) {
+        Ok(summary) => {
+            print!("{}", summary.stdout());
+            if let Some(path) = &cli.out {
+                if let Err(e) = summary.append_to(path) {
+                    eprintln!("sluice-bench: cannot append to {}: {e}", path.display());
+                    return ExitCode::FAILURE;
+                }
+                eprintln!("sluice-bench: results appended to {}", path.display());
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("sluice-bench: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn validate(cli: &Cli) -> Result<(), String> {
+    if !(1..=MAX_CONNECTIONS).contains(&cli.connections) {
+        return Err(format!("--connections must be 1 to {MAX_CONNECTIONS}"));
+    }
+    let total = cli.producers.unwrap_or(0) + cli.consumers.unwrap_or(0);
+    if total > MAX_CONNECTIONS {
+        return Err(format!(
+            "at most {MAX_CONNECTIONS} producers and consumers in all"
+        ));
+    }
+    if !(1..=MAX_DURATION_SECS).contains(&cli.duration) {
+        return Err(format!(
+            "--duration must be 1 to {MAX_DURATION_SECS} seconds"
+        ));
+    }
+    if cli.max_requests == 0 {
+        return Err("--max-requests must be at least 1".to_owned());
+    }
+    if !(MIN_SIZE_BYTES..=MAX_SIZE_BYTES).contains(&cli.size) {
+        return Err(format!(
+            "--size must be {MIN_SIZE_BYTES} to {MAX_SIZE_BYTES} bytes"
+        ));
+    }
+    if !(1..=MAX_CLIENT_THREADS).contains(&cli.client_threads) {
+        return Err(format!(
+            "--client-threads must be 1 to {MAX_CLIENT_THREADS}"
+        ));
+    }
+    if cli.rate.is_some_and(|r| !(r.is_finite() && r > 0.0)) {
+        return Err("--rate must be a positive number".to_owned());
+    }
+    Ok(())
+}
+
+/// The socket address of an `http://host:port` endpoint, which must be on loopback.
+pub fn loopback_addr(endpoint: &str) -> Result<SocketAddr, String> {
+    let rest = endpoint
+        .strip_prefix("http://")
+        .ok_or_else(|| format!("endpoint {endpoint} is not an http:// URL"))?;
+    let authority = rest.split('/').next().unwrap_or(rest);
+    let with_port = if authority.contains(':') && !authority.ends_with(']') {
+        authority.to_owned()
+    } else {
+        format!("{authority}:80")
+    };
+    let addrs: Vec<SocketAddr> = with_port
+        .to_socket_addrs()
+        .map_err(|e| format!("cannot resolve {authority}: {e}"))?
+        .collect();
+    match addrs.first() {
+        Some(addr) if addrs.iter().all(|a| a.ip().is_loopback()) => Ok(*addr),
+        Some(_) => Err(format!("endpoint {endpoint} is not a loopback address")),
+        None => Err(format!("{authority} resolves to nothing")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_loopback_endpoints_are_accepted() {
+        assert_eq!(
+            loopback_addr("http://127.0.0.1:9324/").unwrap(),
+            "127.0.0.1:9324".parse().unwrap()
+        );
+        assert_eq!(loopback_addr("http://[::1]").unwrap().port(), 80);
+        assert!(loopback_addr("http://10.1.2.3:9324").is_err());
+        assert!(loopback_addr("https://127.0.0.1:9324").is_err());
+    }
+}

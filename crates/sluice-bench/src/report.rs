@@ -1,0 +1,339 @@
+//! The results of a run as Markdown: a table (one row per operation, plus
+//! send-to-receive latency), notes on CPU, memory, errors and queue depth, and a
+//! dated section with settings and machine for a results file.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::Path;
+use std::time::Duration;
+
+use hdrhistogram::Histogram;
+
+use crate::spawn::{MachineCpu, Usage};
+use crate::stats::{Live, Recorder, OPS};
+use crate::worker::Plan;
+
+/// The table's header rows.
+pub const TABLE_HEADER: &str = "| scenario | store | size (B) | connections | operation | requests/s | messages/s | p50 ms | p90 ms | p99 ms | max ms | errors |\n|---|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|";
+
+/// What a new results file starts with.
+const RESULTS_TITLE: &str = "# sluice-bench results\n\nOne section per run, appended by `sluice-bench --out`. See README.md beside this file for how to read them.\n";
+
+/// One line of the table.
+pub struct Row {
+    pub operation: String,
+    pub requests_per_s: Option<f64>,
+    pub messages_per_s: Option<f64>,
+    pub latency_us: [u64; 4],
+    pub errors: u64,
+}
+
+/// Everything a run measured.
+pub struct Summary {
+    pub scenario: &'static str,
+    /// `durable`, `memory`, or `external` for a server not started by this tool.
+    pub store: &'static str,
+    pub endpoint: String,
+    pub queue: String,
+    pub plan: Plan,
+    pub client_threads: usize,
+    pub elapsed: Duration,
+    pub rows: Vec<Row>,
+    pub errors: BTreeMap<String, u64>,
+    pub empty_receives: u64,
+    pub early_empty_receives: u64,
+    /// Server CPU time during the measured window, and its peak RSS.
+    pub server: Option<Usage>,
+    pub client_cpu: Option<Duration>,
+    /// CPU time of the whole machine during the measured window.
+    pub machine_cpu: Option<MachineCpu>,
+    /// Visible and in-flight messages left when the run ended.
+    pub queue_depth: Option<(u64, u64)>,
+    /// Warning and error lines in the spawned server's log: count and the first few.
+    pub server_log: Option<(usize, Vec<String>)>,
+}
+
+fn quantiles(h: &Histogram<u64>) -> [u64; 4] {
+    [
+        h.value_at_quantile(0.50),
+        h.value_at_quantile(0.90),
+        h.value_at_quantile(0.99),
+        h.max(),
+    ]
+}
+
+/// Table rows for the operations the run used.
+pub fn rows(live: &Live, rec: &Recorder, elapsed: Duration) -> Vec<Row> {
+    let secs = elapsed.as_secs_f64().max(f64::EPSILON);
+    let mut rows = Vec::new();
+    for op in OPS {
+        let h = rec.op(op);
+        if h.is_empty() && live.errors(op) == 0 {
+            continue;
+        }
+        rows.push(Row {
+            operation: op.name().to_owned(),
+            requests_per_s: Some(live.requests(op) as f64 / secs),
+            messages_per_s: Some(live.messages(op) as f64 / secs),
+            latency_us: quantiles(h),
+            errors: live.errors(op),
+        });
+    }
+    if !rec.end_to_end.is_empty() {
+        rows.push(Row {
+            operation: "send→receive".to_owned(),
+            requests_per_s: None,
+            messages_per_s: None,
+            latency_us: quantiles(&rec.end_to_end),
+            errors: 0,
+        });
+    }
+    rows
+}
+
+fn ms(us: u64) -> String {
+    let ms = us as f64 / 1000.0;
+    if ms < 10.0 {
+        format!("{ms:.2}")
+    } else if ms < 1000.0 {
+        format!("{ms:.1}")
+    } else {
+        format!("{ms:.0}")
+    }
+}
+
+fn rate(v: Option<f64>) -> String {
+    v.map_or_else(|| "–".to_owned(), |v| format!("{v:.0}"))
+}
+
+fn mib(kib: u64) -> String {
+    format!("{:.1} MiB", kib as f64 / 1024.0)
+}
+
+impl Summary {
+    /// The table rows, without the header.
+    pub fn table_rows(&self) -> String {
+        let mut out = String::new();
+        for r in &self.rows {
+            let [p50, p90, p99, max] = r.latency_us;
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                self.scenario,
+                self.store,
+                self.plan.size,
+                self.plan.producers + self.plan.consumers,
+                r.operation,
+                rate(r.requests_per_s),
+                rate(r.messages_per_s),
+                ms(p50),
+                ms(p90),
+                ms(p99),
+                ms(max),
+                r.errors
+            );
+        }
+        out
+    }
+
+    /// Lines under the table: CPU, memory, errors, receives, what was left.
+    pub fn notes(&self) -> String {
+        let mut out = String::new();
+        let secs = self.elapsed.as_secs_f64();
+        if let Some(s) = self.server {
+            let _ = writeln!(
+                out,
+                "- Server: {:.1} s CPU in {secs:.1} s ({:.0}% of one core), peak RSS {}.",
+                s.cpu.as_secs_f64(),
+                100.0 * s.cpu.as_secs_f64() / secs.max(f64::EPSILON),
+                mib(s.peak_rss_kib)
+            );
+        }
+        if let Some(c) = self.client_cpu {
+            let _ = writeln!(
+                out,
+                "- Load generator: {:.1} s CPU in {secs:.1} s ({:.0}% of one core).",
+                c.as_secs_f64(),
+                100.0 * c.as_secs_f64() / secs.max(f64::EPSILON)
+            );
+        }
+        if let Some(m) = self.machine_cpu {
+            let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
+            let total = m.total.as_secs_f64().max(f64::EPSILON);
+            let ours = self.server.map_or(0.0, |s| s.cpu.as_secs_f64())
+                + self.client_cpu.map_or(0.0, |c| c.as_secs_f64());
+            let _ = writeln!(
+                out,
+                "- Machine ({cores:.0} cores): {:.0}% busy, {:.0}% in I/O wait; other processes used {:.1} s CPU.",
+                100.0 * m.busy.as_secs_f64() / total,
+                100.0 * m.iowait.as_secs_f64() / total,
+                (m.busy.as_secs_f64() - ours).max(0.0)
+            );
+        }
+        if self.errors.is_empty() {
+            let _ = writeln!(out, "- Errors: none.");
+        } else {
+            let list: Vec<String> = self
+                .errors
+                .iter()
+                .map(|(k, v)| format!("{k} × {v}"))
+                .collect();
+            let _ = writeln!(out, "- Errors: {}.", list.join(", "));
+        }
+        if self.plan.consumers > 0 {
+            let _ = writeln!(
+                out,
+                "- Empty receives: {} ({} came back early, before their wait time).",
+                self.empty_receives, self.early_empty_receives
+            );
+        }
+        if let Some((visible, in_flight)) = self.queue_depth {
+            let _ = writeln!(
+                out,
+                "- Left in the queue at the end: {visible} visible, {in_flight} in flight."
+            );
+        }
+        if let Some((count, lines)) = &self.server_log {
+            if *count == 0 {
+                let _ = writeln!(out, "- Server log: no warnings or errors.");
+            } else {
+                let _ = writeln!(out, "- Server log: {count} warning or error lines, first:");
+                for l in lines {
+                    let _ = writeln!(out, "  - `{}`", l.replace('`', "'"));
+                }
+            }
+        }
+        out
+    }
+
+    pub fn settings(&self) -> String {
+        let p = &self.plan;
+        let mut s = format!(
+            "{} s, {} producers and {} consumers (one connection each), body {} B",
+            format_args!("{:.1}", self.elapsed.as_secs_f64()),
+            p.producers,
+            p.consumers,
+            p.size
+        );
+        if p.batch > 1 {
+            let _ = write!(s, ", batches of {}", p.batch);
+        }
+        if p.consumers > 0 {
+            let _ = write!(s, ", receive wait {} s", p.wait.as_secs());
+        }
+        if let Some(g) = p.groups {
+            let _ = write!(s, ", {g} message group(s)");
+        }
+        if let Some(b) = p.max_backlog {
+            let _ = write!(s, ", backlog capped at {b} messages");
+        }
+        if let Some(r) = p.rate {
+            let _ = write!(s, ", paced to {r} messages/s");
+        }
+        let _ = write!(
+            s,
+            ", {} load-generator thread(s), endpoint {}, queue `{}`",
+            self.client_threads, self.endpoint, self.queue
+        );
+        s
+    }
+
+    /// What goes to standard output.
+    pub fn stdout(&self) -> String {
+        format!("{TABLE_HEADER}\n{}\n{}", self.table_rows(), self.notes())
+    }
+
+    /// Appends a dated section to a Markdown results file.
+    pub fn append_to(&self, path: &Path) -> std::io::Result<()> {
+        let section = format!(
+            "\n## {} — {} ({})\n\nSettings: {}.\n\nMachine: {}.\n\n{TABLE_HEADER}\n{}\n{}",
+            utc_now(),
+            self.scenario,
+            self.store,
+            self.settings(),
+            machine(),
+            self.table_rows(),
+            self.notes()
+        );
+        let fresh = std::fs::metadata(path).map_or(true, |m| m.len() == 0);
+        let section = if fresh {
+            format!("{RESULTS_TITLE}{section}")
+        } else {
+            section
+        };
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)?;
+        f.write_all(section.as_bytes())
+    }
+}
+
+/// `nproc`, CPU model and memory of this machine.
+pub fn machine() -> String {
+    let nproc = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let model = cpuinfo
+        .lines()
+        .find_map(|l| l.strip_prefix("model name"))
+        .and_then(|l| l.split_once(':'))
+        .map_or("unknown CPU", |(_, m)| m.trim())
+        .to_owned();
+    let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
+    let mem_kib: u64 = meminfo
+        .lines()
+        .find_map(|l| l.strip_prefix("MemTotal:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    format!(
+        "nproc {nproc}, {model}, {:.1} GiB RAM",
+        mem_kib as f64 / 1024.0 / 1024.0
+    )
+}
+
+/// The current time as `YYYY-MM-DD HH:MM UTC`.
+pub fn utc_now() -> String {
+    let secs = crate::sqs::now_nanos() / 1_000_000_000;
+    let (y, m, d) = civil_from_days((secs / 86_400) as i64);
+    let rem = secs % 86_400;
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02} UTC",
+        rem / 3600,
+        rem % 3600 / 60
+    )
+}
+
+/// Year, month, day of a count of days since 1970-01-01 (proleptic Gregorian).
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn civil_dates() {
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
+        assert_eq!(civil_from_days(20_415), (2025, 11, 23));
+    }
+
+    #[test]
+    fn latency_formatting() {
+        assert_eq!(ms(1_234), "1.23");
+        assert_eq!(ms(12_345), "12.3");
+        assert_eq!(ms(1_234_567), "1235");
+    }
+}

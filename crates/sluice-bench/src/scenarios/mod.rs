@@ -1,0 +1,192 @@
+//! The scenarios: how many producers and consumers each runs, what they send and how
+//! long consumers wait.
+
+pub mod consumer;
+pub mod producer;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::ValueEnum;
+use tokio::task::JoinHandle;
+
+use crate::stats::Recorder;
+use crate::worker::{Plan, Run, Worker};
+
+/// Entries per `SendMessageBatch` in the cycle scenarios (the SQS maximum).
+pub const BATCH_ENTRIES_MAX: usize = 10;
+/// Largest total payload of one batch (the SQS limit); bounds entries for big bodies.
+pub const BATCH_PAYLOAD_MAX_BYTES: usize = 1_048_576;
+/// Wait time of receives in the cycle scenarios: short, so the stop is quick.
+pub const CYCLE_WAIT: Duration = Duration::from_secs(1);
+/// Wait time of receives in the long-poll scenario (the SQS maximum).
+pub const LONGPOLL_WAIT: Duration = Duration::from_secs(20);
+/// Message groups in `fifo-groups` unless `--groups` says otherwise.
+pub const DEFAULT_FIFO_GROUPS: u64 = 1_000;
+/// Messages per second the long-poll scenario's producer sends unless `--rate` says
+/// otherwise.
+pub const LONGPOLL_DEFAULT_RATE: f64 = 50.0;
+/// Messages sent and not yet deleted at which cycle producers hold back unless
+/// `--max-backlog` says otherwise. Keeps the cycles in a steady state (throughput is
+/// the whole send-receive-delete loop's, memory stays bounded).
+pub const DEFAULT_MAX_BACKLOG: u64 = 10_000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Scenario {
+    /// `SendMessage` of one message, on every connection.
+    Send,
+    /// Producers send batches of 10; consumers receive 10 (1 s wait) and delete them.
+    Cycle,
+    /// The cycle on a FIFO queue, messages spread over many groups.
+    FifoGroups,
+    /// The cycle on a FIFO queue, every message in one group.
+    FifoHot,
+    /// Consumers long-poll (20 s) while one producer sends a trickle; measures
+    /// send-to-receive latency.
+    Longpoll,
+}
+
+impl Scenario {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Send => "send",
+            Self::Cycle => "cycle",
+            Self::FifoGroups => "fifo-groups",
+            Self::FifoHot => "fifo-hot",
+            Self::Longpoll => "longpoll",
+        }
+    }
+
+    pub fn is_fifo(self) -> bool {
+        matches!(self, Self::FifoGroups | Self::FifoHot)
+    }
+}
+
+/// The knobs the command line gives a scenario.
+pub struct Shape {
+    pub connections: usize,
+    pub producers: Option<usize>,
+    pub consumers: Option<usize>,
+    pub size: usize,
+    pub groups: Option<u64>,
+    pub rate: Option<f64>,
+    pub max_backlog: Option<u64>,
+}
+
+/// Works out who does what.
+pub fn plan(scenario: Scenario, shape: &Shape) -> Plan {
+    let batch = (BATCH_PAYLOAD_MAX_BYTES / shape.size.max(1)).clamp(1, BATCH_ENTRIES_MAX);
+    let split = |default_producers: usize| {
+        let producers = shape.producers.unwrap_or(default_producers).max(1);
+        let consumers = shape
+            .consumers
+            .unwrap_or(shape.connections.saturating_sub(producers))
+            .max(1);
+        (producers, consumers)
+    };
+    let half = shape.connections / 2;
+    let base = Plan {
+        producers: shape.connections.max(1),
+        consumers: 0,
+        batch,
+        size: shape.size,
+        groups: None,
+        wait: CYCLE_WAIT,
+        cancel_on_stop: false,
+        rate: shape.rate,
+        max_backlog: None,
+    };
+    let max_backlog = Some(shape.max_backlog.unwrap_or(DEFAULT_MAX_BACKLOG).max(1));
+    match scenario {
+        Scenario::Send => Plan {
+            producers: shape.producers.unwrap_or(shape.connections).max(1),
+            batch: 1,
+            ..base
+        },
+        Scenario::Cycle => {
+            let (producers, consumers) = split(half);
+            Plan {
+                producers,
+                consumers,
+                max_backlog,
+                ..base
+            }
+        }
+        Scenario::FifoGroups | Scenario::FifoHot => {
+            let (producers, consumers) = split(half);
+            let groups = if scenario == Scenario::FifoHot {
+                1
+            } else {
+                shape.groups.unwrap_or(DEFAULT_FIFO_GROUPS).max(1)
+            };
+            Plan {
+                producers,
+                consumers,
+                groups: Some(groups),
+                max_backlog,
+                ..base
+            }
+        }
+        Scenario::Longpoll => {
+            let (producers, consumers) = split(1);
+            Plan {
+                producers,
+                consumers,
+                batch: 1,
+                wait: LONGPOLL_WAIT,
+                cancel_on_stop: true,
+                rate: Some(shape.rate.unwrap_or(LONGPOLL_DEFAULT_RATE)),
+                ..base
+            }
+        }
+    }
+}
+
+/// Starts every worker of the run; each task hands back its histograms.
+pub fn start(run: &Arc<Run>) -> Vec<JoinHandle<Recorder>> {
+    let mut tasks = Vec::new();
+    for _ in 0..run.plan.producers {
+        tasks.push(tokio::spawn(producer::run(Worker::new(Arc::clone(run)))));
+    }
+    for _ in 0..run.plan.consumers {
+        tasks.push(tokio::spawn(consumer::run(Worker::new(Arc::clone(run)))));
+    }
+    tasks
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shape(connections: usize, size: usize) -> Shape {
+        Shape {
+            connections,
+            producers: None,
+            consumers: None,
+            size,
+            groups: None,
+            rate: None,
+            max_backlog: None,
+        }
+    }
+
+    #[test]
+    fn plans_split_connections_and_fit_batches_in_the_payload_limit() {
+        let send = plan(Scenario::Send, &shape(16, 100));
+        assert_eq!((send.producers, send.consumers, send.batch), (16, 0, 1));
+        assert_eq!(send.max_backlog, None);
+        let cycle = plan(Scenario::Cycle, &shape(16, 262_144));
+        assert_eq!((cycle.producers, cycle.consumers, cycle.batch), (8, 8, 4));
+        assert_eq!(cycle.max_backlog, Some(DEFAULT_MAX_BACKLOG));
+        assert_eq!(plan(Scenario::Cycle, &shape(1, 100)).consumers, 1);
+        assert_eq!(plan(Scenario::FifoHot, &shape(16, 100)).groups, Some(1));
+        assert_eq!(
+            plan(Scenario::FifoGroups, &shape(16, 100)).groups,
+            Some(DEFAULT_FIFO_GROUPS)
+        );
+        let longpoll = plan(Scenario::Longpoll, &shape(16, 100));
+        assert_eq!((longpoll.producers, longpoll.consumers), (1, 15));
+        assert_eq!(longpoll.wait, LONGPOLL_WAIT);
+        assert_eq!(longpoll.rate, Some(LONGPOLL_DEFAULT_RATE));
+    }
+}

@@ -322,7 +322,7 @@ impl QueueStore for EmbeddedStore {
                     if let Some(dedup_id) = content.deduplication_id.as_deref() {
                         let key = dedup_key(by_group, content.group_id.as_deref(), dedup_id);
                         let window = slot.index.dedup().expect("a FIFO queue has a window");
-                        if let Some(original) = window.lookup(&key, now) {
+                        if let Some(original) = window.lookup(key, now) {
                             duplicates = true;
                             appended.push(Appended {
                                 message_id: original.message_id,

@@ -3,7 +3,7 @@
 //! records in order rebuilds the store exactly (see `state.rs`).
 
 use serde::{Deserialize, Serialize};
-use sluice_core::sqs::fifo::DedupEntry;
+use sluice_core::sqs::fifo::{DedupEntry, DedupKey};
 use sluice_core::sqs::names::QueueKey;
 use sluice_core::sqs::queue::MessageState;
 use sluice_core::sqs::store::{MoveTask, QueueMeta};
@@ -77,7 +77,7 @@ pub enum Record {
     /// are remembered from their `Sent` record).
     Dedup {
         queue: u64,
-        key: String,
+        key: DedupKey,
         entry: DedupEntry,
     },
     /// Counters a snapshot must carry even when no queue or message shows them.

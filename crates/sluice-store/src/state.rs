@@ -289,7 +289,7 @@ impl State {
                 out.push(
                     Record::Dedup {
                         queue,
-                        key: key.clone(),
+                        key: *key,
                         entry: *entry,
                     }
                     .encode(),

@@ -52,17 +52,29 @@ impl Groups {
     }
 }
 
-/// The key a message is deduplicated under: its deduplication id, qualified by its
-/// group when the queue's DeduplicationScope is `messageGroup`.
+/// A deduplication key: 128 bits of the SHA-256 of the deduplication id (qualified by the
+/// group when the queue's DeduplicationScope is `messageGroup`). Keeping the digest rather
+/// than the id bounds each entry's size whatever the ids look like; a collision among
+/// 2^128 values is not a practical concern.
+pub type DedupKey = u128;
+
+/// The key a message is deduplicated under.
 pub fn dedup_key(
     scope_is_message_group: bool,
     group: Option<&str>,
     deduplication_id: &str,
-) -> String {
-    match (scope_is_message_group, group) {
-        (true, Some(group)) => format!("{group}\u{0}{deduplication_id}"),
-        _ => deduplication_id.to_owned(),
+) -> DedupKey {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    if let (true, Some(group)) = (scope_is_message_group, group) {
+        hasher.update(group.as_bytes());
+        hasher.update([0u8]);
     }
+    hasher.update(deduplication_id.as_bytes());
+    let digest = hasher.finalize();
+    let mut first = [0u8; 16];
+    first.copy_from_slice(&digest[..16]);
+    u128::from_be_bytes(first)
 }
 
 /// What a deduplicated send answers with: the original message's identity.
@@ -77,13 +89,13 @@ pub struct DedupEntry {
 /// name: a duplicate of a deleted message is still a duplicate.
 #[derive(Debug, Default, Clone)]
 pub struct DedupWindow {
-    entries: HashMap<String, DedupEntry>,
-    by_expiry: BTreeSet<(EpochMs, String)>,
+    entries: HashMap<DedupKey, DedupEntry>,
+    by_expiry: BTreeSet<(EpochMs, DedupKey)>,
 }
 
 impl DedupWindow {
     fn prune(&mut self, now: EpochMs) {
-        while let Some((at, key)) = self.by_expiry.first().cloned() {
+        while let Some(&(at, key)) = self.by_expiry.first() {
             if at > now {
                 break;
             }
@@ -99,15 +111,15 @@ impl DedupWindow {
     }
 
     /// The original of a duplicate sent at `now`, if `key` was seen within the window.
-    pub fn lookup(&mut self, key: &str, now: EpochMs) -> Option<DedupEntry> {
+    pub fn lookup(&mut self, key: DedupKey, now: EpochMs) -> Option<DedupEntry> {
         self.prune(now);
-        self.entries.get(key).copied()
+        self.entries.get(&key).copied()
     }
 
     /// Remembers a first send (from `sent_at_ms`, for five minutes).
     pub fn remember(
         &mut self,
-        key: String,
+        key: DedupKey,
         message_id: u128,
         sequence_number: Option<u128>,
         sent_at_ms: EpochMs,
@@ -121,13 +133,13 @@ impl DedupWindow {
     }
 
     /// Puts back an entry from a snapshot.
-    pub fn restore(&mut self, key: String, entry: DedupEntry) {
-        self.by_expiry.insert((entry.expires_at_ms, key.clone()));
+    pub fn restore(&mut self, key: DedupKey, entry: DedupEntry) {
+        self.by_expiry.insert((entry.expires_at_ms, key));
         self.entries.insert(key, entry);
     }
 
     /// Live entries, for snapshots.
-    pub fn entries(&self) -> impl Iterator<Item = (&String, &DedupEntry)> {
+    pub fn entries(&self) -> impl Iterator<Item = (&DedupKey, &DedupEntry)> {
         self.entries.iter()
     }
 }

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use super::api::MessageAttributeMap;
 use super::attributes::QueueCounts;
-use super::fifo::{Attempt, DedupEntry, DedupWindow, FifoState};
+use super::fifo::{Attempt, DedupEntry, DedupKey, DedupWindow, FifoState};
 use super::receipt::Receipt;
 use crate::clock::EpochMs;
 use crate::limits::VISIBILITY_TIMEOUT_MAX_S;
@@ -274,7 +274,7 @@ impl QueueIndex {
     }
 
     /// The live deduplication entries, for snapshots.
-    pub fn dedup_entries(&self) -> impl Iterator<Item = (&String, &DedupEntry)> {
+    pub fn dedup_entries(&self) -> impl Iterator<Item = (&DedupKey, &DedupEntry)> {
         self.fifo.iter().flat_map(|f| f.dedup.entries())
     }
 
@@ -938,17 +938,18 @@ mod tests {
     #[test]
     fn dedup_window_lasts_five_minutes_and_survives_purge() {
         let mut q = QueueIndex::new_fifo();
-        q.dedup().unwrap().remember("d1".into(), 7, Some(1), T0);
+        let d1 = super::super::fifo::dedup_key(false, None, "d1");
+        q.dedup().unwrap().remember(d1, 7, Some(1), T0);
         assert_eq!(
             q.dedup()
                 .unwrap()
-                .lookup("d1", T0 + 299_999)
+                .lookup(d1, T0 + 299_999)
                 .map(|e| e.message_id),
             Some(7)
         );
         q.purge();
-        assert!(q.dedup().unwrap().lookup("d1", T0 + 1).is_some());
-        assert!(q.dedup().unwrap().lookup("d1", T0 + 300_000).is_none());
+        assert!(q.dedup().unwrap().lookup(d1, T0 + 1).is_some());
+        assert!(q.dedup().unwrap().lookup(d1, T0 + 300_000).is_none());
         assert!(QueueIndex::new().dedup().is_none());
     }
 }

@@ -39,6 +39,16 @@ pub enum LogError {
     )]
     Failed,
 
+    /// The disk holding the log is full (`ENOSPC` or `EDQUOT`): the group
+    /// commit carrying this record could not be written, so it is not durable.
+    /// Retryable: the log keeps the record and writes it once space is freed,
+    /// and later appends succeed again without a restart.
+    #[error(
+        "the disk holding the log is full (no space left on device or quota exceeded); \
+         writes resume once space is freed"
+    )]
+    NoSpace,
+
     /// The log has been closed.
     #[error("log is closed")]
     Closed,

@@ -18,8 +18,31 @@
 //!   (with [`LogOptions::sync`] set, the default).
 //! * One writer thread commits whatever has accumulated with one write and
 //!   one fdatasync, so many concurrent waiters share each fsync.
-//! * Fail-stop: after any write or fsync error every later `append`,
-//!   `wait_durable` and `flush` returns [`LogError::Failed`].
+//! * A full disk is retryable: when a group commit cannot be written because
+//!   the disk is full (`ENOSPC` or `EDQUOT` from a write or from creating a
+//!   segment), the waiters it covered get [`LogError::NoSpace`] and the log
+//!   reports [`LogHealth::OutOfSpace`]. The writer truncates the segment back
+//!   to its last durable length, keeps the records (in order, with their
+//!   LSNs) and retries them with a backoff of 10 ms doubling to 500 ms; once
+//!   space is freed they and everything after them are written and the log
+//!   is [`LogHealth::Healthy`] again, without a restart. Records are never
+//!   dropped from the middle of the log, because a caller's later records may
+//!   depend on them; so a record whose waiter got `NoSpace` may still be in
+//!   the log after a restart (its sender was told it failed: a retry is a
+//!   duplicate, which at-least-once delivery allows). One warning is logged
+//!   per disk-full episode (plus a reminder at most once a minute) and one
+//!   info line when it ends.
+//! * Fail-stop: after any other write error, or any fsync error, every later
+//!   `append`, `wait_durable` and `flush` returns [`LogError::Failed`] and the
+//!   log reports [`LogHealth::Failed`]. One `error!` line names the file and
+//!   the error. Nothing is reported durable that an fdatasync did not cover.
+//!
+//! # Testing storage faults
+//!
+//! [`Log::inject_fault_for_tests`] arms a [`Fault`] in the writer's file
+//! layer: writes failing with `ENOSPC` (optionally after some bytes, a short
+//! write), an fsync failing with `EIO`, or a write torn after some bytes. With
+//! nothing armed the cost is one relaxed atomic load per write and fsync.
 //!
 //! # Directory layout
 //!
@@ -62,6 +85,7 @@
 //! the async runtime since it blocks on file I/O.
 
 mod error;
+mod fault;
 pub mod frame;
 mod recovery;
 mod segment;
@@ -76,11 +100,15 @@ use std::thread::JoinHandle;
 use parking_lot::Mutex;
 
 pub use error::LogError;
+#[doc(hidden)]
+pub use fault::Fault;
 pub use frame::MAX_RECORD_BYTES;
 pub use recovery::RecoveryReport;
 pub use segment::{segment_file_name, snapshot_file_name};
 pub use snapshot::SNAPSHOT_FOOTER_BYTES;
-pub use writer::MAX_PENDING_BYTES;
+pub use writer::{
+    MAX_PENDING_BYTES, NO_SPACE_RETRY_MAX, NO_SPACE_RETRY_MIN, NO_SPACE_WARN_INTERVAL,
+};
 
 use writer::{Shared, Writer};
 
@@ -88,6 +116,19 @@ use writer::{Shared, Writer};
 /// following record is one higher, across restarts and snapshots. 0 means
 /// "no record".
 pub type Lsn = u64;
+
+/// Whether the log can currently make records durable; see [`Log::health`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogHealth {
+    /// The last commit succeeded (or none was needed yet).
+    Healthy,
+    /// The last commit failed because the disk is full. Appends are still
+    /// accepted and retried; waiters get [`LogError::NoSpace`] until a retry
+    /// succeeds.
+    OutOfSpace,
+    /// Fail-stopped after a write or fsync error; only a restart recovers.
+    Failed,
+}
 
 /// Default [`LogOptions::segment_max_bytes`]: 64 MiB.
 pub const DEFAULT_SEGMENT_MAX_BYTES: u64 = 64 * 1024 * 1024;
@@ -190,6 +231,9 @@ impl Log {
     /// [`MAX_PENDING_BYTES`] (the disk is not keeping up), this blocks the
     /// calling thread until the writer takes the buffer.
     ///
+    /// A full disk does not make `append` fail: the record is kept and
+    /// written once space is freed (see [`Log::wait_durable`]).
+    ///
     /// Errors: [`LogError::Failed`] once the log has failed,
     /// [`LogError::Closed`] after [`close`](Log::close),
     /// [`LogError::RecordTooLarge`] above [`MAX_RECORD_BYTES`].
@@ -234,8 +278,10 @@ impl Log {
     /// fdatasync'd.
     ///
     /// Errors: [`LogError::Failed`] if the log has failed (even if `lsn` had
-    /// become durable before), [`LogError::Closed`] if the log was closed
-    /// before `lsn` became durable (only possible for an LSN never appended).
+    /// become durable before); [`LogError::NoSpace`] if `lsn` is not durable
+    /// and a commit attempt that carried it failed because the disk is full
+    /// (the record is kept and retried; it may still become durable later);
+    /// [`LogError::Closed`] if the log was closed before `lsn` became durable.
     pub async fn wait_durable(&self, lsn: Lsn) -> Result<(), LogError> {
         if self.shared.durable.load(Ordering::Acquire) >= lsn {
             let p = *self.shared.progress_tx.borrow();
@@ -245,19 +291,22 @@ impl Log {
         }
         let mut rx = self.shared.progress_tx.subscribe();
         let p = *rx
-            .wait_for(|p| p.failed || p.stopped || p.durable >= lsn)
+            .wait_for(|p| p.failed || p.stopped || p.durable >= lsn || p.no_space_through >= lsn)
             .await
             .map_err(|_| LogError::Closed)?;
         if p.failed {
             Err(LogError::Failed)
         } else if p.durable >= lsn {
             Ok(())
+        } else if p.no_space_through >= lsn {
+            Err(LogError::NoSpace)
         } else {
             Err(LogError::Closed)
         }
     }
 
-    /// Blocks until everything appended so far is durable.
+    /// Blocks until everything appended so far is durable. Errors as for
+    /// [`wait_durable`](Log::wait_durable).
     pub fn flush(&self) -> Result<(), LogError> {
         let mut st = self.shared.state.lock();
         let target = st.next_lsn - 1;
@@ -268,11 +317,21 @@ impl Log {
             if st.durable_lsn >= target {
                 return Ok(());
             }
+            if st.no_space_through >= target {
+                return Err(LogError::NoSpace);
+            }
             if st.stopped {
                 return Err(LogError::Closed);
             }
             self.shared.progress.wait(&mut st);
         }
+    }
+
+    /// Whether the log can currently make records durable. Cheap (one atomic
+    /// load): callers may check it before every state change to refuse work
+    /// early while the disk is full or the log has failed.
+    pub fn health(&self) -> LogHealth {
+        self.shared.health()
     }
 
     /// Bytes of record frames appended since the last snapshot cut (or, after
@@ -336,7 +395,10 @@ impl Log {
     /// segments and older snapshots it makes redundant.
     ///
     /// Blocking: first waits until the writer has made every record before
-    /// the cut durable and started the new segment, then does file I/O. Run
+    /// the cut durable and started the new segment (returning
+    /// [`LogError::NoSpace`] if the disk is full meanwhile), then does file
+    /// I/O. A full disk while writing the snapshot also gives `NoSpace`; the
+    /// partial snapshot is removed and the segments are kept. Run
     /// it off the async runtime (e.g. `spawn_blocking`). Snapshots are always
     /// fsync'd, even with [`LogOptions::sync`] off, because segments are
     /// deleted on the strength of them. A cut older than a snapshot already
@@ -355,6 +417,9 @@ impl Log {
                 if st.cut_done >= cut.lsn {
                     break;
                 }
+                if st.no_space {
+                    return Err(LogError::NoSpace);
+                }
                 if st.stopped {
                     return Err(LogError::Closed);
                 }
@@ -372,7 +437,10 @@ impl Log {
             return Ok(());
         }
         let dir = self.opts.dir.as_path();
-        let info = snapshot::write(dir, cut.lsn, records)?;
+        let info = snapshot::write(dir, cut.lsn, records).map_err(|err| match err {
+            LogError::Io(io) if fault::is_no_space(&io) => LogError::NoSpace,
+            other => other,
+        })?;
         *latest = cut.lsn;
 
         let listing = segment::list_dir(dir)?;
@@ -403,7 +471,10 @@ impl Log {
     }
 
     /// Flushes, stops the writer thread and releases the files. Idempotent;
-    /// also done on drop. Later appends return [`LogError::Closed`].
+    /// also done on drop. Later appends return [`LogError::Closed`]. If the
+    /// disk is full, the final flush is tried once; records it could not write
+    /// (none of them acknowledged) are lost and this returns
+    /// [`LogError::NoSpace`].
     pub fn close(&self) -> Result<(), LogError> {
         {
             let mut st = self.shared.state.lock();
@@ -425,17 +496,27 @@ impl Log {
         }
         if st.failed {
             Err(LogError::Failed)
+        } else if st.no_space {
+            Err(LogError::NoSpace)
         } else {
             Ok(())
         }
     }
 
-    /// Test hook: makes the writer's next write or fsync fail, as a full or
+    /// Test hook: makes the writer's next write or fsync fail with `EIO`, as a
     /// failing disk would, to exercise fail-stop handling. Takes effect on
-    /// the next batch the writer commits.
+    /// the next batch the writer commits. Same as
+    /// `inject_fault_for_tests(Some(Fault::IoError))`.
     #[doc(hidden)]
     pub fn inject_failure_for_tests(&self) {
-        self.shared.inject_failure.store(true, Ordering::Relaxed);
+        self.inject_fault_for_tests(Some(Fault::IoError));
+    }
+
+    /// Test hook: arms `fault` in the writer's file layer, replacing any
+    /// armed fault; `None` clears it (a full disk has space again).
+    #[doc(hidden)]
+    pub fn inject_fault_for_tests(&self, fault: Option<Fault>) {
+        self.shared.faults.set(fault);
     }
 }
 

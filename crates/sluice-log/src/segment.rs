@@ -113,7 +113,8 @@ pub struct ActiveSegment {
 impl ActiveSegment {
     /// Creates a new, empty segment starting at `first_lsn`. With `sync`, the
     /// header is fsync'd and the directory entry made durable before
-    /// returning.
+    /// returning. If a step after creating the file fails (say, the disk is
+    /// full), the file is removed again so that a retry can create it.
     pub fn create(dir: &Path, first_lsn: Lsn, sync: bool) -> Result<Self, LogError> {
         let path = dir.join(segment_file_name(first_lsn));
         let mut file = OpenOptions::new()
@@ -121,12 +122,20 @@ impl ActiveSegment {
             .create_new(true)
             .open(&path)
             .map_err(|e| io_at("creating segment", &path, e))?;
-        file.write_all(&frame::encode_file_header(SEGMENT_MAGIC, first_lsn))
-            .map_err(|e| io_at("writing header of", &path, e))?;
-        if sync {
-            file.sync_all()
-                .map_err(|e| io_at("syncing new segment", &path, e))?;
-            sync_dir(dir)?;
+        let finish = |file: &mut File| -> Result<(), LogError> {
+            file.write_all(&frame::encode_file_header(SEGMENT_MAGIC, first_lsn))
+                .map_err(|e| io_at("writing header of", &path, e))?;
+            if sync {
+                file.sync_all()
+                    .map_err(|e| io_at("syncing new segment", &path, e))?;
+                sync_dir(dir)?;
+            }
+            Ok(())
+        };
+        if let Err(err) = finish(&mut file) {
+            // Best effort: recovery also repairs a last segment with a torn header.
+            let _ = fs::remove_file(&path);
+            return Err(err);
         }
         Ok(ActiveSegment {
             file,

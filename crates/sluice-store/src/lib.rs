@@ -5,6 +5,26 @@
 //! makes them durable before they are acknowledged; receives, deletes and visibility
 //! changes ride the next commit (a crash can only cause a redelivery, which
 //! at-least-once allows). Without a data directory the store runs in memory only.
+//!
+//! # Storage faults
+//!
+//! * **Disk full.** A send whose group commit hits `ENOSPC`/`EDQUOT` fails with
+//!   `StoreError::Unavailable` ([`DATA_DIR_FULL`]), which the service answers as
+//!   `ServiceUnavailable` (HTTP 503), the error SDKs retry. Its records stay in memory
+//!   and in the journal's pending buffer, and the journal retries them by itself; so a
+//!   send that got the error may still be delivered (a client retry is a duplicate,
+//!   which at-least-once allows; a FIFO retry with the same deduplication id is
+//!   answered with the original). While the disk stays full, every request that may
+//!   change state (sends, receives, deletes, visibility changes, queue changes,
+//!   starting, cancelling and running move tasks) is refused up front with the same
+//!   error, before it touches any state; reads keep working. (The one exception is a
+//!   move task's runner recording its outcome, so that a task the full disk stopped is
+//!   marked failed rather than left running with nothing running it.) Once space is freed the journal catches up and requests are
+//!   served again, without a restart.
+//! * **Any other write or fsync error** fail-stops the journal: from then on every
+//!   request that may change state fails with `ServiceUnavailable` ([`JOURNAL_FAILED`])
+//!   until the server is restarted, so nothing is acknowledged that is not durable.
+//!   Reads of the in-memory state keep working.
 
 mod compaction;
 mod record;
@@ -22,13 +42,35 @@ use sluice_core::sqs::names::QueueKey;
 use sluice_core::sqs::queue::{AckOutcome, ClaimLimits, MessageState};
 use sluice_core::sqs::receipt::Receipt;
 use sluice_core::sqs::store::*;
-use sluice_log::{Log, LogOptions};
+use sluice_log::{Log, LogError, LogOptions};
 use tokio::sync::Notify;
 
 use record::{Record, Redrive};
 use state::State;
 
 pub use compaction::CompactionPolicy;
+#[doc(hidden)]
+pub use sluice_log::Fault as JournalFault;
+pub use sluice_log::LogHealth as JournalHealth;
+
+/// What clients are told while the disk holding the data directory is full. The error
+/// is `ServiceUnavailable` (HTTP 503), which the AWS SDKs retry.
+pub const DATA_DIR_FULL: &str =
+    "the data directory is full; the request was not completed (retry once space is freed)";
+
+/// What clients are told once the journal has fail-stopped.
+pub const JOURNAL_FAILED: &str =
+    "the journal stopped after a storage write error; the server must be restarted (see its log)";
+
+/// Maps a journal error to the store's. Every journal failure is `Unavailable`
+/// (`ServiceUnavailable`, 503), with a message that says why.
+fn journal_error(e: LogError) -> StoreError {
+    match e {
+        LogError::NoSpace => StoreError::Unavailable(DATA_DIR_FULL.to_owned()),
+        LogError::Failed => StoreError::Unavailable(JOURNAL_FAILED.to_owned()),
+        other => StoreError::Unavailable(other.to_string()),
+    }
+}
 
 /// Where and how the store keeps its data.
 #[derive(Debug, Clone)]
@@ -140,15 +182,38 @@ impl EmbeddedStore {
         Ok((store, summary))
     }
 
+    /// Refuses a request that may change state while the journal cannot make changes
+    /// durable: the disk is full (retryable, and the journal recovers by itself once
+    /// space is freed) or the journal has fail-stopped (only a restart recovers). Called
+    /// before any state is touched, so a refused request changes nothing.
+    fn check_writable(&self) -> StoreResult<()> {
+        match self.log.as_ref().map(|log| log.health()) {
+            Some(JournalHealth::OutOfSpace) => Err(journal_error(LogError::NoSpace)),
+            Some(JournalHealth::Failed) => Err(journal_error(LogError::Failed)),
+            _ => Ok(()),
+        }
+    }
+
+    /// Whether the journal can currently make changes durable (`None` in memory).
+    pub fn journal_health(&self) -> Option<JournalHealth> {
+        self.log.as_ref().map(|log| log.health())
+    }
+
+    /// Test hook: arms a storage fault in the journal's writer (`None` clears it).
+    #[doc(hidden)]
+    pub fn inject_journal_fault_for_tests(&self, fault: Option<JournalFault>) {
+        if let Some(log) = &self.log {
+            log.inject_fault_for_tests(fault);
+        }
+    }
+
     /// Appends records to the journal (if any); called with the state lock held so the
     /// journal order is the state order. Returns the LSN to wait on.
     fn journal(&self, records: &[Record]) -> StoreResult<u64> {
         let Some(log) = &self.log else { return Ok(0) };
         let mut lsn = 0;
         for record in records {
-            lsn = log
-                .append(&record.encode())
-                .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+            lsn = log.append(&record.encode()).map_err(journal_error)?;
         }
         Ok(lsn)
     }
@@ -163,9 +228,7 @@ impl EmbeddedStore {
     async fn durable(&self, lsn: u64) -> StoreResult<()> {
         match &self.log {
             Some(log) if lsn > 0 => {
-                log.wait_durable(lsn)
-                    .await
-                    .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+                log.wait_durable(lsn).await.map_err(journal_error)?;
                 self.maybe_compact();
                 Ok(())
             }
@@ -177,6 +240,7 @@ impl EmbeddedStore {
 #[async_trait]
 impl QueueStore for EmbeddedStore {
     async fn create_queue(&self, queue: NewQueue, now: EpochMs) -> StoreResult<CreateOutcome> {
+        self.check_writable()?;
         let lsn = {
             let mut state = self.state.lock();
             if let Some(slot) = state.slot(&queue.key) {
@@ -232,6 +296,7 @@ impl QueueStore for EmbeddedStore {
         change: QueueChange,
         now: EpochMs,
     ) -> StoreResult<QueueMeta> {
+        self.check_writable()?;
         let (lsn, meta) = {
             let mut state = self.state.lock();
             let slot = state.slot_mut(key).ok_or(StoreError::NoSuchQueue)?;
@@ -252,6 +317,7 @@ impl QueueStore for EmbeddedStore {
     }
 
     async fn delete_queue(&self, key: &QueueKey, now: EpochMs) -> StoreResult<()> {
+        self.check_writable()?;
         let lsn = {
             let mut state = self.state.lock();
             let id = *state.by_key.get(key).ok_or(StoreError::NoSuchQueue)?;
@@ -267,6 +333,7 @@ impl QueueStore for EmbeddedStore {
     }
 
     async fn purge(&self, key: &QueueKey, now: EpochMs) -> StoreResult<()> {
+        self.check_writable()?;
         let lsn = {
             let mut state = self.state.lock();
             let slot = state.slot_mut(key).ok_or(StoreError::NoSuchQueue)?;
@@ -303,6 +370,7 @@ impl QueueStore for EmbeddedStore {
         messages: Vec<NewMessage>,
         now: EpochMs,
     ) -> StoreResult<Vec<Appended>> {
+        self.check_writable()?;
         let (lsn, appended) = {
             let mut state = self.state.lock();
             let id = *state.by_key.get(key).ok_or(StoreError::NoSuchQueue)?;
@@ -379,6 +447,7 @@ impl QueueStore for EmbeddedStore {
         request: ClaimRequest,
         now: EpochMs,
     ) -> StoreResult<Claimed> {
+        self.check_writable()?;
         let mut state = self.state.lock();
         let id = *state.by_key.get(key).ok_or(StoreError::NoSuchQueue)?;
         let dead_letter = request
@@ -491,6 +560,7 @@ impl QueueStore for EmbeddedStore {
         receipt: Receipt,
         latest_only: bool,
     ) -> StoreResult<AckOutcome> {
+        self.check_writable()?;
         let mut state = self.state.lock();
         let slot = state.slot_mut(key).ok_or(StoreError::NoSuchQueue)?;
         if slot.meta.id != receipt.queue_id {
@@ -517,6 +587,7 @@ impl QueueStore for EmbeddedStore {
         timeout_ms: u64,
         now: EpochMs,
     ) -> StoreResult<()> {
+        self.check_writable()?;
         let mut state = self.state.lock();
         let slot = state.slot_mut(key).ok_or(StoreError::NoSuchQueue)?;
         if slot.meta.id != receipt.queue_id {
@@ -573,6 +644,7 @@ impl QueueStore for EmbeddedStore {
     }
 
     async fn save_move_task(&self, task: MoveTask) -> StoreResult<()> {
+        self.check_writable()?;
         let lsn = {
             let mut state = self.state.lock();
             let lsn = self.journal(&[Record::MoveTaskSaved(task.clone())])?;
@@ -583,6 +655,9 @@ impl QueueStore for EmbeddedStore {
     }
 
     async fn record_move_progress(&self, mut task: MoveTask) -> StoreResult<MoveTaskStatus> {
+        // Not refused while the disk is full: a move task's runner records its outcome
+        // (including a failure caused by the full disk) rather than leaving the task
+        // marked running with nothing running it. The record is kept and retried.
         let (lsn, status) = {
             let mut state = self.state.lock();
             if let Some(stored) = state.move_tasks.get(&task.task_id) {
@@ -601,6 +676,7 @@ impl QueueStore for EmbeddedStore {
     }
 
     async fn cancel_move_task(&self, task_id: &str) -> StoreResult<Option<MoveTask>> {
+        self.check_writable()?;
         let (lsn, task) = {
             let mut state = self.state.lock();
             let Some(stored) = state.move_tasks.get(task_id) else {
@@ -630,6 +706,7 @@ impl QueueStore for EmbeddedStore {
         max: usize,
         now: EpochMs,
     ) -> StoreResult<u64> {
+        self.check_writable()?;
         let lsn = {
             let mut state = self.state.lock();
             let from = *state.by_key.get(source).ok_or(StoreError::NoSuchQueue)?;

@@ -65,3 +65,22 @@ pub fn file_lsn(path: &Path) -> u64 {
     let name = path.file_name().unwrap().to_str().unwrap();
     name.split('.').next().unwrap().parse().unwrap()
 }
+
+/// Flushes, retrying (bounded) while the log answers that the disk is full:
+/// once space is back, the writer's next retry catches up.
+pub fn flush_eventually(log: &Log) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        match log.flush() {
+            Ok(()) => return,
+            Err(LogError::NoSpace) => {
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "the log never caught up"
+                );
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            Err(other) => panic!("unexpected {other}"),
+        }
+    }
+}

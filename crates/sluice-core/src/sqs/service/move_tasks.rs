@@ -267,6 +267,13 @@ impl Sqs {
                         current.failure_reason =
                             Some("AWS.SimpleQueueService.NonExistentQueue".to_owned());
                     }
+                    // Storage that is only unavailable for now (a full disk): try again
+                    // on the next tick rather than failing the task.
+                    Err(StoreError::Unavailable(_)) => {
+                        drop(sqs);
+                        tokio::time::sleep(Duration::from_millis(tick_ms)).await;
+                        continue;
+                    }
                     Err(e) => {
                         current.status = MoveTaskStatus::Failed;
                         current.failure_reason = Some(e.to_string());

@@ -6,8 +6,11 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use clap::builder::RangedU64ValueParser;
 use clap::Parser;
 use serde::Deserialize;
+
+use crate::limits::Limits;
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:9324";
 pub const DEFAULT_DATA_DIR: &str = "./data";
@@ -43,6 +46,27 @@ pub struct Cli {
     /// Fixed base for queue URLs (default: from each request's Host header).
     #[arg(long, env = "SLUICE_BASE_URL")]
     pub base_url: Option<String>,
+    /// Largest request body accepted, in bytes; a larger one gets a 413 error
+    /// [default: 4194304].
+    #[arg(long, env = "SLUICE_MAX_REQUEST_BYTES", value_parser = RangedU64ValueParser::<usize>::new().range(1..))]
+    pub max_request_bytes: Option<usize>,
+    /// Connections served at once; further ones wait in the kernel's backlog
+    /// [default: 16384].
+    #[arg(long, env = "SLUICE_MAX_CONNECTIONS", value_parser = RangedU64ValueParser::<usize>::new().range(1..))]
+    pub max_connections: Option<usize>,
+    /// Milliseconds a connection may take to deliver its next complete request head
+    /// (idle keep-alive time included) before it is closed; also the time a request
+    /// body has to arrive [default: 60000].
+    #[arg(long, env = "SLUICE_IDLE_TIMEOUT_MS", value_parser = RangedU64ValueParser::<u64>::new().range(1..))]
+    pub idle_timeout_ms: Option<u64>,
+    /// ReceiveMessage calls that may wait at once; a further long poll is answered at
+    /// once with what is available [default: 10000].
+    #[arg(long, env = "SLUICE_MAX_WAITING_RECEIVES", value_parser = RangedU64ValueParser::<usize>::new())]
+    pub max_waiting_receives: Option<usize>,
+    /// Requests worked on at once, waiting long polls not counted; a further request
+    /// gets a retryable 503 ServiceUnavailable [default: 4096].
+    #[arg(long, env = "SLUICE_MAX_INFLIGHT_REQUESTS", value_parser = RangedU64ValueParser::<usize>::new().range(1..))]
+    pub max_inflight_requests: Option<usize>,
     /// Run on a clock that moves only through POST /_sluice/test-clock/advance?ms=N.
     /// For tests of time-dependent behaviour; never in production.
     #[arg(long, env = "SLUICE_TEST_CLOCK", hide = true)]
@@ -59,6 +83,11 @@ pub struct FileConfig {
     pub region: Option<String>,
     pub account_id: Option<String>,
     pub base_url: Option<String>,
+    pub max_request_bytes: Option<usize>,
+    pub max_connections: Option<usize>,
+    pub idle_timeout_ms: Option<u64>,
+    pub max_waiting_receives: Option<usize>,
+    pub max_inflight_requests: Option<usize>,
     #[serde(default)]
     pub queues: Vec<QueueConfig>,
 }
@@ -101,6 +130,8 @@ pub struct Config {
     pub account_id: String,
     pub base_url: Option<String>,
     pub queues: Vec<QueueConfig>,
+    /// Bounds on request size, connections and concurrent work.
+    pub limits: Limits,
     pub test_clock: bool,
 }
 
@@ -114,6 +145,7 @@ impl Config {
             account_id: DEFAULT_ACCOUNT_ID.to_owned(),
             base_url: None,
             queues: Vec::new(),
+            limits: Limits::default(),
             test_clock: false,
         }
     }
@@ -133,6 +165,30 @@ impl Config {
             .data_dir
             .or(file.data_dir)
             .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR));
+        let defaults = Limits::default();
+        let limits = Limits {
+            max_request_bytes: cli
+                .max_request_bytes
+                .or(file.max_request_bytes)
+                .unwrap_or(defaults.max_request_bytes),
+            max_connections: cli
+                .max_connections
+                .or(file.max_connections)
+                .unwrap_or(defaults.max_connections),
+            idle_timeout_ms: cli
+                .idle_timeout_ms
+                .or(file.idle_timeout_ms)
+                .unwrap_or(defaults.idle_timeout_ms),
+            max_waiting_receives: cli
+                .max_waiting_receives
+                .or(file.max_waiting_receives)
+                .unwrap_or(defaults.max_waiting_receives),
+            max_inflight_requests: cli
+                .max_inflight_requests
+                .or(file.max_inflight_requests)
+                .unwrap_or(defaults.max_inflight_requests),
+        };
+        limits.validate()?;
         Ok(Self {
             listen: cli
                 .listen
@@ -149,6 +205,7 @@ impl Config {
                 .unwrap_or_else(|| DEFAULT_ACCOUNT_ID.to_owned()),
             base_url: cli.base_url.or(file.base_url),
             queues: file.queues,
+            limits,
             test_clock: cli.test_clock,
         })
     }
@@ -200,5 +257,111 @@ tags = { team = "core" }
         })
         .unwrap_err();
         assert!(err.contains("listne"), "{err}");
+    }
+
+    #[test]
+    fn limits_default_when_unset() {
+        let config = Config::from_cli(Cli::default()).unwrap();
+        assert_eq!(config.limits, Limits::default());
+        assert_eq!(
+            config.limits.max_request_bytes,
+            crate::limits::DEFAULT_MAX_REQUEST_BYTES
+        );
+        assert_eq!(Config::ephemeral().limits, Limits::default());
+    }
+
+    #[test]
+    fn limits_come_from_file_env_and_flags_in_that_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("limits.toml");
+        std::fs::write(
+            &path,
+            r#"
+max_request_bytes = 1000
+max_connections = 20
+idle_timeout_ms = 3000
+max_waiting_receives = 40
+max_inflight_requests = 50
+"#,
+        )
+        .unwrap();
+        let path = path.to_str().unwrap().to_owned();
+        let from_file =
+            Config::from_cli(Cli::try_parse_from(["sluice", "--config", &path]).unwrap())
+                .unwrap()
+                .limits;
+        assert_eq!(
+            from_file,
+            Limits {
+                max_request_bytes: 1000,
+                max_connections: 20,
+                idle_timeout_ms: 3000,
+                max_waiting_receives: 40,
+                max_inflight_requests: 50,
+            }
+        );
+
+        // The environment beats the file; a flag beats both. These variables are read
+        // by no other test.
+        std::env::set_var("SLUICE_MAX_CONNECTIONS", "21");
+        std::env::set_var("SLUICE_IDLE_TIMEOUT_MS", "3001");
+        std::env::set_var("SLUICE_MAX_WAITING_RECEIVES", "0");
+        let parsed = Cli::try_parse_from([
+            "sluice",
+            "--config",
+            &path,
+            "--idle-timeout-ms",
+            "3002",
+            "--max-request-bytes",
+            "1002",
+            "--max-inflight-requests",
+            "52",
+        ]);
+        std::env::remove_var("SLUICE_MAX_CONNECTIONS");
+        std::env::remove_var("SLUICE_IDLE_TIMEOUT_MS");
+        std::env::remove_var("SLUICE_MAX_WAITING_RECEIVES");
+        let limits = Config::from_cli(parsed.unwrap()).unwrap().limits;
+        assert_eq!(
+            limits,
+            Limits {
+                max_request_bytes: 1002,
+                max_connections: 21,
+                idle_timeout_ms: 3002,
+                max_waiting_receives: 0,
+                max_inflight_requests: 52,
+            }
+        );
+    }
+
+    #[test]
+    fn zero_limits_are_rejected() {
+        let err = Cli::try_parse_from(["sluice", "--max-connections", "0"]).unwrap_err();
+        assert!(err.to_string().contains("max-connections"), "{err}");
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("zero.toml");
+        std::fs::write(&path, "max_inflight_requests = 0\n").unwrap();
+        let err = Config::from_cli(Cli {
+            config: Some(path),
+            ..Cli::default()
+        })
+        .unwrap_err();
+        assert!(err.contains("max_inflight_requests"), "{err}");
+    }
+
+    #[test]
+    fn help_states_each_limit_default() {
+        use crate::limits::*;
+        let help = <Cli as clap::CommandFactory>::command()
+            .render_long_help()
+            .to_string();
+        for default in [
+            DEFAULT_MAX_REQUEST_BYTES as u64,
+            DEFAULT_MAX_CONNECTIONS as u64,
+            DEFAULT_IDLE_TIMEOUT_MS,
+            DEFAULT_MAX_WAITING_RECEIVES as u64,
+            DEFAULT_MAX_INFLIGHT_REQUESTS as u64,
+        ] {
+            assert!(help.contains(&format!("[default: {default}]")), "{default}");
+        }
     }
 }

@@ -3,8 +3,10 @@
 
 pub mod config;
 pub mod http;
+pub mod limits;
 pub mod server;
 pub mod sqs;
 
 pub use config::Config;
+pub use limits::Limits;
 pub use server::{start, start_with_signal, RunningServer};

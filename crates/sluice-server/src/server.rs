@@ -1,9 +1,23 @@
 //! Starting and stopping a server: open the store, build the service, predefine the
 //! configured queues, serve HTTP until told to stop, then answer waiting long polls,
 //! drain requests and flush the journal.
+//!
+//! The accept loop takes a connection only once it holds one of `max_connections`
+//! permits, so connections beyond the bound wait in the kernel's backlog. Each
+//! connection is served by hyper's HTTP/1 server with a header read timeout, which
+//! runs from the moment a connection waits for its next request, so it closes idle
+//! keep-alive connections and clients too slow to send a request head alike.
 
+use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
+use tokio::net::TcpListener;
+use tokio::sync::{mpsc, watch};
 
 use sluice_core::clock::{Clock, ManualClock, SystemClock};
 use sluice_core::sqs::api::{CreateQueueInput, SetQueueAttributesInput, TagQueueInput};
@@ -13,12 +27,14 @@ use tokio::sync::oneshot;
 
 use crate::config::{Config, QueueConfig};
 use crate::http::{router, AppState};
+use crate::limits::{Gates, Load, ACCEPT_ERROR_PAUSE_MS};
 
 /// A running server.
 pub struct RunningServer {
     pub addr: SocketAddr,
     pub sqs: Arc<Sqs>,
     pub test_clock: Option<ManualClock>,
+    gates: Arc<Gates>,
     stop: Option<oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<Result<(), String>>,
 }
@@ -26,6 +42,11 @@ pub struct RunningServer {
 impl RunningServer {
     pub fn endpoint_url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// How much of each bound is in use right now.
+    pub fn load(&self) -> Load {
+        self.gates.load()
     }
 
     /// Stops gracefully and waits until the journal is flushed.
@@ -83,20 +104,33 @@ pub async fn start_with_signal(
     predefine_queues(&sqs, &config).await?;
     sqs.start_background().await;
 
-    let listener = tokio::net::TcpListener::bind(config.listen)
+    config.limits.validate()?;
+    let listener = TcpListener::bind(config.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     tracing::info!(%addr, "listening for SQS requests (AWS JSON 1.0 and AWS Query)");
+    let limits = config.limits;
+    tracing::info!(
+        max_request_bytes = limits.max_request_bytes,
+        max_connections = limits.max_connections,
+        idle_timeout_ms = limits.idle_timeout_ms,
+        max_inflight_requests = limits.max_inflight_requests,
+        max_waiting_receives = limits.max_waiting_receives,
+        "limits in force"
+    );
+    let gates = Gates::new(limits);
     let app = router(Arc::new(AppState {
         sqs: sqs.clone(),
         region: config.region.clone(),
         account_id: config.account_id.clone(),
         base_url: config.base_url.clone(),
         test_clock: test_clock.clone(),
+        gates: gates.clone(),
     }));
     let (stop_tx, stop_rx) = oneshot::channel::<()>();
     let sqs_for_stop = sqs.clone();
+    let serve_gates = gates.clone();
     let task = tokio::spawn(async move {
         let stopping = async move {
             tokio::select! {
@@ -106,10 +140,7 @@ pub async fn start_with_signal(
             tracing::info!("shutting down: answering long polls, draining requests");
             sqs_for_stop.begin_shutdown().await;
         };
-        axum::serve(listener, app.into_make_service())
-            .with_graceful_shutdown(stopping)
-            .await
-            .map_err(|e| e.to_string())?;
+        serve(listener, app, serve_gates, limits.idle_timeout(), stopping).await;
         use sluice_core::sqs::store::QueueStore;
         store.close().await.map_err(|e| e.to_string())?;
         tracing::info!("stopped; data flushed");
@@ -119,9 +150,94 @@ pub async fn start_with_signal(
         addr,
         sqs,
         test_clock,
+        gates,
         stop: Some(stop_tx),
         task,
     })
+}
+
+/// Accepts connections while it holds a connection permit and serves each on its own
+/// task until `stopping` completes; then stops accepting, lets every connection finish
+/// the request it is on, and returns once all are closed.
+async fn serve(
+    listener: TcpListener,
+    app: Router,
+    gates: Arc<Gates>,
+    idle_timeout: Duration,
+    stopping: impl Future<Output = ()>,
+) {
+    let (stop_tx, stop_rx) = watch::channel(false);
+    // Every connection task holds a sender; `recv` returns None once all are gone.
+    let (open_tx, mut open_rx) = mpsc::channel::<()>(1);
+    tokio::pin!(stopping);
+    loop {
+        let permit = tokio::select! {
+            _ = &mut stopping => break,
+            permit = gates.connections.clone().acquire_owned() => match permit {
+                Ok(permit) => permit,
+                Err(_) => break,
+            },
+        };
+        let accepted = tokio::select! {
+            _ = &mut stopping => break,
+            accepted = listener.accept() => accepted,
+        };
+        let stream = match accepted {
+            Ok((stream, _peer)) => stream,
+            Err(e) if is_connection_error(&e) => continue,
+            Err(e) => {
+                // Typically out of file descriptors: pause rather than spin.
+                tracing::error!("accept error: {e}");
+                tokio::select! {
+                    _ = &mut stopping => break,
+                    _ = tokio::time::sleep(Duration::from_millis(ACCEPT_ERROR_PAUSE_MS)) => continue,
+                }
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let service = TowerToHyperService::new(app.clone());
+        let mut stop_rx = stop_rx.clone();
+        let open = open_tx.clone();
+        let counted = gates.open_connections.try_enter();
+        tokio::spawn(async move {
+            let _held = (permit, open, counted);
+            let mut builder = hyper::server::conn::http1::Builder::new();
+            builder
+                .timer(TokioTimer::new())
+                .header_read_timeout(idle_timeout)
+                .keep_alive(true);
+            let conn = builder.serve_connection(TokioIo::new(stream), service);
+            tokio::pin!(conn);
+            let mut stopping = false;
+            loop {
+                tokio::select! {
+                    result = conn.as_mut() => {
+                        if let Err(e) = result {
+                            tracing::debug!("connection closed: {e}");
+                        }
+                        break;
+                    }
+                    _ = stop_rx.wait_for(|stop| *stop), if !stopping => {
+                        stopping = true;
+                        conn.as_mut().graceful_shutdown();
+                    }
+                }
+            }
+        });
+    }
+    drop(listener);
+    let _ = stop_tx.send(true);
+    drop(open_tx);
+    let _ = open_rx.recv().await;
+}
+
+fn is_connection_error(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::ConnectionRefused
+            | std::io::ErrorKind::ConnectionAborted
+            | std::io::ErrorKind::ConnectionReset
+    )
 }
 
 /// Creates each configured queue, or brings an existing one to the configured

@@ -1,0 +1,215 @@
+//! Resource bounds of the HTTP front, so that no client behaviour makes the server's
+//! memory grow without limit: the size of a request body, the number of open
+//! connections (and how long one may sit idle), the number of requests being worked on
+//! at once and the number of long polls waiting at once. Each bound is a setting (see
+//! `config.rs`); the defaults suit one machine.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::Semaphore;
+
+/// The largest request body accepted by default. A 1 MiB batch sent form-encoded can
+/// take about three times its size.
+pub const DEFAULT_MAX_REQUEST_BYTES: usize = 4 * 1024 * 1024;
+/// Connections served at once by default; further ones wait in the kernel's backlog.
+/// An idle connection costs about 10 KiB, so this bounds them near 160 MiB; it admits
+/// ten thousand idle clients with room to spare for working ones.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 16_384;
+/// How long a connection may go without delivering a complete request head (after it
+/// opens or after its previous response) before it is closed; also the time a request's
+/// body has to arrive in full.
+pub const DEFAULT_IDLE_TIMEOUT_MS: u64 = 60_000;
+/// ReceiveMessage calls allowed to wait at once by default; a further long poll is
+/// answered at once with what is available.
+pub const DEFAULT_MAX_WAITING_RECEIVES: usize = 10_000;
+/// Requests worked on at once by default, not counting waiting long polls; a further
+/// request is answered at once with a retryable error.
+pub const DEFAULT_MAX_INFLIGHT_REQUESTS: usize = 4_096;
+/// How much more than the limit of an oversized body is read and thrown away, so that
+/// the client reads the error and the connection stays usable; a body longer than
+/// that is answered at once and its connection closed.
+pub const OVERSIZED_BODY_DRAIN_MAX_BYTES: u64 = 16 * 1024 * 1024;
+/// How long to pause accepting after an accept error other than a failed handshake
+/// (for example when the process is out of file descriptors).
+pub const ACCEPT_ERROR_PAUSE_MS: u64 = 1_000;
+
+/// The bounds a server runs with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    pub max_request_bytes: usize,
+    pub max_connections: usize,
+    pub idle_timeout_ms: u64,
+    pub max_waiting_receives: usize,
+    pub max_inflight_requests: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_request_bytes: DEFAULT_MAX_REQUEST_BYTES,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            idle_timeout_ms: DEFAULT_IDLE_TIMEOUT_MS,
+            max_waiting_receives: DEFAULT_MAX_WAITING_RECEIVES,
+            max_inflight_requests: DEFAULT_MAX_INFLIGHT_REQUESTS,
+        }
+    }
+}
+
+impl Limits {
+    pub fn idle_timeout(&self) -> Duration {
+        Duration::from_millis(self.idle_timeout_ms)
+    }
+
+    /// Rejects bounds that would stop the server from serving anything. A zero
+    /// `max_waiting_receives` is allowed: every receive is then a short poll.
+    pub fn validate(&self) -> Result<(), String> {
+        let positive = [
+            ("max_request_bytes", self.max_request_bytes as u64),
+            ("max_connections", self.max_connections as u64),
+            ("idle_timeout_ms", self.idle_timeout_ms),
+            ("max_inflight_requests", self.max_inflight_requests as u64),
+        ];
+        for (name, value) in positive {
+            if value == 0 {
+                return Err(format!("{name} must be at least 1"));
+            }
+        }
+        if self.max_connections > Semaphore::MAX_PERMITS {
+            return Err(format!(
+                "max_connections must be at most {}",
+                Semaphore::MAX_PERMITS
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// A count with a ceiling: entering fails at once when the ceiling is reached.
+#[derive(Debug)]
+pub struct Gate {
+    in_use: AtomicUsize,
+    max: usize,
+}
+
+impl Gate {
+    pub fn new(max: usize) -> Arc<Self> {
+        Arc::new(Self {
+            in_use: AtomicUsize::new(0),
+            max,
+        })
+    }
+
+    /// A pass if the gate has room; the place is given back when the pass is dropped.
+    pub fn try_enter(self: &Arc<Self>) -> Option<Pass> {
+        let mut current = self.in_use.load(Ordering::Relaxed);
+        loop {
+            if current >= self.max {
+                return None;
+            }
+            match self.in_use.compare_exchange_weak(
+                current,
+                current + 1,
+                Ordering::AcqRel,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => return Some(Pass(self.clone())),
+                Err(actual) => current = actual,
+            }
+        }
+    }
+
+    pub fn in_use(&self) -> usize {
+        self.in_use.load(Ordering::Acquire)
+    }
+}
+
+/// A place in a [`Gate`].
+#[derive(Debug)]
+pub struct Pass(Arc<Gate>);
+
+impl Drop for Pass {
+    fn drop(&mut self) {
+        self.0.in_use.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// The live counters behind the limits, shared by the accept loop and the handler.
+#[derive(Debug)]
+pub struct Gates {
+    pub limits: Limits,
+    /// One permit per open connection, plus the one the accept loop holds while it
+    /// waits for the next connection.
+    pub connections: Arc<Semaphore>,
+    /// Connections open (accepted and not yet closed).
+    pub open_connections: Arc<Gate>,
+    pub inflight: Arc<Gate>,
+    pub waiting: Arc<Gate>,
+}
+
+impl Gates {
+    pub fn new(limits: Limits) -> Arc<Self> {
+        Arc::new(Self {
+            limits,
+            connections: Arc::new(Semaphore::new(limits.max_connections)),
+            open_connections: Gate::new(usize::MAX),
+            inflight: Gate::new(limits.max_inflight_requests),
+            waiting: Gate::new(limits.max_waiting_receives),
+        })
+    }
+
+    /// How much of each bound is in use right now.
+    pub fn load(&self) -> Load {
+        Load {
+            connections: self.open_connections.in_use(),
+            inflight_requests: self.inflight.in_use(),
+            waiting_receives: self.waiting.in_use(),
+        }
+    }
+}
+
+/// A snapshot of the server's load.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Load {
+    pub connections: usize,
+    pub inflight_requests: usize,
+    pub waiting_receives: usize,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_gate_admits_up_to_its_ceiling_and_frees_places_on_drop() {
+        let gate = Gate::new(2);
+        let a = gate.try_enter().expect("first place");
+        let b = gate.try_enter().expect("second place");
+        assert!(gate.try_enter().is_none());
+        assert_eq!(gate.in_use(), 2);
+        drop(a);
+        let c = gate.try_enter().expect("a freed place");
+        drop((b, c));
+        assert_eq!(gate.in_use(), 0);
+        assert!(Gate::new(0).try_enter().is_none());
+    }
+
+    #[test]
+    fn zero_bounds_are_rejected_except_waiting_receives() {
+        assert!(Limits::default().validate().is_ok());
+        let no_waiting = Limits {
+            max_waiting_receives: 0,
+            ..Limits::default()
+        };
+        assert!(no_waiting.validate().is_ok());
+        let no_connections = Limits {
+            max_connections: 0,
+            ..Limits::default()
+        };
+        assert!(no_connections
+            .validate()
+            .unwrap_err()
+            .contains("max_connections"));
+    }
+}

@@ -25,10 +25,73 @@ pub const MAX_INDEX: u32 = 10_000;
 /// it sorts before every real index.
 pub(crate) const BARE_SLOT: u32 = 0;
 
+/// Written in place of each run of bytes that is not UTF-8 in a form name or value.
+///
+/// It is the noncharacter U+FFFF, which SQS refuses in message bodies and attribute
+/// values, so a message sent with such bytes is refused (InvalidMessageContents) rather
+/// than stored with its text silently altered. U+FFFD, what a lossy decoder writes, is a
+/// character SQS allows, so it would let the altered message through.
+pub const NOT_UTF8: char = '\u{FFFF}';
+
 /// Parses an `application/x-www-form-urlencoded` body or a URL query string into decoded
-/// pairs, keeping their order.
+/// pairs, keeping their order. `+` is a space, `%XX` a byte, a `%` not followed by two
+/// hex digits itself; bytes that do not decode as UTF-8 become [`NOT_UTF8`].
 pub fn parse_form(bytes: &[u8]) -> Vec<(String, String)> {
-    form_urlencoded::parse(bytes).into_owned().collect()
+    bytes
+        .split(|b| *b == b'&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| match pair.iter().position(|b| *b == b'=') {
+            Some(eq) => (
+                decode_component(&pair[..eq]),
+                decode_component(&pair[eq + 1..]),
+            ),
+            None => (decode_component(pair), String::new()),
+        })
+        .collect()
+}
+
+fn decode_component(raw: &[u8]) -> String {
+    fn hex(b: u8) -> Option<u8> {
+        match b {
+            b'0'..=b'9' => Some(b - b'0'),
+            b'a'..=b'f' => Some(b - b'a' + 10),
+            b'A'..=b'F' => Some(b - b'A' + 10),
+            _ => None,
+        }
+    }
+    let mut bytes = Vec::with_capacity(raw.len());
+    let mut i = 0;
+    while i < raw.len() {
+        match raw[i] {
+            b'+' => bytes.push(b' '),
+            b'%' => match (
+                raw.get(i + 1).and_then(|b| hex(*b)),
+                raw.get(i + 2).and_then(|b| hex(*b)),
+            ) {
+                (Some(high), Some(low)) => {
+                    bytes.push(high << 4 | low);
+                    i += 2;
+                }
+                _ => bytes.push(b'%'),
+            },
+            b => bytes.push(b),
+        }
+        i += 1;
+    }
+    match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => {
+            let bytes = e.into_bytes();
+            let mut text = String::with_capacity(bytes.len() + 2);
+            for chunk in bytes.utf8_chunks() {
+                text.push_str(chunk.valid());
+                if !chunk.invalid().is_empty() {
+                    text.push(NOT_UTF8);
+                }
+            }
+            text
+        }
+    }
 }
 
 /// Reads a list or map index: decimal digits in canonical form (no sign, no leading zero),
@@ -305,6 +368,28 @@ mod tests {
     fn parse_form_decodes_utf8_and_carriage_returns() {
         let pairs = parse_form("MessageBody=%F0%9F%98%80%0D%0A%E2%82%AC".as_bytes());
         assert_eq!(pairs[0].1, "😀\r\n€");
+    }
+
+    #[test]
+    fn parse_form_matches_form_urlencoding() {
+        let pairs = parse_form(b"&&a=%zz%4&b=%41%4a%4A&=v&c==d&%2B+=1");
+        assert_eq!(
+            pairs,
+            vec![
+                ("a".to_owned(), "%zz%4".to_owned()),
+                ("b".to_owned(), "AJJ".to_owned()),
+                (String::new(), "v".to_owned()),
+                ("c".to_owned(), "=d".to_owned()),
+                ("+ ".to_owned(), "1".to_owned()),
+            ]
+        );
+    }
+
+    #[test]
+    fn bytes_that_are_not_utf8_become_a_refused_character() {
+        let pairs = parse_form(b"MessageBody=a%FFb\xfe%E2%82&x%C3=%E2%82%AC");
+        assert_eq!(pairs[0].1, "a\u{FFFF}b\u{FFFF}\u{FFFF}");
+        assert_eq!(pairs[1], ("x\u{FFFF}".to_owned(), "€".to_owned()));
     }
 
     #[test]

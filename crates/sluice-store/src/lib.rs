@@ -371,7 +371,7 @@ impl QueueStore for EmbeddedStore {
         now: EpochMs,
     ) -> StoreResult<Vec<Appended>> {
         self.check_writable()?;
-        let (lsn, appended) = {
+        let lsn = {
             let mut state = self.state.lock();
             let id = *state.by_key.get(key).ok_or(StoreError::NoSuchQueue)?;
             let mut next_seq = state.next_seq;
@@ -430,14 +430,35 @@ impl QueueStore for EmbeddedStore {
                 // even if another request's commit is still carrying it.
                 lsn = lsn.max(self.journal_tail());
             }
+            // With a journal, new messages stay hidden until their records are durable.
+            let mut reveal = Vec::new();
             for (seq, s) in entries {
-                slot.index.insert(seq, s);
+                if self.log.is_some() {
+                    reveal.push((seq, s.visible_at_ms));
+                    slot.index.insert_hidden(seq, s);
+                } else {
+                    slot.index.insert(seq, s);
+                }
             }
-            slot.notify.notify_waiters();
+            if reveal.is_empty() {
+                slot.notify.notify_waiters();
+            }
             state.next_seq = next_seq;
-            (lsn, appended)
+            let guard = RevealOnDrop {
+                store: self,
+                queue: id,
+                messages: reveal,
+                now,
+            };
+            (lsn, appended, guard)
         };
-        self.durable(lsn).await?;
+        let (lsn, appended, guard) = lsn;
+        let result = self.durable(lsn).await;
+        // Revealed when the wait ends, however it ends: durable, failed (a refused send
+        // may still be committed later, which at-least-once allows), or abandoned by a
+        // client that went away.
+        drop(guard);
+        result?;
         Ok(appended)
     }
 
@@ -792,4 +813,27 @@ impl QueueStore for EmbeddedStore {
 /// A fresh message id (a random UUID) for a redriven message.
 fn new_message_id() -> u128 {
     uuid::Uuid::new_v4().as_u128()
+}
+
+/// Makes a send's messages visible when the wait for their durability ends.
+struct RevealOnDrop<'a> {
+    store: &'a EmbeddedStore,
+    queue: u64,
+    messages: Vec<(u64, EpochMs)>,
+    now: EpochMs,
+}
+
+impl Drop for RevealOnDrop<'_> {
+    fn drop(&mut self) {
+        if self.messages.is_empty() {
+            return;
+        }
+        let mut state = self.store.state.lock();
+        if let Some(slot) = state.queues.get_mut(&self.queue) {
+            for &(seq, visible_at_ms) in &self.messages {
+                slot.index.reveal(seq, visible_at_ms, self.now);
+            }
+            slot.notify.notify_waiters();
+        }
+    }
 }

@@ -252,6 +252,7 @@ impl State {
     /// server was down make messages visible).
     pub fn settle(&mut self, now: EpochMs) {
         for slot in self.queues.values_mut() {
+            slot.index.reveal_all(now);
             slot.index.advance(now);
         }
     }

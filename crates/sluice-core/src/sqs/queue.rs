@@ -209,6 +209,9 @@ pub struct ClaimLimits {
     pub max_receive_count: Option<u32>,
 }
 
+/// The deadline of a message whose send is not yet durable: it never passes on its own.
+pub const HIDDEN_UNTIL_DURABLE_MS: EpochMs = EpochMs::MAX;
+
 #[derive(Debug, Default, Clone)]
 pub struct QueueIndex {
     messages: HashMap<u64, MessageState>,
@@ -606,6 +609,46 @@ impl QueueIndex {
         Ok(now + timeout_ms)
     }
 
+    /// Adds a sent message that must stay invisible until its send is durable: a consumer
+    /// must never see a message that a crash could still take back.
+    pub fn insert_hidden(&mut self, seq: u64, mut state: MessageState) {
+        state.phase = Phase::Delayed;
+        state.visible_at_ms = HIDDEN_UNTIL_DURABLE_MS;
+        self.insert(seq, state);
+    }
+
+    /// Makes a hidden message visible (or delayed until `visible_at_ms`) once its send is
+    /// durable. Messages no longer hidden (or gone) are left alone.
+    pub fn reveal(&mut self, seq: u64, visible_at_ms: EpochMs, now: EpochMs) {
+        if self
+            .messages
+            .get(&seq)
+            .is_some_and(|m| m.visible_at_ms == HIDDEN_UNTIL_DURABLE_MS)
+        {
+            let mut state = self.remove(seq).expect("present");
+            state.visible_at_ms = visible_at_ms;
+            state.phase = if visible_at_ms > now {
+                Phase::Delayed
+            } else {
+                Phase::Ready
+            };
+            self.insert(seq, state);
+        }
+    }
+
+    /// Reveals every hidden message (after recovery, where whatever was journalled is
+    /// durable); their delays, if any, are not known here and start again from `now`.
+    pub fn reveal_all(&mut self, now: EpochMs) {
+        let hidden: Vec<u64> = self
+            .timers
+            .range((HIDDEN_UNTIL_DURABLE_MS, 0)..)
+            .map(|&(_, seq)| seq)
+            .collect();
+        for seq in hidden {
+            self.reveal(seq, now, now);
+        }
+    }
+
     /// Makes an in-flight message's deadline exactly `visible_at_ms` (journal replay).
     pub fn set_visible_at(&mut self, seq: u64, visible_at_ms: EpochMs, now: EpochMs) {
         if let Some(mut state) = self.remove(seq) {
@@ -951,5 +994,30 @@ mod tests {
         assert!(q.dedup().unwrap().lookup(d1, T0 + 1).is_some());
         assert!(q.dedup().unwrap().lookup(d1, T0 + 300_000).is_none());
         assert!(QueueIndex::new().dedup().is_none());
+    }
+
+    #[test]
+    fn hidden_messages_wait_for_their_reveal() {
+        let mut q = QueueIndex::new();
+        let c = content(1, T0);
+        q.insert_hidden(1, MessageState::new(c.clone(), T0, T0));
+        q.insert_hidden(2, MessageState::new(content(2, T0), T0 + 5_000, T0));
+        // Not durable yet: nobody sees them, whatever the time.
+        assert!(q.claim(T0 + 1_000_000, limits(10, 1)).delivered.is_empty());
+        q.reveal(1, T0, T0);
+        q.reveal(2, T0 + 5_000, T0);
+        assert_eq!(seqs(&q.claim(T0, limits(10, 60_000))), vec![1]);
+        assert_eq!(seqs(&q.claim(T0 + 5_000, limits(10, 60_000))), vec![2]);
+        // Revealing again changes nothing: message 1 is in flight now.
+        q.reveal(1, T0, T0);
+        assert_eq!(q.counts(T0 + 5_000).in_flight, 2);
+    }
+
+    #[test]
+    fn recovery_reveals_whatever_is_still_hidden() {
+        let mut q = QueueIndex::new();
+        q.insert_hidden(1, MessageState::new(content(1, T0), T0, T0));
+        q.reveal_all(T0 + 10);
+        assert_eq!(seqs(&q.claim(T0 + 10, limits(10, 1_000))), vec![1]);
     }
 }

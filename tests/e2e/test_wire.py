@@ -82,7 +82,7 @@ def test_query_unknown_action(server):
 def test_query_missing_action(server):
     status, _, body = query(server + "/", QueueName="x")
     assert status == 400
-    assert ET.fromstring(body).find("sqs:Error/sqs:Code", NS).text == "MissingParameter"
+    assert ET.fromstring(body).find("sqs:Error/sqs:Code", NS).text == "MissingAction"
 
 
 def test_json_error_carries_type_and_query_error_header(server):

@@ -322,7 +322,7 @@ async fn query(
         .map(|(_, v)| v.clone())
     else {
         let e = SqsError::new(
-            SqsErrorKind::MissingParameter,
+            SqsErrorKind::MissingAction,
             "The request must contain the parameter Action.",
         );
         return error_reply(Protocol::Query, &e, request_id);

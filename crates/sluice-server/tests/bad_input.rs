@@ -752,7 +752,7 @@ async fn unknown_and_missing_actions() {
     ] {
         let outcome = exchange(addr, request).await;
         println!("{case}: {}", outcome.summary());
-        assert_query_error(case, &outcome, 400, "MissingParameter", "Action");
+        assert_query_error(case, &outcome, 400, "MissingAction", "Action");
         assert_serving(addr, case).await;
     }
     server.shutdown().await.expect("shuts down");
@@ -774,7 +774,7 @@ async fn wrong_content_types() {
         let request = http("POST", "/", &[("Content-Type", ct)], b"Action=ListQueues");
         let outcome = exchange(addr, request).await;
         println!("{case}: {}", outcome.summary());
-        assert_query_error(&case, &outcome, 400, "MissingParameter", "Action");
+        assert_query_error(&case, &outcome, 400, "MissingAction", "Action");
         assert_serving(addr, &case).await;
     }
     // A JSON request is told by its X-Amz-Target; its content type is not checked, and

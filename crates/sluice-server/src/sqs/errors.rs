@@ -43,6 +43,7 @@ pub fn to_wire(e: &SqsError) -> WireError {
         AccessDenied => (403, "com.amazonaws.sqs#AccessDenied"),
         RequestThrottled => (403, "com.amazonaws.sqs#RequestThrottled"),
         InvalidAction => (400, "com.amazon.coral.service#UnknownOperationException"),
+        MissingAction => (400, "com.amazonaws.sqs#MissingAction"),
         MalformedQueryString => (400, "com.amazonaws.sqs#MalformedQueryString"),
         InternalError => (500, "com.amazonaws.sqs#InternalError"),
         ServiceUnavailable => (503, "com.amazonaws.sqs#ServiceUnavailable"),

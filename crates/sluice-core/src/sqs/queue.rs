@@ -598,14 +598,7 @@ impl QueueIndex {
         if now + timeout_ms > state.received_at_ms + max_ms {
             return Err(VisibilityError::BeyondLimit);
         }
-        let mut state = self.remove(seq).expect("present");
-        state.visible_at_ms = now + timeout_ms;
-        state.phase = if timeout_ms == 0 {
-            Phase::Ready
-        } else {
-            Phase::InFlight
-        };
-        self.insert(seq, state);
+        self.reschedule(seq, now + timeout_ms, Phase::InFlight, now);
         Ok(now + timeout_ms)
     }
 
@@ -625,10 +618,17 @@ impl QueueIndex {
             .get(&seq)
             .is_some_and(|m| m.visible_at_ms == HIDDEN_UNTIL_DURABLE_MS)
         {
-            let mut state = self.remove(seq).expect("present");
+            self.reschedule(seq, visible_at_ms, Phase::Delayed, now);
+        }
+    }
+
+    /// Gives a message a new deadline: it waits in `waiting` until then, or is visible at
+    /// once if the deadline has passed.
+    fn reschedule(&mut self, seq: u64, visible_at_ms: EpochMs, waiting: Phase, now: EpochMs) {
+        if let Some(mut state) = self.remove(seq) {
             state.visible_at_ms = visible_at_ms;
             state.phase = if visible_at_ms > now {
-                Phase::Delayed
+                waiting
             } else {
                 Phase::Ready
             };
@@ -651,15 +651,7 @@ impl QueueIndex {
 
     /// Makes an in-flight message's deadline exactly `visible_at_ms` (journal replay).
     pub fn set_visible_at(&mut self, seq: u64, visible_at_ms: EpochMs, now: EpochMs) {
-        if let Some(mut state) = self.remove(seq) {
-            state.visible_at_ms = visible_at_ms;
-            state.phase = if visible_at_ms > now {
-                Phase::InFlight
-            } else {
-                Phase::Ready
-            };
-            self.insert(seq, state);
-        }
+        self.reschedule(seq, visible_at_ms, Phase::InFlight, now);
     }
 
     /// Removes every message (PurgeQueue). A FIFO queue keeps its deduplication window:

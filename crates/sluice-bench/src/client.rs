@@ -22,6 +22,19 @@ pub const TARGET_PREFIX: &str = "AmazonSQS.";
 /// Content type of AWS JSON 1.0 requests.
 const CONTENT_TYPE: &str = "application/x-amz-json-1.0";
 
+/// An `Authorization` header line (with its CRLF) sent with every request, when set
+/// (`--region`): an unsigned SigV4-shaped header whose credential scope names the
+/// region and the `sqs` service, for servers that route or pick the region by it.
+pub static AUTHORIZATION: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+
+/// The `Authorization` header line for `region`.
+pub fn authorization_line(region: &str) -> Vec<u8> {
+    format!(
+        "Authorization: AWS4-HMAC-SHA256 Credential=sluicebench/20000101/{region}/sqs/aws4_request, SignedHeaders=host;x-amz-target, Signature=0\r\n"
+    )
+    .into_bytes()
+}
+
 /// Why a call produced no HTTP response.
 #[derive(Debug)]
 pub enum ClientError {
@@ -138,7 +151,11 @@ impl Conn {
         self.wbuf.extend_from_slice(b"\r\nContent-Length: ");
         self.wbuf
             .extend_from_slice(body.len().to_string().as_bytes());
-        self.wbuf.extend_from_slice(b"\r\n\r\n");
+        self.wbuf.extend_from_slice(b"\r\n");
+        if let Some(auth) = AUTHORIZATION.get() {
+            self.wbuf.extend_from_slice(auth);
+        }
+        self.wbuf.extend_from_slice(b"\r\n");
         self.wbuf.extend_from_slice(body);
         let stream = self.stream.as_mut().expect("connected above");
         stream.write_all(&self.wbuf).await?;

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::client::Conn;
-use crate::report::{self, Summary};
+use crate::report::{self, Comparison, Summary};
 use crate::scenarios::{self, Shape};
 use crate::setup;
 use crate::spawn::{self, Spawned};
@@ -29,6 +29,102 @@ pub async fn drive(cli: &Cli) -> Result<Summary, String> {
         Some(s) => s.addr,
         None => loopback_addr(&cli.endpoint)?,
     };
+    let target = Target {
+        addr,
+        spawned: spawned.as_ref(),
+        store: store_label(cli),
+    };
+    let result = measure(cli, &target, Duration::from_secs(cli.duration), "").await;
+    let server_log = match spawned {
+        Some(s) => Some(s.stop().await),
+        None => None,
+    };
+    result.map(|mut summary| {
+        summary.server_log = server_log;
+        summary
+    })
+}
+
+/// Runs the scenario in short rounds alternating between the primary target (spawned
+/// or `--endpoint`) and the `--vs` endpoint, A then B in each round.
+pub async fn drive_vs(cli: &Cli, vs: &str, rounds: u32) -> Result<Comparison, String> {
+    let other = loopback_addr(vs)?;
+    let spawned = match &cli.spawn {
+        Some(binary) => Some(Spawned::start(binary, cli.store, cli.data_parent.as_deref()).await?),
+        None => None,
+    };
+    let addr = match &spawned {
+        Some(s) => s.addr,
+        None => loopback_addr(&cli.endpoint)?,
+    };
+    let a = Target {
+        addr,
+        spawned: spawned.as_ref(),
+        store: store_label(cli),
+    };
+    let b = Target {
+        addr: other,
+        spawned: None,
+        store: "external",
+    };
+    let round = Duration::from_secs(cli.duration) / rounds.max(1);
+    let mut out = Comparison {
+        scenario: cli.scenario.name(),
+        a: format!("http://{addr} ({})", a.store),
+        b: format!("http://{other} (external)"),
+        round,
+        rounds: Vec::new(),
+        errors: (0, 0),
+        plan: None,
+    };
+    let mut failure = None;
+    for r in 1..=rounds {
+        eprintln!("sluice-bench: round {r}/{rounds}, A");
+        let sa = match measure(cli, &a, round, &format!("-r{r}a")).await {
+            Ok(s) => s,
+            Err(e) => {
+                failure = Some(format!("round {r}, A: {e}"));
+                break;
+            }
+        };
+        eprintln!("sluice-bench: round {r}/{rounds}, B");
+        let sb = match measure(cli, &b, round, &format!("-r{r}b")).await {
+            Ok(s) => s,
+            Err(e) => {
+                failure = Some(format!("round {r}, B: {e}"));
+                break;
+            }
+        };
+        out.errors.0 += sa.errors.values().sum::<u64>();
+        out.errors.1 += sb.errors.values().sum::<u64>();
+        out.rounds.push((sa.headline_rate(), sb.headline_rate()));
+        out.plan = Some(sa.plan.clone());
+    }
+    if let Some(s) = spawned {
+        let _ = s.stop().await;
+    }
+    match failure {
+        Some(e) => Err(e),
+        None => Ok(out),
+    }
+}
+
+/// Where one measurement goes.
+struct Target<'a> {
+    addr: std::net::SocketAddr,
+    spawned: Option<&'a Spawned>,
+    store: &'static str,
+}
+
+/// One measured window against one target: create the queue (its default name gets
+/// `tag` appended), run the workers, drain, collect, delete the queue if ours.
+async fn measure(
+    cli: &Cli,
+    target: &Target<'_>,
+    duration: Duration,
+    tag: &str,
+) -> Result<Summary, String> {
+    let addr = target.addr;
     let endpoint = format!("http://{addr}");
     let fifo = cli.scenario.is_fifo();
     let (queue, ours) = match &cli.queue {
@@ -36,7 +132,7 @@ pub async fn drive(cli: &Cli) -> Result<Summary, String> {
         Some(q) => (q.clone(), false),
         None => {
             let name = format!(
-                "sluice-bench-{}-{}",
+                "sluice-bench-{}-{}{tag}",
                 cli.scenario.name(),
                 std::process::id()
             );
@@ -63,16 +159,16 @@ pub async fn drive(cli: &Cli) -> Result<Summary, String> {
     let drain = plan.wait + RECEIVE_TIMEOUT_MARGIN + DRAIN_GRACE;
     let run = Arc::new(Run::new(addr, &url, plan, cli.max_requests));
     eprintln!(
-        "sluice-bench: {} against {endpoint} ({}) for {} s: {} producers, {} consumers, {} B bodies",
+        "sluice-bench: {} against {endpoint} ({}) for {:.1} s: {} producers, {} consumers, {} B bodies",
         cli.scenario.name(),
-        store_label(cli),
-        cli.duration,
+        target.store,
+        duration.as_secs_f64(),
         run.plan.producers,
         run.plan.consumers,
         run.plan.size
     );
 
-    let server_before = spawned.as_ref().and_then(Spawned::usage);
+    let server_before = target.spawned.and_then(Spawned::usage);
     let client_before = spawn::usage("self");
     let machine_before = spawn::machine_cpu();
     run.live.set_measuring(true);
@@ -81,7 +177,7 @@ pub async fn drive(cli: &Cli) -> Result<Summary, String> {
     let progress = tokio::spawn(progress(Arc::clone(&run), started));
     let mut stop = run.subscribe();
     let budget_spent = tokio::select! {
-        _ = tokio::time::sleep(Duration::from_secs(cli.duration)) => false,
+        _ = tokio::time::sleep(duration) => false,
         _ = stopped(&mut stop) => true,
     };
     run.live.set_measuring(false);
@@ -93,7 +189,7 @@ pub async fn drive(cli: &Cli) -> Result<Summary, String> {
             elapsed.as_secs_f64()
         );
     }
-    let server_after = spawned.as_ref().and_then(Spawned::usage);
+    let server_after = target.spawned.and_then(Spawned::usage);
     let client_after = spawn::usage("self");
     let machine_after = spawn::machine_cpu();
     run.request_stop();
@@ -128,10 +224,6 @@ pub async fn drive(cli: &Cli) -> Result<Summary, String> {
             eprintln!("sluice-bench: {e}");
         }
     }
-    let server_log = match spawned {
-        Some(s) => Some(s.stop().await),
-        None => None,
-    };
     let server = match (server_before, server_after) {
         (Some(b), Some(a)) => Some(spawn::Usage {
             cpu: a.cpu.saturating_sub(b.cpu),
@@ -146,7 +238,7 @@ pub async fn drive(cli: &Cli) -> Result<Summary, String> {
     let live = &run.live;
     Ok(Summary {
         scenario: cli.scenario.name(),
-        store: store_label(cli),
+        store: target.store,
         endpoint,
         queue,
         plan: run.plan.clone(),
@@ -160,7 +252,7 @@ pub async fn drive(cli: &Cli) -> Result<Summary, String> {
         client_cpu,
         machine_cpu: machine_before.zip(machine_after).map(|(b, a)| b.until(a)),
         queue_depth,
-        server_log,
+        server_log: None,
     })
 }
 

@@ -3,6 +3,7 @@
 //! throughput and latency per operation as Markdown. With `--spawn` it starts a
 //! `sluice` server itself and reports that server's CPU time and peak memory too.
 
+mod chart;
 mod client;
 mod driver;
 mod report;
@@ -37,6 +38,8 @@ const MIN_SIZE_BYTES: usize = sqs::TIMESTAMP_DIGITS;
 const MAX_SIZE_BYTES: usize = 1_048_576;
 const DEFAULT_CLIENT_THREADS: usize = 2;
 const MAX_CLIENT_THREADS: usize = 64;
+const DEFAULT_ROUNDS: u32 = 5;
+const MAX_ROUNDS: u32 = 100;
 
 /// Load generator for SQS endpoints (AWS JSON 1.0). Loopback only.
 #[derive(Debug, Parser)]
@@ -102,6 +105,22 @@ pub struct Cli {
     /// Append a dated Markdown section with the results to this file.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+    /// Compare with this second endpoint (loopback only): the window is cut into
+    /// `--rounds` rounds, each running the scenario against the primary target, then
+    /// against this one; reports messages/s per round and the ratios.
+    #[arg(long, value_name = "URL")]
+    pub vs: Option<String>,
+    /// Rounds of a `--vs` run; each endpoint gets `--duration / --rounds` per round.
+    #[arg(long, default_value_t = DEFAULT_ROUNDS)]
+    pub rounds: u32,
+    /// Write an SVG chart here: messages/s per round with `--vs`, else latency
+    /// percentiles per operation.
+    #[arg(long, value_name = "PATH.svg")]
+    pub chart: Option<PathBuf>,
+    /// Send an unsigned SigV4-shaped `Authorization` header whose credential scope
+    /// names this region and `sqs` (some servers route requests by it).
+    #[arg(long)]
+    pub region: Option<String>,
 }
 
 fn main() -> ExitCode {
@@ -115,23 +134,67 @@ fn main() -> ExitCode {
         .enable_all()
         .build()
         .expect("a tokio runtime starts");
+    if let Some(region) = &cli.region {
+        let _ = client::AUTHORIZATION.set(client::authorization_line(region));
+    }
+    if let Some(vs) = &cli.vs {
+        return match runtime.block_on(driver::drive_vs(&cli, vs, cli.rounds)) {
+            Ok(comparison) => {
+                print!("{}", comparison.stdout());
+                finish(
+                    &cli,
+                    |path| comparison.append_to(path),
+                    || chart::comparison(&comparison).svg(),
+                )
+            }
+            Err(e) => {
+                eprintln!("sluice-bench: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     match runtime.block_on(driver::drive(&cli)) {
         Ok(summary) => {
             print!("{}", summary.stdout());
-            if let Some(path) = &cli.out {
-                if let Err(e) = summary.append_to(path) {
-                    eprintln!("sluice-bench: cannot append to {}: {e}", path.display());
-                    return ExitCode::FAILURE;
-                }
-                eprintln!("sluice-bench: results appended to {}", path.display());
-            }
-            ExitCode::SUCCESS
+            finish(
+                &cli,
+                |path| summary.append_to(path),
+                || chart::latencies(&summary).svg(),
+            )
         }
         Err(e) => {
             eprintln!("sluice-bench: {e}");
             ExitCode::FAILURE
         }
     }
+}
+
+/// Writes the `--out` section and the `--chart` file, if asked.
+fn finish(
+    cli: &Cli,
+    append: impl FnOnce(&std::path::Path) -> std::io::Result<()>,
+    svg: impl FnOnce() -> String,
+) -> ExitCode {
+    let mut code = ExitCode::SUCCESS;
+    if let Some(path) = &cli.out {
+        match append(path) {
+            Ok(()) => eprintln!("sluice-bench: results appended to {}", path.display()),
+            Err(e) => {
+                eprintln!("sluice-bench: cannot append to {}: {e}", path.display());
+                code = ExitCode::FAILURE;
+            }
+        }
+    }
+    if let Some(path) = &cli.chart {
+        match std::fs::write(path, svg()) {
+            Ok(()) => eprintln!("sluice-bench: chart written to {}", path.display()),
+            Err(e) => {
+                eprintln!("sluice-bench: cannot write {}: {e}", path.display());
+                code = ExitCode::FAILURE;
+            }
+        }
+    }
+    code
 }
 
 fn validate(cli: &Cli) -> Result<(), String> {
@@ -164,6 +227,22 @@ fn validate(cli: &Cli) -> Result<(), String> {
     }
     if cli.rate.is_some_and(|r| !(r.is_finite() && r > 0.0)) {
         return Err("--rate must be a positive number".to_owned());
+    }
+    if !(1..=MAX_ROUNDS).contains(&cli.rounds) {
+        return Err(format!("--rounds must be 1 to {MAX_ROUNDS}"));
+    }
+    if let Some(vs) = &cli.vs {
+        loopback_addr(vs).map_err(|e| format!("--vs: {e}"))?;
+        if cli.queue.is_some() {
+            return Err("--vs makes a fresh queue per round; leave out --queue".to_owned());
+        }
+    }
+    if cli
+        .region
+        .as_deref()
+        .is_some_and(|r| r.is_empty() || !r.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+    {
+        return Err("--region must be letters, digits and dashes".to_owned());
     }
     Ok(())
 }

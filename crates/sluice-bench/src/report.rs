@@ -256,18 +256,151 @@ impl Summary {
             self.table_rows(),
             self.notes()
         );
-        let fresh = std::fs::metadata(path).map_or(true, |m| m.len() == 0);
-        let section = if fresh {
-            format!("{RESULTS_TITLE}{section}")
-        } else {
-            section
-        };
-        let mut f = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)?;
-        f.write_all(section.as_bytes())
+        append(path, &section)
     }
+
+    /// The run's headline messages/s: sends for `send`, else deletes (the whole loop).
+    pub fn headline_rate(&self) -> f64 {
+        let find = |name: &str| {
+            self.rows
+                .iter()
+                .find(|r| r.operation == name)
+                .and_then(|r| r.messages_per_s)
+        };
+        if self.scenario == "send" {
+            find("SendMessage").unwrap_or(0.0)
+        } else {
+            find("DeleteMessageBatch").unwrap_or(0.0)
+        }
+    }
+}
+
+/// A run alternating between two endpoints in short rounds (`--vs`).
+pub struct Comparison {
+    pub scenario: &'static str,
+    /// The primary target, A: endpoint and store.
+    pub a: String,
+    /// The `--vs` endpoint, B.
+    pub b: String,
+    /// Length of each round's measured window, per endpoint.
+    pub round: Duration,
+    /// Messages/s of A and of B in each round.
+    pub rounds: Vec<(f64, f64)>,
+    /// Errors counted against A and against B over all rounds.
+    pub errors: (u64, u64),
+    /// Producers, consumers and body size of each side's runs.
+    pub plan: Option<Plan>,
+}
+
+/// A/B, or infinity when B did nothing.
+fn ratio(a: f64, b: f64) -> f64 {
+    if b > 0.0 {
+        a / b
+    } else {
+        f64::INFINITY
+    }
+}
+
+/// The median of some values (the mean of the middle two for an even count).
+pub fn median(values: &[f64]) -> Option<f64> {
+    let mut v: Vec<f64> = values.iter().copied().filter(|x| !x.is_nan()).collect();
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(f64::total_cmp);
+    let mid = v.len() / 2;
+    Some(if v.len() % 2 == 1 {
+        v[mid]
+    } else {
+        (v[mid - 1] + v[mid]) / 2.0
+    })
+}
+
+fn times(r: f64) -> String {
+    if r.is_infinite() {
+        "∞".to_owned()
+    } else if r < 10.0 {
+        format!("{r:.2}×")
+    } else {
+        format!("{r:.1}×")
+    }
+}
+
+impl Comparison {
+    pub fn ratios(&self) -> Vec<f64> {
+        self.rounds.iter().map(|&(a, b)| ratio(a, b)).collect()
+    }
+
+    pub fn median_ratio(&self) -> Option<f64> {
+        median(&self.ratios())
+    }
+
+    /// The Markdown table and notes.
+    pub fn stdout(&self) -> String {
+        let mut out = format!(
+            "A: {}\nB: {}\n\n| round | A messages/s | B messages/s | A/B |\n|---:|---:|---:|---:|\n",
+            self.a, self.b
+        );
+        for (i, (&(a, b), r)) in self.rounds.iter().zip(self.ratios()).enumerate() {
+            let _ = writeln!(out, "| {} | {a:.0} | {b:.0} | {} |", i + 1, times(r));
+        }
+        let _ = writeln!(
+            out,
+            "\n- Median A/B over {} rounds of {:.1} s each per endpoint: {}.",
+            self.rounds.len(),
+            self.round.as_secs_f64(),
+            self.median_ratio().map_or_else(|| "–".to_owned(), times)
+        );
+        let _ = writeln!(
+            out,
+            "- Messages/s: {} (the loop's throughput).",
+            if self.scenario == "send" {
+                "messages sent"
+            } else {
+                "messages deleted"
+            }
+        );
+        let _ = writeln!(
+            out,
+            "- Errors: {} against A, {} against B.",
+            self.errors.0, self.errors.1
+        );
+        out
+    }
+
+    /// Appends a dated section to a Markdown results file.
+    pub fn append_to(&self, path: &Path) -> std::io::Result<()> {
+        let args: Vec<String> = std::env::args().collect();
+        let plan = self.plan.as_ref().map_or_else(String::new, |p| {
+            format!(
+                "{} producers and {} consumers per endpoint, body {} B, ",
+                p.producers, p.consumers, p.size
+            )
+        });
+        let section = format!(
+            "\n## {} — {} compared, A against B\n\nSettings: {plan}{} rounds of {:.1} s per endpoint, A then B.\n\nCommand: `{}`\n\nMachine: {}.\n\n{}",
+            utc_now(),
+            self.scenario,
+            self.rounds.len(),
+            self.round.as_secs_f64(),
+            args.join(" ").replace('`', "'"),
+            machine(),
+            self.stdout()
+        );
+        append(path, &section)
+    }
+}
+
+fn append(path: &Path, section: &str) -> std::io::Result<()> {
+    let fresh = std::fs::metadata(path).map_or(true, |m| m.len() == 0);
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)?;
+    if fresh {
+        f.write_all(RESULTS_TITLE.as_bytes())?;
+    }
+    f.write_all(section.as_bytes())
 }
 
 /// `nproc`, CPU model and memory of this machine.
@@ -328,6 +461,14 @@ mod tests {
         assert_eq!(civil_from_days(0), (1970, 1, 1));
         assert_eq!(civil_from_days(11_016), (2000, 2, 29));
         assert_eq!(civil_from_days(20_415), (2025, 11, 23));
+    }
+
+    #[test]
+    fn medians() {
+        assert_eq!(median(&[]), None);
+        assert_eq!(median(&[3.0, 1.0, 2.0]), Some(2.0));
+        assert_eq!(median(&[4.0, 1.0, 3.0, 2.0]), Some(2.5));
+        assert_eq!(median(&[1.0, f64::INFINITY, 2.0]), Some(2.0));
     }
 
     #[test]

@@ -8,145 +8,14 @@
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::fs::File;
-use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use aws_sdk_sqs::types::{
     DeleteMessageBatchRequestEntry, Message, QueueAttributeName as A, SendMessageBatchRequestEntry,
 };
 use aws_sdk_sqs::Client;
+use common::process::Sluice;
 use common::*;
-
-/// A `sluice` process on a loopback port over a data directory.
-struct Sluice {
-    child: Option<Child>,
-    port: u16,
-    log: PathBuf,
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .expect("bind an ephemeral port")
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-impl Sluice {
-    fn start(data_dir: &Path, log_dir: &Path, run: &str) -> Self {
-        let port = free_port();
-        let log = log_dir.join(format!("{run}.log"));
-        let out = File::create(&log).expect("create log file");
-        let err = out.try_clone().unwrap();
-        let mut command = Command::new(env!("CARGO_BIN_EXE_sluice"));
-        for var in [
-            "SLUICE_LISTEN",
-            "SLUICE_DATA_DIR",
-            "SLUICE_IN_MEMORY",
-            "SLUICE_CONFIG",
-            "SLUICE_REGION",
-            "SLUICE_ACCOUNT_ID",
-            "SLUICE_BASE_URL",
-            "SLUICE_TEST_CLOCK",
-        ] {
-            command.env_remove(var);
-        }
-        let child = command
-            .arg("--listen")
-            .arg(format!("127.0.0.1:{port}"))
-            .arg("--data-dir")
-            .arg(data_dir)
-            .env("RUST_LOG", "info")
-            .stdin(Stdio::null())
-            .stdout(Stdio::from(out))
-            .stderr(Stdio::from(err))
-            .spawn()
-            .expect("spawn sluice");
-        let mut server = Self {
-            child: Some(child),
-            port,
-            log,
-        };
-        server.wait_until_listening();
-        server
-    }
-
-    fn endpoint(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-
-    fn client(&self) -> Client {
-        sdk_client(&self.endpoint())
-    }
-
-    fn log_text(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    fn child(&mut self) -> &mut Child {
-        self.child.as_mut().expect("process is running")
-    }
-
-    fn wait_until_listening(&mut self) {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            if let Some(status) = self.child().try_wait().unwrap() {
-                panic!("sluice exited early ({status}):\n{}", self.log_text());
-            }
-            if TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
-                return;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "sluice did not listen within 30 s:\n{}",
-                self.log_text()
-            );
-            std::thread::sleep(Duration::from_millis(25));
-        }
-    }
-
-    /// SIGKILL: no chance to flush anything.
-    fn kill_9(mut self) {
-        let mut child = self.child.take().unwrap();
-        child.kill().expect("SIGKILL");
-        child.wait().expect("reap");
-    }
-
-    /// SIGTERM, then waits (bounded) for the process to exit.
-    fn terminate(mut self) -> ExitStatus {
-        let mut child = self.child.take().unwrap();
-        let status = Command::new("kill")
-            .arg("-TERM")
-            .arg(child.id().to_string())
-            .status()
-            .expect("run kill");
-        assert!(status.success(), "kill -TERM failed");
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            if let Some(status) = child.try_wait().unwrap() {
-                return status;
-            }
-            if Instant::now() > deadline {
-                let _ = child.kill();
-                let _ = child.wait();
-                panic!("sluice did not exit after SIGTERM:\n{}", self.log_text());
-            }
-            std::thread::sleep(Duration::from_millis(25));
-        }
-    }
-}
-
-impl Drop for Sluice {
-    fn drop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
 
 /// Bounds a phase of a test against hangs (generous: the machine may be busy).
 async fn bounded<T>(what: &str, fut: impl std::future::Future<Output = T>) -> T {

@@ -104,6 +104,10 @@ async fn disk_full_is_503_then_recovers_and_acknowledged_sends_survive_a_crash()
         .await
         .unwrap();
     let receipt = receipts(&received)[0];
+    // The receive's record rides the next commit; a send forces that commit now, so the
+    // fault below hits the send and not a commit still carrying the receive.
+    send("after-receive".to_owned()).await.unwrap();
+    acked.insert("after-receive".to_owned());
 
     store.inject_journal_fault_for_tests(FULL);
     // The send whose commit hits the full disk: 503, retryable, with a clear message.
@@ -131,7 +135,7 @@ async fn disk_full_is_503_then_recovers_and_acknowledged_sends_survive_a_crash()
     assert!(store.queue(&key("q")).await.is_some());
     assert_eq!(
         store.counts(&key("q"), T0).await.unwrap(),
-        counts(5, 1, 0),
+        counts(6, 1, 0),
         "the failed send is kept in memory (and retried), the refused ones are not"
     );
 

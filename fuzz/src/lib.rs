@@ -2,3 +2,4 @@
 //! test suite can run them too (see `crates/sluice-server/tests/bad_input.rs`).
 
 pub mod targets;
+pub mod sigv4;

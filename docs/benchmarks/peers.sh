@@ -1,49 +1,94 @@
 #!/usr/bin/env bash
-# Compares an in-memory Sluice with moto's server (which keeps everything in memory)
-# on the `send` and `cycle` scenarios, alternating in short rounds (`--vs`), and
-# appends the per-round figures to docs/benchmarks/peers-results.md (or $OUT), with an
-# SVG chart per scenario beside it.
+# Compares an in-memory Sluice with moto's server and with ministack (both keep
+# everything in memory) on the `send` and `cycle` scenarios, alternating in short rounds
+# (`--vs`), and appends the per-round figures to docs/benchmarks/peers-results.md (or
+# $OUT), with an SVG chart per peer and scenario beside it.
 #
-# Sets up moto in a venv under /tmp on first use ($MOTO_VENV, default /tmp/moto-venv;
-# version $MOTO_VERSION, default 5.2.5). Everything stays on loopback. Each benchmark
-# is killed after $RUN_TIMEOUT seconds (default 300) and moto is stopped on exit, so
-# a run takes a few minutes at most beyond the build and the install.
+# Sets up each peer in its own venv under /tmp on first use, at a pinned version:
+# moto ($MOTO_VENV, default /tmp/moto-venv; $MOTO_VERSION, default 5.2.5) and ministack
+# ($MINISTACK_VENV, default /tmp/ministack-venv; $MINISTACK_VERSION, default 1.5.33).
+# $PEERS picks which to run (default "moto ministack"). Everything stays on loopback.
+# Each benchmark is killed after $RUN_TIMEOUT seconds (default 300) and the peers are
+# stopped on exit, so a run takes a few minutes at most beyond the build and installs.
 # Usage: docs/benchmarks/peers.sh [extra sluice-bench flags, e.g. --duration 30]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 MOTO_VENV="${MOTO_VENV:-/tmp/moto-venv}"
 MOTO_VERSION="${MOTO_VERSION:-5.2.5}"
+MINISTACK_VENV="${MINISTACK_VENV:-/tmp/ministack-venv}"
+MINISTACK_VERSION="${MINISTACK_VERSION:-1.5.33}"
+PEERS="${PEERS:-moto ministack}"
 OUT="${OUT:-docs/benchmarks/peers-results.md}"
 CHARTS="${CHARTS:-$(dirname "$OUT")}"
 RUN_TIMEOUT="${RUN_TIMEOUT:-300}"
-
-if [ ! -x "$MOTO_VENV/bin/moto_server" ]; then
-  python3 -m venv "$MOTO_VENV"
-  timeout 600 "$MOTO_VENV/bin/pip" install -q "moto[server]==$MOTO_VERSION"
-fi
-"$MOTO_VENV/bin/pip" show moto | grep -E '^(Name|Version):'
 
 cargo build --release -p sluice-server -p sluice-bench
 BENCH=target/release/sluice-bench
 SLUICE=target/release/sluice
 
-PORT="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-"$MOTO_VENV/bin/moto_server" -H 127.0.0.1 -p "$PORT" >"${TMPDIR:-/tmp}/moto-$PORT.log" 2>&1 &
-MOTO_PID=$!
-trap 'kill "$MOTO_PID" 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do
-  if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then break; fi
-  sleep 0.2
-done
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
 
-# moto picks the service from the SigV4 credential scope, hence --region. It answers
-# one request per connection (Connection: close), so its figures include a TCP
-# connect per request; few connections, because it is slow.
-for scenario in send cycle; do
-  if [ "$scenario" = send ]; then conns=2; else conns=4; fi
-  timeout "$RUN_TIMEOUT" "$BENCH" --spawn "$SLUICE" --store memory \
-    --vs "http://127.0.0.1:$PORT" --region us-east-1 \
-    --scenario "$scenario" --connections "$conns" --duration 20 --rounds 5 \
-    --out "$OUT" --chart "$CHARTS/peers-$scenario.svg" "$@"
+wait_for_port() {
+  for _ in $(seq 1 150); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
+    sleep 0.2
+  done
+  echo "nothing listening on 127.0.0.1:$1" >&2
+  return 1
+}
+
+PEER_PID=""
+trap 'if [ -n "$PEER_PID" ]; then kill "$PEER_PID" 2>/dev/null || true; fi' EXIT
+
+# Starts the named peer on a free loopback port; sets PORT and PEER_PID.
+start_peer() {
+  PORT="$(free_port)"
+  case "$1" in
+    moto)
+      if [ ! -x "$MOTO_VENV/bin/moto_server" ]; then
+        python3 -m venv "$MOTO_VENV"
+        timeout 600 "$MOTO_VENV/bin/pip" install -q "moto[server]==$MOTO_VERSION"
+      fi
+      "$MOTO_VENV/bin/pip" show moto | grep -E '^(Name|Version):'
+      "$MOTO_VENV/bin/moto_server" -H 127.0.0.1 -p "$PORT" >"${TMPDIR:-/tmp}/moto-$PORT.log" 2>&1 &
+      ;;
+    ministack)
+      if [ ! -x "$MINISTACK_VENV/bin/ministack" ]; then
+        python3 -m venv "$MINISTACK_VENV"
+        timeout 600 "$MINISTACK_VENV/bin/pip" install -q "ministack==$MINISTACK_VERSION"
+      fi
+      "$MINISTACK_VENV/bin/pip" show ministack | grep -E '^(Name|Version):'
+      # One ASGI app (hypercorn) serving every emulated service on GATEWAY_PORT.
+      GATEWAY_PORT="$PORT" BIND_HOST=127.0.0.1 "$MINISTACK_VENV/bin/ministack" \
+        >"${TMPDIR:-/tmp}/ministack-run-$PORT.log" 2>&1 &
+      ;;
+    *)
+      echo "unknown peer $1" >&2
+      exit 2
+      ;;
+  esac
+  PEER_PID=$!
+  wait_for_port "$PORT"
+}
+
+# moto picks the service from the SigV4 credential scope, hence --region (ministack
+# does not need it; it is sent to every server alike). Few connections, because the
+# peers are slow. moto answers one request per connection (Connection: close), so its
+# figures include a TCP connect per request; ministack keeps connections open.
+for peer in $PEERS; do
+  start_peer "$peer"
+  for scenario in send cycle; do
+    if [ "$scenario" = send ]; then conns=2; else conns=4; fi
+    if [ "$peer" = moto ]; then chart="peers-$scenario.svg"; else chart="peers-$peer-$scenario.svg"; fi
+    timeout "$RUN_TIMEOUT" "$BENCH" --spawn "$SLUICE" --store memory \
+      --vs "http://127.0.0.1:$PORT" --region us-east-1 \
+      --scenario "$scenario" --connections "$conns" --duration 20 --rounds 5 \
+      --out "$OUT" --chart "$CHARTS/$chart" "$@"
+  done
+  kill "$PEER_PID" 2>/dev/null || true
+  wait "$PEER_PID" 2>/dev/null || true
+  PEER_PID=""
 done

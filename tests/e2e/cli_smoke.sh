@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Smoke test with the aws CLI: create a queue, send, receive, delete the message, read
-# the queue's attributes and delete the queue, checking each answer.
+# the queue's attributes and delete the queue, checking each answer. Then, against a
+# server with an identity configured, signed requests with the right and a wrong secret,
+# and AddPermission.
 #
 #   AWS_CLI         the aws command to use (default: aws on PATH)
 #   SLUICE_ENDPOINT an already running server to test (default: start one)
@@ -12,22 +14,43 @@ repo_root="$(cd "$here/../.." && pwd)"
 aws_cli="${AWS_CLI:-aws}"
 passed=0
 failed=0
-server_pid=""
+server_pids=()
 work_dir="$(mktemp -d)"
 
 cleanup() {
-    if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
-        kill -TERM "$server_pid" 2>/dev/null || true
+    for pid in "${server_pids[@]}"; do
+        kill -0 "$pid" 2>/dev/null || continue
+        kill -TERM "$pid" 2>/dev/null || true
         for _ in $(seq 1 100); do
-            kill -0 "$server_pid" 2>/dev/null || break
+            kill -0 "$pid" 2>/dev/null || break
             sleep 0.1
         done
-        kill -KILL "$server_pid" 2>/dev/null || true
-        wait "$server_pid" 2>/dev/null || true
-    fi
+        kill -KILL "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
     rm -rf "$work_dir"
 }
 trap cleanup EXIT
+
+bin="${SLUICE_BIN:-$repo_root/target/release/sluice}"
+
+# start_sluice LOG ARGS...: starts the binary on a free port; sets $started_endpoint.
+start_sluice() {
+    local log="$1" port pid
+    shift
+    [[ -x "$bin" ]] || { echo "cli smoke: no sluice binary at $bin" >&2; exit 2; }
+    port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+    NO_COLOR=1 RUST_LOG=warn "$bin" --in-memory --listen "127.0.0.1:$port" "$@" >"$log" 2>&1 &
+    pid=$!
+    server_pids+=("$pid")
+    for _ in $(seq 1 150); do
+        if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then break; fi
+        kill -0 "$pid" 2>/dev/null || { cat "$log" >&2; exit 2; }
+        sleep 0.1
+    done
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "cli smoke: server did not listen" >&2; exit 2; }
+    started_endpoint="http://127.0.0.1:$port"
+}
 
 # Keep the caller's own AWS configuration out of it.
 export AWS_ACCESS_KEY_ID=AKIDTEST AWS_SECRET_ACCESS_KEY=secret AWS_DEFAULT_REGION=us-east-1
@@ -35,19 +58,11 @@ export AWS_CONFIG_FILE="$work_dir/config" AWS_SHARED_CREDENTIALS_FILE="$work_dir
 unset AWS_PROFILE AWS_SESSION_TOKEN AWS_ENDPOINT_URL AWS_ENDPOINT_URL_SQS || true
 export AWS_PAGER=""
 
+own_server=""
 if [[ -z "${SLUICE_ENDPOINT:-}" ]]; then
-    bin="${SLUICE_BIN:-$repo_root/target/release/sluice}"
-    [[ -x "$bin" ]] || { echo "cli smoke: no sluice binary at $bin" >&2; exit 2; }
-    port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-    NO_COLOR=1 RUST_LOG=warn "$bin" --in-memory --listen "127.0.0.1:$port" >"$work_dir/server.log" 2>&1 &
-    server_pid=$!
-    for _ in $(seq 1 150); do
-        if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then break; fi
-        kill -0 "$server_pid" 2>/dev/null || { cat "$work_dir/server.log" >&2; exit 2; }
-        sleep 0.1
-    done
-    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "cli smoke: server did not listen" >&2; exit 2; }
-    SLUICE_ENDPOINT="http://127.0.0.1:$port"
+    start_sluice "$work_dir/server.log"
+    SLUICE_ENDPOINT="$started_endpoint"
+    own_server=yes
 fi
 endpoint="$SLUICE_ENDPOINT"
 
@@ -114,6 +129,41 @@ set -e
 check "get-queue-url of the deleted queue fails" failed "$([[ $status -ne 0 ]] && echo failed || echo succeeded)"
 check "with the NonExistentQueue code" 1 \
     "$(grep -c 'AWS.SimpleQueueService.NonExistentQueue' <<<"$err" || true)"
+
+# Authentication, on a server of our own with one identity whose secret sits in a
+# shared-credentials file, as the aws CLI itself reads it.
+if [[ -n "$own_server" ]]; then
+    cat >"$work_dir/sluice-credentials" <<'CREDS'
+[owner]
+aws_access_key_id = AKIACLIOWNER0000001
+aws_secret_access_key = cli-owner-secret
+CREDS
+    cat >"$work_dir/sluice.toml" <<CONFIG
+credentials_file = "$work_dir/sluice-credentials"
+[[identities]]
+access_key_id = "AKIACLIOWNER0000001"
+account_id = "111111111111"
+CONFIG
+    start_sluice "$work_dir/auth-server.log" --config "$work_dir/sluice.toml"
+    auth_endpoint="$started_endpoint"
+    signed() { # signed SECRET ARGS...
+        local secret="$1"
+        shift
+        AWS_ACCESS_KEY_ID=AKIACLIOWNER0000001 AWS_SECRET_ACCESS_KEY="$secret" \
+            "$aws_cli" --endpoint-url "$auth_endpoint" sqs "$@"
+    }
+    auth_url="$(signed cli-owner-secret create-queue --queue-name "$name" --query QueueUrl --output text)"
+    check "a signed request of a configured identity works" "$auth_endpoint/111111111111/$name" "$auth_url"
+    set +e
+    err="$(signed wrong-secret list-queues 2>&1 >/dev/null)"
+    set -e
+    check "a wrong secret gets SignatureDoesNotMatch" 1 "$(grep -c 'SignatureDoesNotMatch' <<<"$err" || true)"
+    signed cli-owner-secret add-permission --queue-url "$auth_url" --label partner \
+        --aws-account-ids 222222222222 --actions SendMessage
+    check "add-permission writes the queue policy" "partner" \
+        "$(signed cli-owner-secret get-queue-attributes --queue-url "$auth_url" --attribute-names Policy \
+            --query Attributes.Policy --output text | python3 -c 'import json, sys; print(json.load(sys.stdin)["Statement"][0]["Sid"])')"
+fi
 
 echo "cli smoke: $passed passed, $failed failed"
 [[ "$failed" -eq 0 ]]

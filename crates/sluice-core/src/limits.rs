@@ -18,7 +18,6 @@ pub const REDRIVE_ALLOW_SOURCE_ARNS_MAX: usize = 10;
 pub const KMS_DATA_KEY_REUSE_PERIOD_MIN_S: u32 = 60;
 pub const KMS_DATA_KEY_REUSE_PERIOD_MAX_S: u32 = 86_400;
 pub const KMS_DATA_KEY_REUSE_PERIOD_DEFAULT_S: u32 = 300;
-pub const POLICY_MAX_BYTES: usize = 20_480;
 
 // Queues.
 pub const QUEUE_NAME_MAX_LEN: usize = 80;

@@ -10,6 +10,7 @@ use clap::builder::RangedU64ValueParser;
 use clap::Parser;
 use serde::Deserialize;
 
+use crate::auth::identities::IdentityConfig;
 use crate::limits::Limits;
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:9324";
@@ -46,6 +47,23 @@ pub struct Cli {
     /// Fixed base for queue URLs (default: from each request's Host header).
     #[arg(long, env = "SLUICE_BASE_URL")]
     pub base_url: Option<String>,
+    /// Address of the HTTPS listener, served beside the plain one [default: 127.0.0.1:9325
+    /// when a certificate is given].
+    #[arg(long, env = "SLUICE_TLS_LISTEN")]
+    pub tls_listen: Option<SocketAddr>,
+    /// PEM certificate chain (leaf first) for the HTTPS listener; needs --tls-key.
+    #[arg(long, env = "SLUICE_TLS_CERT")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key of --tls-cert.
+    #[arg(long, env = "SLUICE_TLS_KEY")]
+    pub tls_key: Option<PathBuf>,
+    /// Serve HTTPS with a generated development certificate for localhost, 127.0.0.1
+    /// and ::1, kept in <data-dir>/tls (or the temporary directory with --in-memory).
+    #[arg(long, env = "SLUICE_TLS_SELF_SIGNED")]
+    pub tls_self_signed: bool,
+    /// Serve HTTPS only: do not open the plain --listen address.
+    #[arg(long, env = "SLUICE_TLS_ONLY")]
+    pub tls_only: bool,
     /// Largest request body accepted, in bytes; a larger one gets a 413 error
     /// [default: 4194304].
     #[arg(long, env = "SLUICE_MAX_REQUEST_BYTES", value_parser = RangedU64ValueParser::<usize>::new().range(1..))]
@@ -67,6 +85,10 @@ pub struct Cli {
     /// gets a retryable 503 ServiceUnavailable [default: 4096].
     #[arg(long, env = "SLUICE_MAX_INFLIGHT_REQUESTS", value_parser = RangedU64ValueParser::<usize>::new().range(1..))]
     pub max_inflight_requests: Option<usize>,
+    /// File of secret access keys in the AWS shared-credentials format, read for
+    /// identities whose secret is not in the config file.
+    #[arg(long, env = "SLUICE_CREDENTIALS_FILE")]
+    pub credentials_file: Option<PathBuf>,
     /// Run on a clock that moves only through POST /_sluice/test-clock/advance?ms=N.
     /// For tests of time-dependent behaviour; never in production.
     #[arg(long, env = "SLUICE_TEST_CLOCK", hide = true)]
@@ -83,6 +105,11 @@ pub struct FileConfig {
     pub region: Option<String>,
     pub account_id: Option<String>,
     pub base_url: Option<String>,
+    pub tls_listen: Option<SocketAddr>,
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
+    pub tls_self_signed: Option<bool>,
+    pub tls_only: Option<bool>,
     pub max_request_bytes: Option<usize>,
     pub max_connections: Option<usize>,
     pub idle_timeout_ms: Option<u64>,
@@ -90,6 +117,13 @@ pub struct FileConfig {
     pub max_inflight_requests: Option<usize>,
     #[serde(default)]
     pub queues: Vec<QueueConfig>,
+    /// Master keys of the local key service (SSE-KMS), `[[kms_keys]]`.
+    #[serde(default)]
+    pub kms_keys: Vec<sluice_kms::KeyConfig>,
+    /// Identities allowed to sign requests; with none, the server is open.
+    #[serde(default)]
+    pub identities: Vec<IdentityConfig>,
+    pub credentials_file: Option<PathBuf>,
 }
 
 /// A queue the server creates (or brings up to date) at start.
@@ -129,10 +163,20 @@ pub struct Config {
     pub region: String,
     pub account_id: String,
     pub base_url: Option<String>,
+    /// The HTTPS listener, if one runs.
+    pub tls: Option<crate::tls::TlsConfig>,
     pub queues: Vec<QueueConfig>,
+    /// Master keys of the local key service (see `encryption.rs`).
+    pub kms_keys: Vec<sluice_kms::KeyConfig>,
     /// Bounds on request size, connections and concurrent work.
     pub limits: Limits,
     pub test_clock: bool,
+    /// Identities allowed to sign requests; with none, requests are not authenticated.
+    pub identities: Vec<IdentityConfig>,
+    /// Where secrets left out of `identities` are found.
+    pub credentials_file: Option<PathBuf>,
+    /// The folder relative paths in the config file start from.
+    pub config_dir: PathBuf,
 }
 
 impl Config {
@@ -144,9 +188,14 @@ impl Config {
             region: DEFAULT_REGION.to_owned(),
             account_id: DEFAULT_ACCOUNT_ID.to_owned(),
             base_url: None,
+            tls: None,
             queues: Vec::new(),
+            kms_keys: Vec::new(),
             limits: Limits::default(),
             test_clock: false,
+            identities: Vec::new(),
+            credentials_file: None,
+            config_dir: PathBuf::from("."),
         }
     }
 
@@ -160,6 +209,12 @@ impl Config {
             }
             None => FileConfig::default(),
         };
+        let config_dir = cli
+            .config
+            .as_deref()
+            .and_then(|p| p.parent())
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("."));
         let in_memory = cli.in_memory || file.in_memory.unwrap_or(false);
         let data_dir = cli
             .data_dir
@@ -189,6 +244,17 @@ impl Config {
                 .unwrap_or(defaults.max_inflight_requests),
         };
         limits.validate()?;
+        let tls = crate::tls::TlsSettings {
+            listen: cli.tls_listen.or(file.tls_listen),
+            cert: cli.tls_cert.or(file.tls_cert),
+            key: cli.tls_key.or(file.tls_key),
+            self_signed: cli.tls_self_signed || file.tls_self_signed.unwrap_or(false),
+            only: cli.tls_only || file.tls_only.unwrap_or(false),
+        }
+        .resolve(
+            (!in_memory).then_some(data_dir.as_path()),
+            cli.base_url.as_deref().or(file.base_url.as_deref()),
+        )?;
         Ok(Self {
             listen: cli
                 .listen
@@ -204,9 +270,16 @@ impl Config {
                 .or(file.account_id)
                 .unwrap_or_else(|| DEFAULT_ACCOUNT_ID.to_owned()),
             base_url: cli.base_url.or(file.base_url),
+            tls,
             queues: file.queues,
+            kms_keys: file.kms_keys,
             limits,
             test_clock: cli.test_clock,
+            identities: file.identities,
+            credentials_file: cli
+                .credentials_file
+                .or_else(|| file.credentials_file.map(|p| config_dir.join(p))),
+            config_dir,
         })
     }
 }

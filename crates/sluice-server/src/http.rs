@@ -15,8 +15,11 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
 use sluice_core::clock::ManualClock;
+use sluice_core::sqs::access::Access;
 use sluice_core::sqs::{RequestContext, Sqs, SqsError, SqsErrorKind};
 
+use crate::auth::{Authenticated, Authenticator};
+use crate::connection::ConnectionInfo;
 use crate::limits::{Gates, Pass, OVERSIZED_BODY_DRAIN_MAX_BYTES};
 use crate::sqs::operations::{dispatch, Params, Reply};
 use crate::sqs::protocol::{
@@ -45,6 +48,8 @@ pub struct AppState {
     pub test_clock: Option<ManualClock>,
     /// The bounds and their live counters.
     pub gates: Arc<Gates>,
+    /// Checks signatures against the configured identities (or lets all in).
+    pub auth: Arc<Authenticator>,
 }
 
 pub fn router(state: Arc<AppState>) -> Router {
@@ -55,7 +60,7 @@ async fn handle(State(app): State<Arc<AppState>>, request: Request) -> Response 
     let request_id = uuid::Uuid::new_v4().to_string();
     let (parts, body) = request.into_parts();
     let (uri, headers) = (&parts.uri, &parts.headers);
-    if uri.path().starts_with(TEST_CLOCK_PATH) {
+    if uri.path() == TEST_CLOCK_PATH {
         return advance_test_clock(&app, uri).await;
     }
     let target = header(headers, "x-amz-target");
@@ -88,7 +93,14 @@ async fn handle(State(app): State<Arc<AppState>>, request: Request) -> Response 
         _pass: pass,
         waiting: false,
     };
-    let ctx = context(&app, headers, uri);
+    let authenticated = match app.auth.authenticate(&parts, &body, app.sqs.now()) {
+        Ok(authenticated) => authenticated,
+        Err(e) => {
+            let status = StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::FORBIDDEN);
+            return custom_error_reply(protocol, status, e.aws_code(), &e.message, &request_id);
+        }
+    };
+    let mut ctx = context(&app, headers, &parts.extensions, authenticated);
     if let Some(target) = target {
         let Some(action) = target.strip_prefix(JSON_TARGET_PREFIX) else {
             let e = SqsError::new(
@@ -97,6 +109,7 @@ async fn handle(State(app): State<Arc<AppState>>, request: Request) -> Response 
             );
             return error_reply(Protocol::Json, &e, &request_id);
         };
+        set_action(&mut ctx, action);
         let mut short_poll_body = None;
         if action == RECEIVE_MESSAGE {
             let parsed = serde_json::from_slice::<serde_json::Value>(&body).ok();
@@ -120,7 +133,7 @@ async fn handle(State(app): State<Arc<AppState>>, request: Request) -> Response 
         drop(slot);
         return reply;
     }
-    let reply = query(&app, &ctx, &parts, &body, &request_id, &mut slot).await;
+    let reply = query(&app, &mut ctx, &parts, &body, &request_id, &mut slot).await;
     drop(slot);
     reply
 }
@@ -300,7 +313,7 @@ fn custom_error_reply(
 
 async fn query(
     app: &AppState,
-    ctx: &RequestContext,
+    ctx: &mut RequestContext,
     parts: &Parts,
     body: &[u8],
     request_id: &str,
@@ -327,6 +340,7 @@ async fn query(
         );
         return error_reply(Protocol::Query, &e, request_id);
     };
+    set_action(ctx, &action);
     // A Query request may address the queue by its path instead of a QueueUrl parameter.
     if uri.path() != "/" && !params.iter().any(|(k, _)| k == "QueueUrl") {
         params.push((
@@ -379,46 +393,63 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 }
 
 /// The caller's region comes from its SigV4 credential scope (header or presigned
-/// query), falling back to the server's region.
-fn context(app: &AppState, headers: &HeaderMap, uri: &Uri) -> RequestContext {
-    let credential = header(headers, "authorization")
-        .and_then(|auth| auth.split("Credential=").nth(1))
-        .map(|c| c.split([',', ' ']).next().unwrap_or("").to_owned())
-        .or_else(|| {
-            uri.query().and_then(|q| {
-                sluice_query::parse_form(q.as_bytes())
-                    .into_iter()
-                    .find(|(k, _)| k == "X-Amz-Credential")
-                    .map(|(_, v)| v)
-            })
-        });
-    let mut scope = credential.as_deref().unwrap_or("").split('/');
-    let access_key = scope.next().filter(|s| !s.is_empty());
-    let region = scope
-        .nth(1)
-        .filter(|s| !s.is_empty())
-        .unwrap_or(&app.region)
-        .to_owned();
+/// query), falling back to the server's region. Queue URLs take the scheme the request
+/// arrived with (`https` on the TLS listener).
+fn context(
+    app: &AppState,
+    headers: &HeaderMap,
+    extensions: &axum::http::Extensions,
+    authenticated: Authenticated,
+) -> RequestContext {
+    let Authenticated {
+        access_key_id,
+        region,
+        caller,
+    } = authenticated;
+    let region = region
+        .filter(|r| !r.is_empty())
+        .unwrap_or_else(|| app.region.clone());
     let base_url = app.base_url.clone().unwrap_or_else(|| {
         let host = header(headers, "host").unwrap_or("localhost");
-        format!("http://{host}")
+        let scheme = ConnectionInfo::scheme(extensions);
+        format!("{scheme}://{host}")
     });
-    // Until credentials are configured, an access key id of twelve digits names the
-    // caller's account, so one server can hold the queues of several accounts.
-    let account_id = access_key
-        .filter(|k| k.len() == 12 && k.bytes().all(|b| b.is_ascii_digit()))
-        .unwrap_or(&app.account_id)
-        .to_owned();
+    let connection = ConnectionInfo::of(extensions);
+    let account_id = match &caller {
+        // An authenticated caller works in its own account.
+        Some(caller) => caller.account_id.clone(),
+        // On an open server, an access key id of twelve digits names the caller's
+        // account, so one server can hold the queues of several accounts.
+        None => access_key_id
+            .as_deref()
+            .filter(|k| k.len() == 12 && k.bytes().all(|b| b.is_ascii_digit()))
+            .unwrap_or(&app.account_id)
+            .to_owned(),
+    };
+    let access = caller.map(|caller| Access {
+        caller,
+        action: String::new(),
+        secure_transport: connection.is_some_and(|c| c.secure),
+        source_ip: connection.map(|c| c.peer.ip()),
+    });
     RequestContext {
         region,
         account_id,
         base_url,
-        sender_id: access_key.unwrap_or(&app.account_id).to_owned(),
+        sender_id: access_key_id.unwrap_or_else(|| app.account_id.clone()),
+        access,
+    }
+}
+
+/// Names the action an authenticated request performs, for the access check.
+fn set_action(ctx: &mut RequestContext, action: &str) {
+    if let Some(access) = ctx.access.as_mut() {
+        action.clone_into(&mut access.action);
     }
 }
 
 /// `POST /_sluice/test-clock/advance?ms=N`: moves a test server's clock.
-pub const TEST_CLOCK_PATH: &str = "/_sluice/test-clock";
+pub const TEST_CLOCK_PATH: &str = "/_sluice/test-clock/advance";
 
 async fn advance_test_clock(app: &AppState, uri: &Uri) -> Response {
     let Some(clock) = &app.test_clock else {

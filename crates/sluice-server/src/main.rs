@@ -28,7 +28,13 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
-    println!("sluice listening on {}, {data}", server.endpoint_url());
+    match server.tls_endpoint_url() {
+        Some(tls) if tls != server.endpoint_url() => println!(
+            "sluice listening on {} and {tls}, {data}",
+            server.endpoint_url()
+        ),
+        _ => println!("sluice listening on {}, {data}", server.endpoint_url()),
+    }
     match server.wait().await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {

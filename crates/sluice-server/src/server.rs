@@ -7,9 +7,15 @@
 //! connection is served by hyper's HTTP/1 server with a header read timeout, which
 //! runs from the moment a connection waits for its next request, so it closes idle
 //! keep-alive connections and clients too slow to send a request head alike.
+//!
+//! Beside the plain listener an HTTPS listener may run (`tls.rs`), or run alone. Both
+//! share the connection permits and the idle timeout; an HTTPS connection holds its
+//! permit through the TLS handshake, which must finish within the idle timeout. Every
+//! request carries its connection's facts (`connection.rs`).
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -24,14 +30,25 @@ use sluice_core::sqs::api::{CreateQueueInput, SetQueueAttributesInput, TagQueueI
 use sluice_core::sqs::{RequestContext, Sqs};
 use sluice_store::{EmbeddedStore, StoreOptions};
 use tokio::sync::oneshot;
+use tokio_rustls::TlsAcceptor;
 
+use crate::auth::identities::Identities;
+use crate::auth::Authenticator;
 use crate::config::{Config, QueueConfig};
+use crate::connection::{ConnectionInfo, WithConnectionInfo};
 use crate::http::{router, AppState};
 use crate::limits::{Gates, Load, ACCEPT_ERROR_PAUSE_MS};
 
 /// A running server.
 pub struct RunningServer {
+    /// The plain listener's address; the HTTPS listener's when it runs alone.
     pub addr: SocketAddr,
+    /// The HTTPS listener's address, when one runs.
+    pub tls_addr: Option<SocketAddr>,
+    /// The certificate file the HTTPS listener serves (for a development certificate,
+    /// the file clients should trust).
+    pub tls_cert: Option<PathBuf>,
+    tls_only: bool,
     pub sqs: Arc<Sqs>,
     pub test_clock: Option<ManualClock>,
     gates: Arc<Gates>,
@@ -40,8 +57,15 @@ pub struct RunningServer {
 }
 
 impl RunningServer {
+    /// The URL of `addr`: `http://`, or `https://` when only HTTPS is served.
     pub fn endpoint_url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.tls_only { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
+    }
+
+    /// The HTTPS listener's URL, when one runs.
+    pub fn tls_endpoint_url(&self) -> Option<String> {
+        self.tls_addr.map(|addr| format!("https://{addr}"))
     }
 
     /// How much of each bound is in use right now.
@@ -73,6 +97,22 @@ pub async fn start_with_signal(
     config: Config,
     signal: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<RunningServer, String> {
+    let auth = Arc::new(Authenticator::new(Identities::load(
+        &config.identities,
+        config.credentials_file.as_deref(),
+        &config.config_dir,
+    )?));
+    if auth.is_open() {
+        tracing::warn!(
+            "no identities configured: requests are not authenticated and any signature \
+             is accepted; configure [[identities]] before exposing this server"
+        );
+    } else {
+        tracing::info!(
+            identities = auth.identity_count(),
+            "requests must carry a valid SigV4 signature of a configured identity"
+        );
+    }
     let test_clock = config
         .test_clock
         .then(|| ManualClock::new(SystemClock.now_ms()));
@@ -83,6 +123,11 @@ pub async fn start_with_signal(
     let options = match &config.data_dir {
         Some(dir) => StoreOptions::durable(dir),
         None => StoreOptions::in_memory(),
+    };
+    let keyring = crate::encryption::open_keyring(&config)?;
+    let options = StoreOptions {
+        sealer: Some(keyring.clone()),
+        ..options
     };
     let store_clock = clock.clone();
     let (store, summary) =
@@ -100,16 +145,62 @@ pub async fn start_with_signal(
         ),
         None => tracing::info!("in-memory store: nothing survives a restart"),
     }
-    let sqs = Sqs::new(store.clone(), clock);
+    let sqs = Sqs::with_sealer(store.clone(), clock, keyring);
     predefine_queues(&sqs, &config).await?;
     sqs.start_background().await;
 
     config.limits.validate()?;
-    let listener = TcpListener::bind(config.listen)
-        .await
-        .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
-    let addr = listener.local_addr().map_err(|e| e.to_string())?;
-    tracing::info!(%addr, "listening for SQS requests (AWS JSON 1.0 and AWS Query)");
+    // The certificate is ready before any listener opens, so a client that can connect
+    // finds both listeners serving.
+    let mut tls_loaded = None;
+    if let Some(tls) = &config.tls {
+        let identity = tls.identity.clone();
+        let now_ms = SystemClock.now_ms();
+        let loaded = tokio::task::spawn_blocking(move || crate::tls::load(&identity, now_ms))
+            .await
+            .map_err(|e| e.to_string())?
+            .map_err(|e| e.to_string())?;
+        if matches!(tls.identity, crate::tls::Identity::SelfSigned { .. }) {
+            tracing::info!(
+                "development TLS certificate (self-signed, {}): trust {} (SHA-256 {})",
+                if loaded.generated { "new" } else { "kept" },
+                loaded.cert_path.display(),
+                loaded.fingerprint
+            );
+        }
+        tls_loaded = Some((tls.listen, loaded));
+    }
+    let mut listeners = Vec::new();
+    let tls_only = config.tls.as_ref().is_some_and(|tls| tls.only);
+    if !tls_only {
+        let tcp = TcpListener::bind(config.listen)
+            .await
+            .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
+        listeners.push(Listener { tcp, tls: None });
+    }
+    let mut tls_cert = None;
+    if let Some((listen, loaded)) = tls_loaded {
+        let tcp = TcpListener::bind(listen)
+            .await
+            .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+        tls_cert = Some(loaded.cert_path);
+        listeners.push(Listener {
+            tcp,
+            tls: Some(loaded.acceptor),
+        });
+    }
+    let mut tls_addr = None;
+    for listener in &listeners {
+        let addr = listener.tcp.local_addr().map_err(|e| e.to_string())?;
+        let scheme = if listener.tls.is_some() {
+            tls_addr = Some(addr);
+            "https"
+        } else {
+            "http"
+        };
+        tracing::info!(%addr, scheme, "listening for SQS requests (AWS JSON 1.0 and AWS Query)");
+    }
+    let addr = listeners[0].tcp.local_addr().map_err(|e| e.to_string())?;
     let limits = config.limits;
     tracing::info!(
         max_request_bytes = limits.max_request_bytes,
@@ -127,6 +218,7 @@ pub async fn start_with_signal(
         base_url: config.base_url.clone(),
         test_clock: test_clock.clone(),
         gates: gates.clone(),
+        auth: auth.clone(),
     }));
     let (stop_tx, stop_rx) = oneshot::channel::<()>();
     let sqs_for_stop = sqs.clone();
@@ -140,7 +232,7 @@ pub async fn start_with_signal(
             tracing::info!("shutting down: answering long polls, draining requests");
             sqs_for_stop.begin_shutdown().await;
         };
-        serve(listener, app, serve_gates, limits.idle_timeout(), stopping).await;
+        serve(listeners, app, serve_gates, limits.idle_timeout(), stopping).await;
         use sluice_core::sqs::store::QueueStore;
         store.close().await.map_err(|e| e.to_string())?;
         tracing::info!("stopped; data flushed");
@@ -148,6 +240,9 @@ pub async fn start_with_signal(
     });
     Ok(RunningServer {
         addr,
+        tls_addr,
+        tls_cert,
+        tls_only,
         sqs,
         test_clock,
         gates,
@@ -156,11 +251,22 @@ pub async fn start_with_signal(
     })
 }
 
+/// A listening socket, and the TLS acceptor when it serves HTTPS.
+pub struct Listener {
+    pub tcp: TcpListener,
+    pub tls: Option<TlsAcceptor>,
+}
+
 /// Accepts connections while it holds a connection permit and serves each on its own
 /// task until `stopping` completes; then stops accepting, lets every connection finish
-/// the request it is on, and returns once all are closed.
-async fn serve(
-    listener: TcpListener,
+/// the request it is on, and returns once all are closed. Each request reaches `app`
+/// with its [`ConnectionInfo`]. Public so tests can serve their own router.
+///
+/// One loop accepts from every listener, so the permit it holds while waiting serves
+/// whichever listener a client comes to: a loop per listener would hold one each, and
+/// with a bound of one connection the second listener would never accept.
+pub async fn serve(
+    listeners: Vec<Listener>,
     app: Router,
     gates: Arc<Gates>,
     idle_timeout: Duration,
@@ -170,6 +276,7 @@ async fn serve(
     // Every connection task holds a sender; `recv` returns None once all are gone.
     let (open_tx, mut open_rx) = mpsc::channel::<()>(1);
     tokio::pin!(stopping);
+    let mut first = 0;
     loop {
         let permit = tokio::select! {
             _ = &mut stopping => break,
@@ -180,10 +287,13 @@ async fn serve(
         };
         let accepted = tokio::select! {
             _ = &mut stopping => break,
-            accepted = listener.accept() => accepted,
+            accepted = accept_any(&listeners, first) => accepted,
         };
-        let stream = match accepted {
-            Ok((stream, _peer)) => stream,
+        // The next accept looks at the other listeners first, so none starves.
+        first = first.wrapping_add(1);
+        let (listener, accepted) = accepted;
+        let (stream, peer) = match accepted {
+            Ok(accepted) => accepted,
             Err(e) if is_connection_error(&e) => continue,
             Err(e) => {
                 // Typically out of file descriptors: pause rather than spin.
@@ -195,40 +305,94 @@ async fn serve(
             }
         };
         let _ = stream.set_nodelay(true);
-        let service = TowerToHyperService::new(app.clone());
+        let info = ConnectionInfo {
+            peer,
+            secure: listeners[listener].tls.is_some(),
+        };
+        let service = WithConnectionInfo::new(TowerToHyperService::new(app.clone()), info);
         let mut stop_rx = stop_rx.clone();
         let open = open_tx.clone();
         let counted = gates.open_connections.try_enter();
+        let tls = listeners[listener].tls.clone();
         tokio::spawn(async move {
             let _held = (permit, open, counted);
-            let mut builder = hyper::server::conn::http1::Builder::new();
-            builder
-                .timer(TokioTimer::new())
-                .header_read_timeout(idle_timeout)
-                .keep_alive(true);
-            let conn = builder.serve_connection(TokioIo::new(stream), service);
-            tokio::pin!(conn);
-            let mut stopping = false;
-            loop {
-                tokio::select! {
-                    result = conn.as_mut() => {
-                        if let Err(e) = result {
-                            tracing::debug!("connection closed: {e}");
-                        }
-                        break;
-                    }
-                    _ = stop_rx.wait_for(|stop| *stop), if !stopping => {
-                        stopping = true;
-                        conn.as_mut().graceful_shutdown();
-                    }
-                }
+            let Some(tls) = tls else {
+                serve_connection(stream, service, idle_timeout, stop_rx).await;
+                return;
+            };
+            // A handshake that does not finish within the idle timeout, or is under way
+            // when the server stops, is dropped.
+            let handshake = tokio::select! {
+                handshake = tokio::time::timeout(idle_timeout, tls.accept(stream)) => handshake,
+                _ = stop_rx.wait_for(|stop| *stop) => return,
+            };
+            match handshake {
+                Ok(Ok(stream)) => serve_connection(stream, service, idle_timeout, stop_rx).await,
+                Ok(Err(e)) => tracing::debug!(%peer, "TLS handshake failed: {e}"),
+                Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
             }
         });
     }
-    drop(listener);
+    drop(listeners);
     let _ = stop_tx.send(true);
     drop(open_tx);
     let _ = open_rx.recv().await;
+}
+
+/// The next connection on any of `listeners`, looking at them from the one at `first`
+/// (modulo their number) on; with its listener's index.
+async fn accept_any(
+    listeners: &[Listener],
+    first: usize,
+) -> (usize, std::io::Result<(tokio::net::TcpStream, SocketAddr)>) {
+    std::future::poll_fn(|cx| {
+        for offset in 0..listeners.len() {
+            let index = (first + offset) % listeners.len();
+            if let std::task::Poll::Ready(accepted) = listeners[index].tcp.poll_accept(cx) {
+                return std::task::Poll::Ready((index, accepted));
+            }
+        }
+        std::task::Poll::Pending
+    })
+    .await
+}
+
+/// Serves HTTP/1 requests on one connection until it closes, closing it gracefully once
+/// `stop_rx` turns true.
+async fn serve_connection<I, S>(
+    io: I,
+    service: S,
+    idle_timeout: Duration,
+    mut stop_rx: watch::Receiver<bool>,
+) where
+    I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    S: hyper::service::HttpService<hyper::body::Incoming>,
+    S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    S::ResBody: 'static,
+    <S::ResBody as hyper::body::Body>::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(idle_timeout)
+        .keep_alive(true);
+    let conn = builder.serve_connection(TokioIo::new(io), service);
+    tokio::pin!(conn);
+    let mut stopping = false;
+    loop {
+        tokio::select! {
+            result = conn.as_mut() => {
+                if let Err(e) = result {
+                    tracing::debug!("connection closed: {e}");
+                }
+                break;
+            }
+            _ = stop_rx.wait_for(|stop| *stop), if !stopping => {
+                stopping = true;
+                conn.as_mut().graceful_shutdown();
+            }
+        }
+    }
 }
 
 fn is_connection_error(e: &std::io::Error) -> bool {
@@ -250,8 +414,12 @@ async fn predefine_queues(sqs: &Arc<Sqs>, config: &Config) -> Result<(), String>
         base_url: config
             .base_url
             .clone()
-            .unwrap_or_else(|| format!("http://{}", config.listen)),
+            .unwrap_or_else(|| match &config.tls {
+                Some(tls) if tls.only => format!("https://{}", tls.listen),
+                _ => format!("http://{}", config.listen),
+            }),
         sender_id: config.account_id.clone(),
+        access: None,
     };
     let mut pending: Vec<&QueueConfig> = config.queues.iter().collect();
     while !pending.is_empty() {

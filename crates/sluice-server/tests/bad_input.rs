@@ -730,10 +730,6 @@ async fn unknown_and_missing_actions() {
     for (case, body) in [
         ("Query Action=Nope", "Action=Nope"),
         ("Query Action=listqueues", "Action=listqueues"),
-        (
-            "Query Action=AddPermission",
-            "Action=AddPermission&QueueUrl=x",
-        ),
     ] {
         let outcome = exchange(addr, query_request(body.as_bytes())).await;
         println!("{case}: {}", outcome.summary());
@@ -929,6 +925,16 @@ async fn missing_required_parameters_for_every_action() {
             "ListMessageMoveTasks",
             Some(("MissingParameter", "MissingParameter", "SourceArn")),
             None,
+        ),
+        (
+            "AddPermission",
+            QUEUE_URL,
+            Some(("MissingParameter", "MissingParameter", "Label")),
+        ),
+        (
+            "RemovePermission",
+            QUEUE_URL,
+            Some(("MissingParameter", "MissingParameter", "Label")),
         ),
     ];
     let listed: Vec<&str> = table.iter().map(|(a, _, _)| *a).collect();

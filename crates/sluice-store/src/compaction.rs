@@ -56,8 +56,17 @@ impl EmbeddedStore {
                 return;
             }
             self.next_compaction_check.store(0, Ordering::Relaxed);
+            // Records first: a snapshot that cannot be sealed is not started at all.
+            let records = match state.snapshot_records() {
+                Ok(records) => records,
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot write a snapshot");
+                    self.compacting.store(false, Ordering::SeqCst);
+                    return;
+                }
+            };
             match log.begin_snapshot() {
-                Ok(cut) => (cut, state.snapshot_records()),
+                Ok(cut) => (cut, records),
                 Err(e) => {
                     tracing::error!(error = %e, "cannot start a snapshot");
                     self.compacting.store(false, Ordering::SeqCst);

@@ -41,9 +41,9 @@ use sluice_core::sqs::fifo::dedup_key;
 use sluice_core::sqs::names::QueueKey;
 use sluice_core::sqs::queue::{AckOutcome, ClaimLimits, MessageState};
 use sluice_core::sqs::receipt::Receipt;
+use sluice_core::sqs::sealing::{protection, MessageSealer, Protection};
 use sluice_core::sqs::store::*;
 use sluice_log::{Log, LogError, LogOptions};
-use tokio::sync::Notify;
 
 use record::{Record, Redrive};
 use state::State;
@@ -80,6 +80,9 @@ pub struct StoreOptions {
     /// fdatasync every group commit. Only benchmarks turn this off.
     pub sync: bool,
     pub compaction: CompactionPolicy,
+    /// The key service that seals messages of encrypted queues (SSE) before they reach
+    /// the journal or a snapshot, and opens them at recovery. `None`: stored in clear.
+    pub sealer: Option<Arc<dyn MessageSealer>>,
 }
 
 impl StoreOptions {
@@ -88,6 +91,7 @@ impl StoreOptions {
             data_dir: None,
             sync: true,
             compaction: CompactionPolicy::default(),
+            sealer: None,
         }
     }
 
@@ -96,6 +100,7 @@ impl StoreOptions {
             data_dir: Some(dir.into()),
             sync: true,
             compaction: CompactionPolicy::default(),
+            sealer: None,
         }
     }
 }
@@ -118,6 +123,8 @@ pub struct EmbeddedStore {
     next_compaction_check: std::sync::atomic::AtomicU64,
     /// Held for the store's lifetime: two servers must never share a data directory.
     _lock: Option<std::fs::File>,
+    /// Seals messages of encrypted queues on their way to the journal.
+    sealer: Option<Arc<dyn MessageSealer>>,
 }
 
 /// Takes the data directory's lock file, failing if another process holds it.
@@ -146,6 +153,7 @@ impl EmbeddedStore {
     ) -> Result<(Arc<Self>, RecoverySummary), String> {
         let now = clock.now_ms();
         let mut state = State::new();
+        state.sealer = options.sealer.clone();
         let mut summary = RecoverySummary::default();
         let mut lock = None;
         let log = match &options.data_dir {
@@ -178,6 +186,7 @@ impl EmbeddedStore {
             compacting: Arc::new(std::sync::atomic::AtomicBool::new(false)),
             next_compaction_check: std::sync::atomic::AtomicU64::new(0),
             _lock: lock,
+            sealer: options.sealer,
         });
         Ok((store, summary))
     }
@@ -216,6 +225,13 @@ impl EmbeddedStore {
             lsn = log.append(&record.encode()).map_err(journal_error)?;
         }
         Ok(lsn)
+    }
+
+    /// The key service to seal this queue's messages with: only with a journal (in
+    /// memory nothing is at rest) and only for a queue encrypted at rest.
+    fn sealer_for(&self, meta: &QueueMeta) -> Option<&dyn MessageSealer> {
+        let sealer = self.sealer.as_deref().filter(|_| self.log.is_some())?;
+        (protection(&meta.attributes) != Protection::Plain).then_some(sealer)
     }
 
     /// The LSN of the last record appended so far (0 without a journal).
@@ -374,8 +390,15 @@ impl QueueStore for EmbeddedStore {
         let lsn = {
             let mut state = self.state.lock();
             let id = *state.by_key.get(key).ok_or(StoreError::NoSuchQueue)?;
+            state.last_now_ms = state.last_now_ms.max(now);
             let mut next_seq = state.next_seq;
             let slot = state.queues.get_mut(&id).expect("indexed queue exists");
+            // Checked before anything changes, so a key that cannot seal refuses the
+            // send cleanly (the dedup window and counters stay as they were).
+            let sealer = self.sealer_for(&slot.meta);
+            if let Some(sealer) = sealer {
+                sealer.check(&slot.meta, now).map_err(StoreError::Sealing)?;
+            }
             let attributes = &slot.meta.attributes;
             let fifo = attributes.fifo_queue;
             let by_group = attributes.deduplication_scope.as_deref() == Some("messageGroup");
@@ -416,14 +439,11 @@ impl QueueStore for EmbeddedStore {
                 let visible_at = now + m.delay_ms;
                 entries.push((seq, MessageState::new(Arc::new(content), visible_at, now)));
             }
-            let records: Vec<Record> = entries
+            let records = entries
                 .iter()
-                .map(|(seq, s)| Record::Sent {
-                    queue: id,
-                    seq: *seq,
-                    state: s.clone(),
-                })
-                .collect();
+                .map(|(seq, s)| state::message_record(sealer, &slot.meta, *seq, s, now))
+                .collect::<Result<Vec<Record>, _>>()
+                .map_err(StoreError::Sealing)?;
             let mut lsn = self.journal(&records)?;
             if duplicates {
                 // A duplicate is answered as a success: its original must be durable too,
@@ -432,7 +452,13 @@ impl QueueStore for EmbeddedStore {
             }
             // With a journal, new messages stay hidden until their records are durable.
             let mut reveal = Vec::new();
+            let (mut ready, mut delayed) = (false, false);
             for (seq, s) in entries {
+                if s.visible_at_ms > now {
+                    delayed = true;
+                } else {
+                    ready = true;
+                }
                 if self.log.is_some() {
                     reveal.push((seq, s.visible_at_ms));
                     slot.index.insert_hidden(seq, s);
@@ -440,8 +466,8 @@ impl QueueStore for EmbeddedStore {
                     slot.index.insert(seq, s);
                 }
             }
-            if reveal.is_empty() {
-                slot.notify.notify_waiters();
+            if self.log.is_none() {
+                wake_for_new_messages(&slot.notify, ready, delayed);
             }
             state.next_seq = next_seq;
             let guard = RevealOnDrop {
@@ -519,6 +545,11 @@ impl QueueStore for EmbeddedStore {
             slot.index
                 .remember_attempt(attempt, &outcome.delivered, now);
         }
+        // New messages wake one waiting receive; one that takes messages and leaves
+        // visible ones behind passes the turn to the next.
+        if !outcome.delivered.is_empty() && slot.index.ready_seqs().next().is_some() {
+            slot.notify.notify_one();
+        }
         let next_visible_ms = slot.index.next_visible_ms();
         let mut records = Vec::with_capacity(outcome.delivered.len() + 2);
         if !outcome.expired.is_empty() {
@@ -563,7 +594,7 @@ impl QueueStore for EmbeddedStore {
                     .get(&dlq_id)
                     .expect("exists")
                     .notify
-                    .notify_waiters();
+                    .notify_one();
             }
         }
         self.journal(&records)?;
@@ -590,7 +621,7 @@ impl QueueStore for EmbeddedStore {
         let outcome = slot.index.ack(receipt.seq, receipt.nonce, latest_only);
         if outcome == AckOutcome::Deleted && slot.index.is_fifo() {
             // Deleting may unlock the message's group: its next message is now available.
-            slot.notify.notify_waiters();
+            slot.notify.notify_one();
         }
         if outcome == AckOutcome::Deleted {
             self.journal(&[Record::Deleted {
@@ -619,7 +650,7 @@ impl QueueStore for EmbeddedStore {
             .change_visibility(receipt.seq, receipt.nonce, timeout_ms, now)
             .map_err(StoreError::Visibility)?;
         if timeout_ms == 0 {
-            slot.notify.notify_waiters();
+            slot.notify.notify_one();
         }
         self.journal(&[Record::VisibilityChanged {
             queue: receipt.queue_id,
@@ -656,7 +687,7 @@ impl QueueStore for EmbeddedStore {
         total
     }
 
-    async fn watch(&self, key: &QueueKey) -> Option<Arc<Notify>> {
+    async fn watch(&self, key: &QueueKey) -> Option<Arc<Waiters>> {
         self.state.lock().slot(key).map(|s| s.notify.clone())
     }
 
@@ -810,6 +841,17 @@ impl QueueStore for EmbeddedStore {
     }
 }
 
+/// Wakes the receives that new messages concern: one for messages visible now (it wakes
+/// the next if it leaves some behind, see `claim_visible`), every one for a delayed
+/// message, whose deadline may come before the ones they are waiting for.
+fn wake_for_new_messages(waiters: &Waiters, ready: bool, delayed: bool) {
+    if delayed {
+        waiters.notify_waiters();
+    } else if ready {
+        waiters.notify_one();
+    }
+}
+
 /// A fresh message id (a random UUID) for a redriven message.
 fn new_message_id() -> u128 {
     uuid::Uuid::new_v4().as_u128()
@@ -830,10 +872,16 @@ impl Drop for RevealOnDrop<'_> {
         }
         let mut state = self.store.state.lock();
         if let Some(slot) = state.queues.get_mut(&self.queue) {
+            let (mut ready, mut delayed) = (false, false);
             for &(seq, visible_at_ms) in &self.messages {
                 slot.index.reveal(seq, visible_at_ms, self.now);
+                if visible_at_ms > self.now {
+                    delayed = true;
+                } else {
+                    ready = true;
+                }
             }
-            slot.notify.notify_waiters();
+            wake_for_new_messages(&slot.notify, ready, delayed);
         }
     }
 }

@@ -92,6 +92,16 @@ pub enum Record {
         key: QueueKey,
         at_ms: u64,
     },
+    /// `Sent` for a queue with encryption at rest: `sealed` is the postcard encoding of
+    /// the message's `MessageState`, sealed by the key service (`MessageSealer`), so no
+    /// body or attribute reaches the disk in clear. Written by sends and snapshots,
+    /// opened at recovery. (Last, so older journals still decode: postcard numbers
+    /// variants by position.)
+    SentSealed {
+        queue: u64,
+        seq: u64,
+        sealed: Vec<u8>,
+    },
 }
 
 impl Record {

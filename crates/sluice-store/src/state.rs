@@ -9,16 +9,17 @@ use sluice_core::clock::EpochMs;
 use sluice_core::limits::QUEUE_DELETED_RECENTLY_WINDOW_MS;
 use sluice_core::sqs::fifo::dedup_key;
 use sluice_core::sqs::names::QueueKey;
-use sluice_core::sqs::queue::{MessageContent, Phase, QueueIndex};
-use sluice_core::sqs::store::{MoveTask, QueueMeta};
-use tokio::sync::Notify;
+use sluice_core::sqs::queue::{MessageContent, MessageState, Phase, QueueIndex};
+use sluice_core::sqs::sealing::{protection, MessageSealer, Protection, SealError};
+use sluice_core::sqs::store::{MoveTask, QueueMeta, Waiters};
 
 use crate::record::{Record, Redrive, RECORD_FORMAT_VERSION};
 
 pub(crate) struct Slot {
     pub meta: QueueMeta,
     pub index: QueueIndex,
-    pub notify: Arc<Notify>,
+    /// The queue's waiting receives.
+    pub notify: Arc<Waiters>,
 }
 
 impl Slot {
@@ -26,7 +27,7 @@ impl Slot {
         Self {
             index: QueueIndex::for_queue(meta.attributes.fifo_queue),
             meta,
-            notify: Arc::new(Notify::new()),
+            notify: Arc::new(Waiters::new()),
         }
     }
 }
@@ -39,6 +40,36 @@ pub(crate) struct State {
     pub move_tasks: BTreeMap<String, MoveTask>,
     pub next_seq: u64,
     pub next_queue_id: u64,
+    /// Seals messages of encrypted queues in snapshots and opens them at replay.
+    pub sealer: Option<Arc<dyn MessageSealer>>,
+    /// The latest time a send brought: snapshots seal with it (data key rotation).
+    pub last_now_ms: EpochMs,
+}
+
+/// The record that persists one message: `SentSealed` when its queue is encrypted at
+/// rest and a key service is present, `Sent` otherwise.
+pub(crate) fn message_record(
+    sealer: Option<&dyn MessageSealer>,
+    meta: &QueueMeta,
+    seq: u64,
+    state: &MessageState,
+    now: EpochMs,
+) -> Result<Record, SealError> {
+    match sealer {
+        Some(sealer) if protection(&meta.attributes) != Protection::Plain => {
+            let plain = postcard::to_stdvec(state).expect("message states always encode");
+            Ok(Record::SentSealed {
+                queue: meta.id,
+                seq,
+                sealed: sealer.seal(meta, &plain, now)?,
+            })
+        }
+        _ => Ok(Record::Sent {
+            queue: meta.id,
+            seq,
+            state: state.clone(),
+        }),
+    }
 }
 
 impl State {
@@ -177,6 +208,17 @@ impl State {
                     slot.index.insert(seq, state);
                 }
             }
+            Record::SentSealed { queue, seq, sealed } => {
+                let sealer = self.sealer.as_ref().ok_or(
+                    "the journal holds encrypted messages but no key service was configured",
+                )?;
+                let plain = sealer.open(&sealed).map_err(|e| {
+                    format!("cannot open an encrypted message of queue {queue}: {e}")
+                })?;
+                let state: MessageState = postcard::from_bytes(&plain)
+                    .map_err(|e| format!("undecodable encrypted message of queue {queue}: {e}"))?;
+                return self.replay(Record::Sent { queue, seq, state }, now);
+            }
             Record::Dedup { queue, key, entry } => {
                 if let Some(window) = self.queues.get_mut(&queue).and_then(|s| s.index.dedup()) {
                     window.restore(key, entry);
@@ -257,8 +299,10 @@ impl State {
         }
     }
 
-    /// Records that rebuild this state from nothing.
-    pub fn snapshot_records(&self) -> Vec<Vec<u8>> {
+    /// Records that rebuild this state from nothing. Messages of encrypted queues are
+    /// sealed; one whose queue's key can no longer seal is sealed with the server's
+    /// key, and if even that fails there is no snapshot (never a message in clear).
+    pub fn snapshot_records(&self) -> Result<Vec<Vec<u8>>, String> {
         let mut out = Vec::with_capacity(2 + self.queues.len() + self.move_tasks.len());
         out.push(
             Record::Format {
@@ -276,15 +320,18 @@ impl State {
         for slot in self.queues.values() {
             out.push(Record::QueueCreated(slot.meta.clone()).encode());
             let queue = slot.meta.id;
+            let sealer = self.sealer.as_deref();
             for (&seq, state) in slot.index.iter() {
-                out.push(
-                    Record::Sent {
-                        queue,
-                        seq,
-                        state: state.clone(),
-                    }
-                    .encode(),
-                );
+                let record = message_record(sealer, &slot.meta, seq, state, self.last_now_ms)
+                    .or_else(|_| {
+                        let sealer = sealer.expect("only sealing fails");
+                        let plain = postcard::to_stdvec(state).expect("message states encode");
+                        sealer
+                            .seal_with_server_key(&slot.meta, &plain, self.last_now_ms)
+                            .map(|sealed| Record::SentSealed { queue, seq, sealed })
+                    })
+                    .map_err(|e| format!("cannot seal a message of queue {queue}: {e}"))?;
+                out.push(record.encode());
             }
             for (key, entry) in slot.index.dedup_entries() {
                 out.push(
@@ -310,7 +357,7 @@ impl State {
                 .encode(),
             );
         }
-        out
+        Ok(out)
     }
 
     /// Bytes of message data held, to judge when compaction pays.

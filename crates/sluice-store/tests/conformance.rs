@@ -1138,6 +1138,8 @@ async fn watch_wakes_waiters(b: &dyn Backend) {
         .watch(&key("q"))
         .await
         .expect("a queue can be watched");
+    // Wakes go only to receives counted in as waiters.
+    let _waiting = notify.register();
 
     // A send wakes a waiter.
     let mut waiter = pin!(notify.notified());
@@ -1171,6 +1173,7 @@ async fn watch_wakes_waiters(b: &dyn Backend) {
 
     // And a message arriving in a dead-letter queue or a move target.
     let dlq = store.watch(&key("dlq")).await.unwrap();
+    let _dlq_waiting = dlq.register();
     let mut dlq_waiter = pin!(dlq.notified());
     dlq_waiter.as_mut().enable();
     // m has been received once: with a limit of one receive it is dead-lettered now.
@@ -1181,6 +1184,7 @@ async fn watch_wakes_waiters(b: &dyn Backend) {
     assert_eq!(moved.moved_to_dead_letter, 1);
     assert!(is_ready(dlq_waiter.as_mut()), "dead-lettering must notify");
     let target = store.watch(&key("target")).await.unwrap();
+    let _target_waiting = target.register();
     let mut target_waiter = pin!(target.notified());
     target_waiter.as_mut().enable();
     let moved = store
@@ -1201,6 +1205,69 @@ async fn watch_wakes_waiters(b: &dyn Backend) {
     assert!(!is_ready(waiter.as_mut()));
     store.wake_all().await;
     assert!(is_ready(waiter.as_mut()));
+}
+
+async fn new_messages_wake_one_waiter_at_a_time(b: &dyn Backend) {
+    let store = b.open().await;
+    create(&*store, new_queue("q"), T0).await;
+    let store = b.restart(store, T0).await;
+    let waiters = store.watch(&key("q")).await.unwrap();
+
+    // A wake with nobody registered leaves nothing behind for a later waiter.
+    store
+        .append(&key("q"), messages(&["early"], T0), T0)
+        .await
+        .unwrap();
+    let got = store
+        .claim_visible(&key("q"), claim(10, 30_000), T0)
+        .await
+        .unwrap();
+    assert_eq!(got.deliveries.len(), 1);
+    let _first_registered = waiters.register();
+    let _second_registered = waiters.register();
+    let mut first = pin!(waiters.notified());
+    first.as_mut().enable();
+    let mut second = pin!(waiters.notified());
+    second.as_mut().enable();
+    assert!(!is_ready(first.as_mut()), "no wake was stored");
+
+    // Two new messages wake the waiter that has waited longest, and only it.
+    store
+        .append(&key("q"), messages(&["a", "b"], T0), T0)
+        .await
+        .unwrap();
+    assert!(is_ready(first.as_mut()));
+    assert!(!is_ready(second.as_mut()), "one waiter per wake");
+
+    // It takes one and leaves one: the next waiter gets its turn.
+    let got = store
+        .claim_visible(&key("q"), claim(1, 30_000), T0)
+        .await
+        .unwrap();
+    assert_eq!(got.deliveries.len(), 1);
+    assert!(
+        is_ready(second.as_mut()),
+        "a receive that leaves messages behind wakes the next waiter"
+    );
+
+    // Taking the last one wakes nobody.
+    let mut third = pin!(waiters.notified());
+    third.as_mut().enable();
+    let got = store
+        .claim_visible(&key("q"), claim(1, 30_000), T0)
+        .await
+        .unwrap();
+    assert_eq!(got.deliveries.len(), 1);
+    assert!(!is_ready(third.as_mut()), "nothing left to take");
+
+    // A delayed message wakes every waiter: its deadline may come before theirs.
+    let mut fourth = pin!(waiters.notified());
+    fourth.as_mut().enable();
+    let mut later = messages(&["later"], T0);
+    later[0].delay_ms = 5_000;
+    store.append(&key("q"), later, T0).await.unwrap();
+    assert!(is_ready(third.as_mut()));
+    assert!(is_ready(fourth.as_mut()));
 }
 
 async fn restart_restores_everything(b: &dyn Backend) {
@@ -1506,6 +1573,7 @@ macro_rules! conformance_suite {
                 move_tasks_are_saved,
                 move_task_progress_and_cancel,
                 watch_wakes_waiters,
+                new_messages_wake_one_waiter_at_a_time,
                 restart_restores_everything,
             );
         }

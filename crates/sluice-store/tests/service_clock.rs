@@ -544,6 +544,141 @@ async fn long_poll_returns_empty_exactly_at_its_deadline() {
     assert_eq!(start.elapsed(), Duration::from_secs(5));
 }
 
+/// Starts `count` long polls (20 s, up to `max` messages each) on the queue, one a
+/// second, so they wait in that order.
+async fn staggered_long_polls(
+    sqs: &Arc<Sqs>,
+    url: &str,
+    count: usize,
+    max: i64,
+) -> Vec<tokio::task::JoinHandle<Vec<Message>>> {
+    let mut polls = Vec::new();
+    for _ in 0..count {
+        let (sqs, url) = (sqs.clone(), url.to_owned());
+        polls.push(tokio::spawn(async move {
+            let input = ReceiveMessageInput {
+                wait_time_seconds: Some(20),
+                max_number_of_messages: Some(max),
+                ..receive_input(&url)
+            };
+            receive_with(&sqs, input).await
+        }));
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    polls
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_send_wakes_only_the_long_poll_that_waited_longest() {
+    let (sqs, store) = tokio_service();
+    let url = create_queue(&sqs, "q", &[]).await;
+    let mut polls = staggered_long_polls(&sqs, &url, 4, 10).await;
+    assert_eq!(store.claims(), 4, "each long poll looked once");
+    for (i, body) in ["m0", "m1", "m2", "m3"].into_iter().enumerate() {
+        send(&sqs, &url, body).await;
+        let messages = (&mut polls[i]).await.unwrap();
+        assert_eq!(message_bodies(&messages), [body], "oldest waiter first");
+        tokio::time::sleep(Duration::from_millis(1)).await;
+        assert_eq!(
+            store.claims(),
+            4 + i + 1,
+            "only the woken long poll looked again"
+        );
+        assert!(polls[i + 1..].iter().all(|p| !p.is_finished()));
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_receive_that_leaves_messages_behind_wakes_the_next_long_poll() {
+    let (sqs, store) = tokio_service();
+    let url = create_queue(&sqs, "q", &[]).await;
+    let polls = staggered_long_polls(&sqs, &url, 3, 1).await;
+    let start = Instant::now();
+    let entries = ["a", "b", "c"]
+        .iter()
+        .map(|body| SendMessageBatchRequestEntry {
+            id: Some((*body).to_owned()),
+            message_body: Some((*body).to_owned()),
+            ..Default::default()
+        })
+        .collect();
+    sqs.send_message_batch(
+        &ctx(),
+        SendMessageBatchInput {
+            queue_url: Some(url.clone()),
+            entries: Some(entries),
+        },
+    )
+    .await
+    .expect("batch sent");
+    let mut bodies = Vec::new();
+    for poll in polls {
+        let messages = poll.await.unwrap();
+        assert_eq!(messages.len(), 1);
+        bodies.push(messages[0].body.clone());
+    }
+    assert_eq!(bodies, ["a", "b", "c"]);
+    assert_eq!(start.elapsed(), Duration::ZERO, "nobody waited for a timer");
+    assert_eq!(
+        store.claims(),
+        3 + 3,
+        "one look each at the start, one each after"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_delayed_message_reaches_a_long_poll_that_outlasts_the_first_in_line() {
+    let (sqs, _store) = tokio_service();
+    let url = create_queue(&sqs, "q", &[]).await;
+    let start = Instant::now();
+    let spawn_poll = |wait_time_seconds: i64| {
+        let (sqs, url) = (sqs.clone(), url.clone());
+        tokio::spawn(async move {
+            let messages = long_poll(&sqs, &url, wait_time_seconds).await;
+            (messages, start.elapsed())
+        })
+    };
+    // First in line, but gone before the message is visible.
+    let short = spawn_poll(3);
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let long = spawn_poll(20);
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    send_delayed(&sqs, &url, "later", 2).await;
+    let (messages, returned) = short.await.unwrap();
+    assert!(messages.is_empty());
+    assert_eq!(returned, Duration::from_secs(3));
+    let (messages, returned) = long.await.unwrap();
+    assert_eq!(message_bodies(&messages), ["later"]);
+    assert_eq!(
+        returned,
+        Duration::from_secs(4),
+        "every waiter learns a delayed message's deadline"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_receive_without_a_wait_time_looks_once() {
+    let (sqs, store) = tokio_service();
+    let url = create_queue(&sqs, "q", &[]).await;
+    assert!(receive(&sqs, &url).await.is_empty());
+    assert_eq!(store.claims(), 1);
+    let missing = url.replace("/q", "/missing");
+    let result = sqs
+        .receive_message(
+            &ctx(),
+            ReceiveMessageInput {
+                wait_time_seconds: Some(0),
+                ..receive_input(&missing)
+            },
+        )
+        .await;
+    assert_error(
+        result,
+        SqsErrorKind::QueueDoesNotExist,
+        "The specified queue does not exist.",
+    );
+}
+
 #[tokio::test(start_paused = true)]
 async fn shutdown_answers_a_waiting_long_poll_at_once() {
     let (sqs, _store) = tokio_service();

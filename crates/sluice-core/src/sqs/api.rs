@@ -428,3 +428,22 @@ pub struct ListMessageMoveTasksOutput {
 /// The reply of actions with nothing to say.
 #[derive(Debug, Default, Serialize)]
 pub struct Empty {}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AddPermissionInput {
+    pub queue_url: Option<String>,
+    pub label: Option<String>,
+    /// `AWSAccountIds` on the wire: AWS capitalises the acronym.
+    #[serde(rename = "AWSAccountIds", default)]
+    pub aws_account_ids: Option<Vec<String>>,
+    #[serde(default)]
+    pub actions: Option<Vec<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RemovePermissionInput {
+    pub queue_url: Option<String>,
+    pub label: Option<String>,
+}

@@ -223,6 +223,7 @@ pub fn apply(
     requested: &AttributeMap,
     mode: AttributeWrite,
 ) -> SqsResult<()> {
+    refuse_two_kinds_of_sse(requested)?;
     for (name, value) in requested {
         apply_one(attrs, name, value, mode)?;
     }
@@ -314,6 +315,27 @@ fn apply_one(
     Ok(())
 }
 
+/// AWS refuses a request that turns on SQS-managed SSE and names a KMS key at once
+/// (either one alone switches the other off).
+fn refuse_two_kinds_of_sse(requested: &AttributeMap) -> SqsResult<()> {
+    let managed = requested
+        .get("SqsManagedSseEnabled")
+        .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    let kms = requested
+        .get("KmsMasterKeyId")
+        .is_some_and(|v| !v.is_empty());
+    if managed && kms {
+        return Err(SqsError::new(
+            super::error::SqsErrorKind::InvalidAttributeName,
+            SSE_KINDS_EXCLUSIVE_MESSAGE,
+        ));
+    }
+    Ok(())
+}
+
+/// AWS's words when both kinds of SSE are asked for in one request.
+pub const SSE_KINDS_EXCLUSIVE_MESSAGE: &str = "You can use one type of server-side encryption (SSE) at one time. You can either enable KMS SSE or SQS SSE.";
+
 fn validate_high_throughput(attrs: &QueueAttributes) -> SqsResult<()> {
     if attrs.fifo_throughput_limit.as_deref() == Some("perMessageGroupId")
         && attrs.deduplication_scope.as_deref() == Some("queue")
@@ -345,8 +367,13 @@ fn parse_policy(value: &str) -> SqsResult<Option<String>> {
     if value.is_empty() {
         return Ok(None);
     }
-    if value.len() > POLICY_MAX_BYTES || serde_json::from_str::<serde_json::Value>(value).is_err() {
-        return Err(SqsError::invalid_attribute_value("Policy"));
+    // Parsed, checked for a principal in every statement and held to the SQS policy
+    // quotas; the refusal's message is the one SQS gives.
+    if let Err(violation) = sluice_auth::policy::validate_queue_policy(value) {
+        return Err(SqsError::new(
+            super::error::SqsErrorKind::InvalidAttributeValue,
+            violation.to_string(),
+        ));
     }
     Ok(Some(value.to_owned()))
 }
@@ -516,6 +543,47 @@ mod tests {
                 "{name}"
             );
         }
+    }
+
+    #[test]
+    fn sse_kinds_switch_each_other_off_and_cannot_be_asked_for_together() {
+        let mut a = QueueAttributes::defaults(false);
+        apply(
+            &mut a,
+            &map(&[("KmsMasterKeyId", "alias/orders")]),
+            AttributeWrite::Set,
+        )
+        .unwrap();
+        assert!(!a.sqs_managed_sse_enabled);
+        apply(
+            &mut a,
+            &map(&[("SqsManagedSseEnabled", "true")]),
+            AttributeWrite::Set,
+        )
+        .unwrap();
+        assert_eq!(a.kms_master_key_id, None);
+        let err = apply(
+            &mut a,
+            &map(&[
+                ("SqsManagedSseEnabled", "true"),
+                ("KmsMasterKeyId", "alias/aws/sqs"),
+            ]),
+            AttributeWrite::Create,
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.kind,
+            super::super::error::SqsErrorKind::InvalidAttributeName
+        );
+        assert_eq!(err.message, SSE_KINDS_EXCLUSIVE_MESSAGE);
+        // Turning managed SSE off while naming a key is fine.
+        apply(
+            &mut a,
+            &map(&[("SqsManagedSseEnabled", "false"), ("KmsMasterKeyId", "k1")]),
+            AttributeWrite::Set,
+        )
+        .unwrap();
+        assert_eq!(a.kms_master_key_id.as_deref(), Some("k1"));
     }
 
     #[test]

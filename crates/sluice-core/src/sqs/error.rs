@@ -35,6 +35,14 @@ pub enum SqsErrorKind {
     MalformedQueryString,
     InternalError,
     ServiceUnavailable,
+    // The key service's errors, as SQS reports them for encrypted queues.
+    KmsAccessDenied,
+    KmsDisabled,
+    KmsInvalidKeyUsage,
+    KmsInvalidState,
+    KmsNotFound,
+    KmsOptInRequired,
+    KmsThrottled,
 }
 
 /// An SQS error: its kind and the message a client sees.
@@ -147,6 +155,13 @@ impl SqsErrorKind {
             Self::MalformedQueryString => "MalformedQueryString",
             Self::InternalError => "InternalError",
             Self::ServiceUnavailable => "ServiceUnavailable",
+            Self::KmsAccessDenied => "KMS.AccessDeniedException",
+            Self::KmsDisabled => "KMS.DisabledException",
+            Self::KmsInvalidKeyUsage => "KMS.InvalidKeyUsageException",
+            Self::KmsInvalidState => "KMS.InvalidStateException",
+            Self::KmsNotFound => "KMS.NotFoundException",
+            Self::KmsOptInRequired => "KMS.OptInRequired",
+            Self::KmsThrottled => "KMS.ThrottlingException",
         }
     }
 

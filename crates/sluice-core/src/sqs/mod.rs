@@ -1,6 +1,7 @@
 //! Amazon SQS semantics: queues, messages, visibility, delays, retention, dead-letter
 //! queues and message move tasks.
 
+pub mod access;
 pub mod api;
 pub mod attributes;
 pub mod error;
@@ -10,8 +11,10 @@ pub mod message;
 pub mod names;
 pub mod queue;
 pub mod receipt;
+pub mod sealing;
 pub mod service;
 pub mod store;
+pub mod waiters;
 
 pub use error::{SqsError, SqsErrorKind, SqsResult};
 pub use names::QueueKey;

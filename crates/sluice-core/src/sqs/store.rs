@@ -7,13 +7,13 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
-use tokio::sync::Notify;
 
 use super::api::TagMap;
 use super::attributes::{QueueAttributes, QueueCounts};
 use super::names::QueueKey;
 use super::queue::{AckOutcome, Delivery, MessageContent, VisibilityError};
 use super::receipt::Receipt;
+pub use super::waiters::Waiters;
 use crate::clock::EpochMs;
 
 /// A queue's configuration as stored.
@@ -150,6 +150,9 @@ pub enum StoreError {
     Visibility(VisibilityError),
     #[error("storage unavailable: {0}")]
     Unavailable(String),
+    /// The queue's encryption key cannot be used (SQS's KMS errors).
+    #[error("encryption key unusable: {0}")]
+    Sealing(super::sealing::SealError),
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -206,8 +209,9 @@ pub trait QueueStore: Send + Sync + 'static {
     ) -> StoreResult<()>;
     /// Drops messages past their queue's retention period, in every queue.
     async fn expire(&self, now: EpochMs) -> u64;
-    /// Notified whenever messages may have become available in the queue.
-    async fn watch(&self, key: &QueueKey) -> Option<Arc<Notify>>;
+    /// The queue's waiting receives: the store wakes one when messages become visible,
+    /// and every one when what they wait for changes (see [`Waiters`]).
+    async fn watch(&self, key: &QueueKey) -> Option<Arc<Waiters>>;
     /// Wakes every waiter of every queue (after a clock jump, or at shutdown).
     async fn wake_all(&self);
 

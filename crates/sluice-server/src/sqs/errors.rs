@@ -47,6 +47,14 @@ pub fn to_wire(e: &SqsError) -> WireError {
         MalformedQueryString => (400, "com.amazonaws.sqs#MalformedQueryString"),
         InternalError => (500, "com.amazonaws.sqs#InternalError"),
         ServiceUnavailable => (503, "com.amazonaws.sqs#ServiceUnavailable"),
+        KmsAccessDenied => (400, "com.amazonaws.sqs#KmsAccessDenied"),
+        KmsDisabled => (400, "com.amazonaws.sqs#KmsDisabled"),
+        KmsInvalidKeyUsage => (400, "com.amazonaws.sqs#KmsInvalidKeyUsage"),
+        KmsInvalidState => (400, "com.amazonaws.sqs#KmsInvalidState"),
+        KmsNotFound => (400, "com.amazonaws.sqs#KmsNotFound"),
+        // The one KMS error the model gives 403 (httpError and awsQueryError alike).
+        KmsOptInRequired => (403, "com.amazonaws.sqs#KmsOptInRequired"),
+        KmsThrottled => (400, "com.amazonaws.sqs#KmsThrottled"),
         _ => (500, "com.amazonaws.sqs#InternalError"),
     };
     WireError {

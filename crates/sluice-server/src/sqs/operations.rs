@@ -84,4 +84,6 @@ operations! {
     "StartMessageMoveTask" => start_message_move_task,
     "CancelMessageMoveTask" => cancel_message_move_task,
     "ListMessageMoveTasks" => list_message_move_tasks,
+    "AddPermission" => add_permission,
+    "RemovePermission" => remove_permission,
 }

@@ -19,7 +19,6 @@ use sluice_core::sqs::receipt::Receipt;
 use sluice_core::sqs::store::*;
 use sluice_core::sqs::RequestContext;
 use sluice_store::{EmbeddedStore, StoreOptions};
-use tokio::sync::Notify;
 
 /// A fixed instant (2023-11-14T22:13:20Z) every test starts from.
 pub const T0: EpochMs = 1_700_000_000_000;
@@ -137,6 +136,7 @@ pub fn request_context() -> RequestContext {
         account_id: ACCOUNT.to_owned(),
         base_url: BASE_URL.to_owned(),
         sender_id: "AIDATESTSENDER".to_owned(),
+        access: None,
     }
 }
 
@@ -375,7 +375,7 @@ impl QueueStore for CountingStore {
     async fn expire(&self, now: EpochMs) -> u64 {
         self.inner.expire(now).await
     }
-    async fn watch(&self, key: &QueueKey) -> Option<Arc<Notify>> {
+    async fn watch(&self, key: &QueueKey) -> Option<Arc<Waiters>> {
         self.inner.watch(key).await
     }
     async fn wake_all(&self) {

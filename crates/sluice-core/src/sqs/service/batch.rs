@@ -73,6 +73,7 @@ impl Sqs {
         input: SendMessageBatchInput,
     ) -> SqsResult<SendMessageBatchOutput> {
         let queue = self.resolve(ctx, input.queue_url.as_deref()).await?;
+        self.check_key(&queue)?;
         let entries = input.entries.unwrap_or_default();
         let ids = check_entries(
             "SendMessageBatchRequestEntry",

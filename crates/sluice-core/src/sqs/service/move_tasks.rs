@@ -14,7 +14,7 @@ use crate::limits::*;
 use crate::sqs::api::*;
 use crate::sqs::error::{SqsError, SqsErrorKind, SqsResult};
 use crate::sqs::names::QueueKey;
-use crate::sqs::store::{MoveDestination, MoveTask, MoveTaskStatus, StoreError};
+use crate::sqs::store::{MoveDestination, MoveTask, MoveTaskStatus, QueueMeta, StoreError};
 
 /// How often an unthrottled task moves a batch, and how large that batch is.
 const UNTHROTTLED_TICK_MS: u64 = 10;
@@ -50,34 +50,51 @@ fn not_found(message: &str) -> SqsError {
 impl Sqs {
     pub async fn start_message_move_task(
         self: &Arc<Self>,
-        _ctx: &RequestContext,
+        ctx: &RequestContext,
         input: StartMessageMoveTaskInput,
     ) -> SqsResult<StartMessageMoveTaskOutput> {
         let source_arn = required(&input.source_arn, "SourceArn")?;
         let source = QueueKey::from_arn(source_arn).ok_or_else(|| {
             SqsError::invalid_value("SourceArn", source_arn, "Invalid queue ARN.")
         })?;
-        let source_meta = self.store.queue(&source).await.ok_or_else(|| {
+        let source_meta = self.store.queue(&source).await;
+        self.authorize(ctx, &source, source_meta.as_ref())?;
+        let source_meta = source_meta.ok_or_else(|| {
             not_found("The resource that you specified for the SourceArn parameter doesn't exist.")
         })?;
-        let is_dead_letter_queue = self.store.all_queues().await.iter().any(|q| {
-            q.attributes
-                .redrive_policy
-                .as_ref()
-                .is_some_and(|p| p.dead_letter_target_arn == source_arn)
-        });
-        if !is_dead_letter_queue {
+        let dead_letter_sources: Vec<QueueMeta> = self
+            .store
+            .all_queues()
+            .await
+            .into_iter()
+            .filter(|q| {
+                q.attributes
+                    .redrive_policy
+                    .as_ref()
+                    .is_some_and(|p| p.dead_letter_target_arn == source_arn)
+            })
+            .collect();
+        if dead_letter_sources.is_empty() {
             return Err(SqsError::invalid_parameter(
                 "Source queue must be configured as a Dead Letter Queue.",
             ));
         }
         let destination = match input.destination_arn.as_deref().filter(|a| !a.is_empty()) {
-            None => MoveDestination::OriginalSource,
+            None => {
+                // The task sends back to each source on the caller's behalf.
+                for queue in &dead_letter_sources {
+                    self.authorize_as(ctx, "SendMessage", &queue.key, Some(queue))?;
+                }
+                MoveDestination::OriginalSource
+            }
             Some(arn) => {
                 let key = QueueKey::from_arn(arn).ok_or_else(|| {
                     SqsError::invalid_value("DestinationArn", arn, "Invalid queue ARN.")
                 })?;
-                let dest = self.store.queue(&key).await.ok_or_else(|| {
+                let dest = self.store.queue(&key).await;
+                // The task sends to the destination on the caller's behalf.
+                self.authorize_as(ctx, "SendMessage", &key, dest.as_ref())?;
+                let dest = dest.ok_or_else(|| {
                     not_found("The resource that you specified for the DestinationArn parameter doesn't exist.")
                 })?;
                 if dest.attributes.fifo_queue != source_meta.attributes.fifo_queue || key == source
@@ -136,12 +153,24 @@ impl Sqs {
 
     pub async fn cancel_message_move_task(
         &self,
-        _ctx: &RequestContext,
+        ctx: &RequestContext,
         input: CancelMessageMoveTaskInput,
     ) -> SqsResult<CancelMessageMoveTaskOutput> {
         let handle = required(&input.task_handle, "TaskHandle")?;
         let (task_id, _) =
             decode_handle(handle).ok_or_else(|| not_found("Task does not exist."))?;
+        // The task's own source queue is the resource a cancellation acts on, whatever
+        // the (client-supplied) handle says.
+        let task = self
+            .store
+            .move_tasks()
+            .await
+            .into_iter()
+            .find(|t| t.task_id == task_id);
+        if let Some(task) = &task {
+            let meta = self.store.queue(&task.source).await;
+            self.authorize(ctx, &task.source, meta.as_ref())?;
+        }
         let task = self
             .store
             .cancel_move_task(&task_id)
@@ -158,14 +187,16 @@ impl Sqs {
 
     pub async fn list_message_move_tasks(
         &self,
-        _ctx: &RequestContext,
+        ctx: &RequestContext,
         input: ListMessageMoveTasksInput,
     ) -> SqsResult<ListMessageMoveTasksOutput> {
         let source_arn = required(&input.source_arn, "SourceArn")?;
         let source = QueueKey::from_arn(source_arn).ok_or_else(|| {
             SqsError::invalid_value("SourceArn", source_arn, "Invalid queue ARN.")
         })?;
-        if self.store.queue(&source).await.is_none() {
+        let source_meta = self.store.queue(&source).await;
+        self.authorize(ctx, &source, source_meta.as_ref())?;
+        if source_meta.is_none() {
             return Err(not_found(
                 "The resource that you specified for the SourceArn parameter doesn't exist.",
             ));

@@ -34,7 +34,9 @@ impl Sqs {
         self.check_dead_letter_target(&key, &attrs).await?;
 
         let now = self.now();
-        if let Some(existing) = self.store.queue(&key).await {
+        let existing = self.store.queue(&key).await;
+        self.authorize(ctx, &key, existing.as_ref())?;
+        if let Some(existing) = existing {
             return self.existing_queue(ctx, &existing, &attrs, &requested);
         }
         if let Some(deleted) = self.store.deleted_at(&key).await {
@@ -153,11 +155,9 @@ impl Sqs {
             .filter(|a| !a.is_empty())
             .unwrap_or(&ctx.account_id);
         let key = QueueKey::new(&ctx.region, account, name);
-        let meta = self
-            .store
-            .queue(&key)
-            .await
-            .ok_or_else(SqsError::queue_does_not_exist)?;
+        let meta = self.store.queue(&key).await;
+        self.authorize(ctx, &key, meta.as_ref())?;
+        let meta = meta.ok_or_else(SqsError::queue_does_not_exist)?;
         Ok(QueueUrlOutput {
             queue_url: ctx.queue_url(&meta.key),
         })
@@ -171,6 +171,8 @@ impl Sqs {
         let limit = max_results(input.max_results, LIST_QUEUES_MAX_RESULTS)?;
         let prefix = input.queue_name_prefix.unwrap_or_default();
         let after = decode_token(input.next_token.as_deref())?;
+        // Listing names no one queue: the resource is every queue of the account.
+        self.authorize(ctx, &QueueKey::new(&ctx.region, &ctx.account_id, "*"), None)?;
         let queues = self.store.list_queues(&ctx.region, &ctx.account_id).await;
         let names: Vec<&QueueMeta> = queues
             .iter()
@@ -226,6 +228,8 @@ impl Sqs {
         ctx: &RequestContext,
         input: SetQueueAttributesInput,
     ) -> SqsResult<Empty> {
+        // Read, change and write back without another edit in between.
+        let _editing = self.queue_edits.lock().await;
         let meta = self.resolve(ctx, input.queue_url.as_deref()).await?;
         let requested = input.attributes.unwrap_or_default();
         if requested.is_empty() {
@@ -263,6 +267,8 @@ impl Sqs {
     }
 
     pub async fn tag_queue(&self, ctx: &RequestContext, input: TagQueueInput) -> SqsResult<Empty> {
+        // Read, change and write back without another edit in between.
+        let _editing = self.queue_edits.lock().await;
         let meta = self.resolve(ctx, input.queue_url.as_deref()).await?;
         let new_tags = input
             .tags
@@ -282,6 +288,8 @@ impl Sqs {
         ctx: &RequestContext,
         input: UntagQueueInput,
     ) -> SqsResult<Empty> {
+        // Read, change and write back without another edit in between.
+        let _editing = self.queue_edits.lock().await;
         let meta = self.resolve(ctx, input.queue_url.as_deref()).await?;
         let keys = input
             .tag_keys
@@ -293,6 +301,55 @@ impl Sqs {
         }
         self.store
             .change_queue(&meta.key, QueueChange::Tags(tags), self.now())
+            .await?;
+        Ok(Empty {})
+    }
+
+    /// Adds the statement SQS's AddPermission writes to the queue's Policy; the edit
+    /// itself is `sluice_auth::policy::add_permission`.
+    pub async fn add_permission(
+        &self,
+        ctx: &RequestContext,
+        input: AddPermissionInput,
+    ) -> SqsResult<Empty> {
+        // Read, change and write back without another edit in between.
+        let _editing = self.queue_edits.lock().await;
+        let meta = self.resolve(ctx, input.queue_url.as_deref()).await?;
+        let label = required(&input.label, "Label")?;
+        let policy = sluice_auth::policy::add_permission(
+            meta.attributes.policy.as_deref(),
+            label,
+            input.aws_account_ids.as_deref().unwrap_or_default(),
+            input.actions.as_deref().unwrap_or_default(),
+            &meta.key.arn(),
+        )
+        .map_err(policy_edit_error)?;
+        let mut attrs = meta.attributes.clone();
+        attrs.policy = Some(policy);
+        self.store
+            .change_queue(&meta.key, QueueChange::Attributes(attrs), self.now())
+            .await?;
+        Ok(Empty {})
+    }
+
+    /// Drops the statement labelled `Label` from the queue's Policy; the Policy goes
+    /// away with its last statement.
+    pub async fn remove_permission(
+        &self,
+        ctx: &RequestContext,
+        input: RemovePermissionInput,
+    ) -> SqsResult<Empty> {
+        // Read, change and write back without another edit in between.
+        let _editing = self.queue_edits.lock().await;
+        let meta = self.resolve(ctx, input.queue_url.as_deref()).await?;
+        let label = required(&input.label, "Label")?;
+        let policy =
+            sluice_auth::policy::remove_permission(meta.attributes.policy.as_deref(), label)
+                .map_err(policy_edit_error)?;
+        let mut attrs = meta.attributes.clone();
+        attrs.policy = policy;
+        self.store
+            .change_queue(&meta.key, QueueChange::Attributes(attrs), self.now())
             .await?;
         Ok(Empty {})
     }
@@ -397,4 +454,15 @@ pub(crate) fn validate_tags(tags: &TagMap) -> SqsResult<()> {
         }
     }
     Ok(())
+}
+
+/// Maps a refused AddPermission/RemovePermission edit to the SQS error AWS returns.
+fn policy_edit_error(e: sluice_auth::policy::PolicyEditError) -> SqsError {
+    let kind = match e.code() {
+        "MissingParameter" => SqsErrorKind::MissingParameter,
+        "OverLimit" => SqsErrorKind::OverLimit,
+        "InternalError" => SqsErrorKind::InternalError,
+        _ => SqsErrorKind::InvalidParameterValue,
+    };
+    SqsError::new(kind, e.to_string())
 }

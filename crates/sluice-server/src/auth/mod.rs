@@ -1,0 +1,239 @@
+//! Authentication at the HTTP front: which configured identity signed a request (AWS
+//! Signature Version 4, via `sluice_auth::sigv4`), and the facts about the request that
+//! access decisions need. Authorisation itself is decided by the core when it finds
+//! the queue a request addresses (`sluice_core::sqs::access`).
+//!
+//! With no identities configured the server is open: any signature, or none, is
+//! accepted, and the credential scope only names the caller's region and access key.
+
+pub mod identities;
+
+use std::sync::Arc;
+
+use axum::http::request::Parts;
+use sluice_auth::sigv4::{self, AuthError, AuthErrorKind, RequestParts, SigningKeyCache};
+use sluice_core::sqs::access::Caller;
+
+use identities::Identities;
+
+/// The credential-scope service names SQS requests are signed for.
+pub const SQS_SIGNING_SERVICES: &[&str] = &["sqs"];
+
+/// Who sent a request, as far as the server could tell.
+#[derive(Debug, Default)]
+pub struct Authenticated {
+    /// The access key id the request names (verified when identities are configured).
+    pub access_key_id: Option<String>,
+    /// The region of the credential scope.
+    pub region: Option<String>,
+    /// The verified caller; `None` on an open server.
+    pub caller: Option<Arc<Caller>>,
+}
+
+/// Checks request signatures against the configured identities.
+#[derive(Debug, Default)]
+pub struct Authenticator {
+    identities: Identities,
+    signing_keys: SigningKeyCache,
+}
+
+impl Authenticator {
+    pub fn new(identities: Identities) -> Self {
+        Self {
+            identities,
+            signing_keys: SigningKeyCache::new(),
+        }
+    }
+
+    /// True when no identity is configured and requests are not authenticated.
+    pub fn is_open(&self) -> bool {
+        self.identities.is_empty()
+    }
+
+    pub fn identity_count(&self) -> usize {
+        self.identities.len()
+    }
+
+    /// Verifies the request's signature at `now_ms`, or, on an open server, reads the
+    /// credential scope it names (if any) without checking anything.
+    pub fn authenticate(
+        &self,
+        parts: &Parts,
+        body: &[u8],
+        now_ms: u64,
+    ) -> Result<Authenticated, AuthError> {
+        let headers: Vec<(&str, &str)> = parts
+            .headers
+            .iter()
+            .filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?)))
+            .collect();
+        let request = RequestParts {
+            method: parts.method.as_str(),
+            path: parts.uri.path(),
+            query: parts.uri.query(),
+            headers: &headers,
+            body,
+        };
+        if self.is_open() {
+            let scope = sigv4::scope(&request).ok().flatten();
+            return Ok(Authenticated {
+                access_key_id: scope.as_ref().map(|s| s.access_key_id.clone()),
+                region: scope.map(|s| s.region),
+                caller: None,
+            });
+        }
+        // Two Authorization headers leave it unclear which one speaks for the request (a
+        // proxy may read the other); AWS's front end joins them into one malformed value.
+        if parts
+            .headers
+            .get_all("authorization")
+            .iter()
+            .nth(1)
+            .is_some()
+        {
+            return Err(AuthError {
+                kind: AuthErrorKind::IncompleteSignature,
+                message: "The request must carry exactly one Authorization header.".to_owned(),
+            });
+        }
+        let verified = sigv4::verify_cached(
+            &request,
+            now_ms,
+            SQS_SIGNING_SERVICES,
+            |key| {
+                self.identities
+                    .get(key)
+                    .map(|identity| identity.secret.expose().to_owned())
+            },
+            &self.signing_keys,
+        )?;
+        if !is_region_name(&verified.region) {
+            return Err(AuthError {
+                kind: AuthErrorKind::SignatureDoesNotMatch,
+                message: format!(
+                    "Credential should be scoped to a valid region, not '{}'.",
+                    verified.region
+                ),
+            });
+        }
+        // X-Amz-Target names the action of a JSON request: left unsigned, a captured
+        // request could be replayed as any other action on the same queue.
+        if parts.headers.contains_key(TARGET_HEADER) && !signs_header(parts, TARGET_HEADER) {
+            return Err(AuthError {
+                kind: AuthErrorKind::IncompleteSignature,
+                message: format!(
+                    "'{TARGET_HEADER}' must be a 'SignedHeader' in the AWS Authorization."
+                ),
+            });
+        }
+        let identity = self
+            .identities
+            .get(&verified.access_key_id)
+            .expect("verify found this access key");
+        Ok(Authenticated {
+            caller: Some(identity.caller.clone()),
+            access_key_id: Some(verified.access_key_id),
+            region: Some(verified.region),
+        })
+    }
+}
+
+/// The header that names a JSON request's action.
+const TARGET_HEADER: &str = "x-amz-target";
+
+/// Whether the request's SignedHeaders (of the `Authorization` header, or else of the
+/// presigned query, as the verifier picks them) name `name`.
+fn signs_header(parts: &Parts, name: &str) -> bool {
+    let names = |list: &str| list.split(';').any(|n| n.trim().eq_ignore_ascii_case(name));
+    if let Some(authorization) = parts.headers.get("authorization") {
+        let text = authorization.to_str().unwrap_or_default().trim();
+        let rest = text
+            .split_once(|c: char| c.is_ascii_whitespace())
+            .map_or("", |(_, rest)| rest);
+        return rest
+            .split(',')
+            .filter_map(|pair| pair.split_once('='))
+            .any(|(key, value)| key.trim() == "SignedHeaders" && names(value.trim()));
+    }
+    parts.uri.query().is_some_and(|query| {
+        form_urlencoded::parse(query.as_bytes())
+            .find(|(key, _)| key == "X-Amz-SignedHeaders")
+            .is_some_and(|(_, value)| names(&value))
+    })
+}
+
+/// Whether `region` has the shape of an AWS region name (`us-east-1`,
+/// `us-gov-west-1`, `eu-central-2`): lowercase words joined by dashes, the first of two
+/// letters, ending in a number.
+fn is_region_name(region: &str) -> bool {
+    let parts: Vec<&str> = region.split('-').collect();
+    let (Some(first), Some(last)) = (parts.first(), parts.last()) else {
+        return false;
+    };
+    parts.len() >= 3
+        && first.len() == 2
+        && parts[..parts.len() - 1]
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
+        && !last.is_empty()
+        && last.len() <= 2
+        && last.bytes().all(|b| b.is_ascii_digit())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parts(authorization: Option<&str>, uri: &str) -> Parts {
+        let mut request = axum::http::Request::builder().uri(uri);
+        if let Some(value) = authorization {
+            request = request.header("authorization", value);
+        }
+        request.body(()).unwrap().into_parts().0
+    }
+
+    #[test]
+    fn signed_headers_are_read_from_the_header_or_the_presigned_query() {
+        let header = "AWS4-HMAC-SHA256 Credential=k/20260101/us-east-1/sqs/aws4_request, SignedHeaders=host;x-amz-target, Signature=00";
+        assert!(signs_header(&parts(Some(header), "/"), TARGET_HEADER));
+        let host_only = header.replace("host;x-amz-target", "host");
+        assert!(!signs_header(&parts(Some(&host_only), "/"), TARGET_HEADER));
+        // The Authorization header decides, as the verifier reads it first.
+        let query = "/?X-Amz-SignedHeaders=host%3Bx-amz-target";
+        assert!(!signs_header(
+            &parts(Some(&host_only), query),
+            TARGET_HEADER
+        ));
+        assert!(signs_header(&parts(None, query), TARGET_HEADER));
+        assert!(!signs_header(
+            &parts(None, "/?X-Amz-SignedHeaders=host"),
+            TARGET_HEADER
+        ));
+        assert!(!signs_header(&parts(None, "/"), TARGET_HEADER));
+    }
+
+    #[test]
+    fn region_names_are_recognised() {
+        for good in [
+            "us-east-1",
+            "eu-central-2",
+            "us-gov-west-1",
+            "ap-southeast-4",
+            "il-central-1",
+        ] {
+            assert!(is_region_name(good), "{good}");
+        }
+        for bad in [
+            "",
+            "moon-1",
+            "us-east",
+            "US-EAST-1",
+            "us-east-1x",
+            "useast1",
+            "u-east-1",
+            "us--1",
+        ] {
+            assert!(!is_region_name(bad), "{bad}");
+        }
+    }
+}

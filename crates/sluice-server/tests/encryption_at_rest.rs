@@ -6,85 +6,13 @@
 mod common;
 
 use std::collections::HashMap;
-use std::fs::{self, File};
-use std::net::TcpStream;
+use std::ffi::OsStr;
+use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
 
 use aws_sdk_sqs::types::{MessageAttributeValue, QueueAttributeName as A};
-use aws_sdk_sqs::Client;
-use common::process::free_port;
+use common::process::Sluice;
 use common::*;
-
-/// The binary on a data directory with a config file (which declares the keys).
-struct Server {
-    child: Child,
-    port: u16,
-    log: PathBuf,
-}
-
-impl Server {
-    fn start(data_dir: &Path, config: &Path, log: PathBuf) -> Self {
-        let port = free_port();
-        let out = File::create(&log).unwrap();
-        let err = out.try_clone().unwrap();
-        let mut command = Command::new(env!("CARGO_BIN_EXE_sluice"));
-        for (var, _) in std::env::vars() {
-            if var.starts_with("SLUICE_") {
-                command.env_remove(var);
-            }
-        }
-        let child = command
-            .arg("--listen")
-            .arg(format!("127.0.0.1:{port}"))
-            .arg("--data-dir")
-            .arg(data_dir)
-            .arg("--config")
-            .arg(config)
-            .env("RUST_LOG", "info")
-            .env("NO_COLOR", "1")
-            .stdin(Stdio::null())
-            .stdout(Stdio::from(out))
-            .stderr(Stdio::from(err))
-            .spawn()
-            .expect("spawn sluice");
-        let mut server = Self { child, port, log };
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            if let Some(status) = server.child.try_wait().unwrap() {
-                panic!("sluice exited ({status}):\n{}", server.log_text());
-            }
-            assert!(
-                Instant::now() < deadline,
-                "not listening:\n{}",
-                server.log_text()
-            );
-            std::thread::sleep(Duration::from_millis(25));
-        }
-        server
-    }
-
-    fn client(&self) -> Client {
-        sdk_client(&format!("http://127.0.0.1:{}", self.port))
-    }
-
-    fn log_text(&self) -> String {
-        fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    fn kill_9(mut self) {
-        self.child.kill().expect("SIGKILL");
-        self.child.wait().expect("reap");
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// Every regular file under `dir`, recursively.
 fn files_under(dir: &Path) -> Vec<PathBuf> {
@@ -167,7 +95,8 @@ key_file = "file.key"
     )
     .unwrap();
 
-    let server = Server::start(&data, &config, dir.path().join("run1.log"));
+    let config_args = [OsStr::new("--config"), config.as_os_str()];
+    let server = Sluice::start_with(&data, dir.path(), "run1", &config_args);
     let client = server.client();
     let queues: [(&str, &[(A, &str)]); 4] = [
         ("managed", &[]),
@@ -236,7 +165,7 @@ key_file = "file.key"
         assert!(files_containing(&data, KEY_FILE_HEX.as_bytes()).is_empty());
     }
 
-    let server = Server::start(&data, &config, dir.path().join("run2.log"));
+    let server = Sluice::start_with(&data, dir.path(), "run2", &config_args);
     let client = server.client();
     for s in &sent {
         let got = client
@@ -295,23 +224,7 @@ key_file = "file.key"
 
     // Without its key file the server refuses to start rather than lose messages.
     fs::write(&key_file, "ff".repeat(32)).unwrap();
-    let port = free_port();
-    let log = dir.path().join("run3.log");
-    let out = File::create(&log).unwrap();
-    let status = Command::new(env!("CARGO_BIN_EXE_sluice"))
-        .arg("--listen")
-        .arg(format!("127.0.0.1:{port}"))
-        .arg("--data-dir")
-        .arg(&data)
-        .arg("--config")
-        .arg(&config)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .stdout(Stdio::from(out.try_clone().unwrap()))
-        .stderr(Stdio::from(out))
-        .status()
-        .unwrap();
-    let text = fs::read_to_string(&log).unwrap();
+    let (status, text) = Sluice::start_expecting_failure(&data, dir.path(), "run3", &config_args);
     assert!(
         !status.success(),
         "started with the wrong key material:\n{text}"

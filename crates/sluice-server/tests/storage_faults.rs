@@ -209,7 +209,7 @@ async fn corrupt_record_followed_by_valid_ones_stops_the_start() {
     bytes[first + FRAME_HEADER_BYTES + 2] ^= 0x20;
     fs::write(&segs[0], &bytes).unwrap();
 
-    let (status, log) = Sluice::start_expecting_failure(data.path(), logs.path(), "second");
+    let (status, log) = Sluice::start_expecting_failure(data.path(), logs.path(), "second", &[]);
     assert!(!status.success(), "exit status {status}:\n{log}");
     let reports = lines_with(&log, &["corrupt"]);
     assert_eq!(reports.len(), 1, "one clear line:\n{log}");

@@ -1,6 +1,7 @@
 //! A `sluice` binary run as a separate process over a data directory, for the tests
 //! that kill, restart or corrupt it.
 
+use std::ffi::OsStr;
 use std::fs::{self, File};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -26,7 +27,8 @@ pub fn free_port() -> u16 {
         .port()
 }
 
-pub fn spawn(data_dir: &Path, log: &Path, port: u16) -> Child {
+/// Spawns the binary on `port` over `data_dir`, with `args` after the defaults.
+pub fn spawn(data_dir: &Path, log: &Path, port: u16, args: &[&OsStr]) -> Child {
     let out = File::create(log).expect("create log file");
     let err = out.try_clone().unwrap();
     let mut command = Command::new(env!("CARGO_BIN_EXE_sluice"));
@@ -47,6 +49,7 @@ pub fn spawn(data_dir: &Path, log: &Path, port: u16) -> Child {
         .arg(format!("127.0.0.1:{port}"))
         .arg("--data-dir")
         .arg(data_dir)
+        .args(args)
         .env("RUST_LOG", "info")
         .env("NO_COLOR", "1")
         .stdin(Stdio::null())
@@ -58,9 +61,14 @@ pub fn spawn(data_dir: &Path, log: &Path, port: u16) -> Child {
 
 impl Sluice {
     pub fn start(data_dir: &Path, log_dir: &Path, run: &str) -> Self {
+        Self::start_with(data_dir, log_dir, run, &[])
+    }
+
+    /// As [`Self::start`], with more command-line arguments (e.g. `--config`).
+    pub fn start_with(data_dir: &Path, log_dir: &Path, run: &str, args: &[&OsStr]) -> Self {
         let port = free_port();
         let log = log_dir.join(format!("{run}.log"));
-        let child = spawn(data_dir, &log, port);
+        let child = spawn(data_dir, &log, port, args);
         let mut server = Self {
             child: Some(child),
             port,
@@ -75,10 +83,11 @@ impl Sluice {
         data_dir: &Path,
         log_dir: &Path,
         run: &str,
+        args: &[&OsStr],
     ) -> (ExitStatus, String) {
         let port = free_port();
         let log = log_dir.join(format!("{run}.log"));
-        let mut child = spawn(data_dir, &log, port);
+        let mut child = spawn(data_dir, &log, port, args);
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             if let Some(status) = child.try_wait().unwrap() {
@@ -88,7 +97,7 @@ impl Sluice {
                 let _ = child.kill();
                 let _ = child.wait();
                 panic!(
-                    "sluice kept running over a corrupt journal:\n{}",
+                    "sluice kept running when it should have refused to start:\n{}",
                     fs::read_to_string(&log).unwrap_or_default()
                 );
             }

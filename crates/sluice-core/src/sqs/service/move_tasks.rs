@@ -14,7 +14,7 @@ use crate::limits::*;
 use crate::sqs::api::*;
 use crate::sqs::error::{SqsError, SqsErrorKind, SqsResult};
 use crate::sqs::names::QueueKey;
-use crate::sqs::store::{MoveDestination, MoveTask, MoveTaskStatus, QueueMeta, StoreError};
+use crate::sqs::store::{MoveDestination, MoveTask, MoveTaskStatus, StoreError};
 
 /// How often an unthrottled task moves a batch, and how large that batch is.
 const UNTHROTTLED_TICK_MS: u64 = 10;
@@ -62,18 +62,7 @@ impl Sqs {
         let source_meta = source_meta.ok_or_else(|| {
             not_found("The resource that you specified for the SourceArn parameter doesn't exist.")
         })?;
-        let dead_letter_sources: Vec<QueueMeta> = self
-            .store
-            .all_queues()
-            .await
-            .into_iter()
-            .filter(|q| {
-                q.attributes
-                    .redrive_policy
-                    .as_ref()
-                    .is_some_and(|p| p.dead_letter_target_arn == source_arn)
-            })
-            .collect();
+        let dead_letter_sources = self.dead_letter_sources(source_arn).await;
         if dead_letter_sources.is_empty() {
             return Err(SqsError::invalid_parameter(
                 "Source queue must be configured as a Dead Letter Queue.",

@@ -143,6 +143,18 @@ impl Sqs {
         Ok(())
     }
 
+    /// The queues whose RedrivePolicy names `dlq_arn` as their dead-letter queue.
+    pub(crate) async fn dead_letter_sources(&self, dlq_arn: &str) -> Vec<QueueMeta> {
+        let mut queues = self.store.all_queues().await;
+        queues.retain(|q| {
+            q.attributes
+                .redrive_policy
+                .as_ref()
+                .is_some_and(|p| p.dead_letter_target_arn == dlq_arn)
+        });
+        queues
+    }
+
     pub async fn get_queue_url(
         &self,
         ctx: &RequestContext,
@@ -223,14 +235,32 @@ impl Sqs {
         })
     }
 
+    /// Starts a read-change-write of a queue's configuration: holds the edit lock
+    /// (so concurrent edits cannot undo each other) and reads the queue.
+    async fn begin_edit(
+        &self,
+        ctx: &RequestContext,
+        url: Option<&str>,
+    ) -> SqsResult<(tokio::sync::MutexGuard<'_, ()>, QueueMeta)> {
+        let editing = self.queue_edits.lock().await;
+        let meta = self.resolve(ctx, url).await?;
+        Ok((editing, meta))
+    }
+
+    /// Writes the change a [`Self::begin_edit`] led to.
+    async fn finish_edit(&self, meta: &QueueMeta, change: QueueChange) -> SqsResult<Empty> {
+        self.store
+            .change_queue(&meta.key, change, self.now())
+            .await?;
+        Ok(Empty {})
+    }
+
     pub async fn set_queue_attributes(
         &self,
         ctx: &RequestContext,
         input: SetQueueAttributesInput,
     ) -> SqsResult<Empty> {
-        // Read, change and write back without another edit in between.
-        let _editing = self.queue_edits.lock().await;
-        let meta = self.resolve(ctx, input.queue_url.as_deref()).await?;
+        let (_editing, meta) = self.begin_edit(ctx, input.queue_url.as_deref()).await?;
         let requested = input.attributes.unwrap_or_default();
         if requested.is_empty() {
             return Err(SqsError::missing_parameter("Attributes"));
@@ -238,10 +268,8 @@ impl Sqs {
         let mut attrs = meta.attributes.clone();
         attributes::apply(&mut attrs, &requested, AttributeWrite::Set)?;
         self.check_dead_letter_target(&meta.key, &attrs).await?;
-        self.store
-            .change_queue(&meta.key, QueueChange::Attributes(attrs), self.now())
-            .await?;
-        Ok(Empty {})
+        self.finish_edit(&meta, QueueChange::Attributes(attrs))
+            .await
     }
 
     pub async fn purge_queue(
@@ -267,9 +295,7 @@ impl Sqs {
     }
 
     pub async fn tag_queue(&self, ctx: &RequestContext, input: TagQueueInput) -> SqsResult<Empty> {
-        // Read, change and write back without another edit in between.
-        let _editing = self.queue_edits.lock().await;
-        let meta = self.resolve(ctx, input.queue_url.as_deref()).await?;
+        let (_editing, meta) = self.begin_edit(ctx, input.queue_url.as_deref()).await?;
         let new_tags = input
             .tags
             .filter(|t| !t.is_empty())
@@ -277,10 +303,7 @@ impl Sqs {
         let mut tags = meta.tags.clone();
         tags.extend(new_tags);
         validate_tags(&tags)?;
-        self.store
-            .change_queue(&meta.key, QueueChange::Tags(tags), self.now())
-            .await?;
-        Ok(Empty {})
+        self.finish_edit(&meta, QueueChange::Tags(tags)).await
     }
 
     pub async fn untag_queue(
@@ -288,9 +311,7 @@ impl Sqs {
         ctx: &RequestContext,
         input: UntagQueueInput,
     ) -> SqsResult<Empty> {
-        // Read, change and write back without another edit in between.
-        let _editing = self.queue_edits.lock().await;
-        let meta = self.resolve(ctx, input.queue_url.as_deref()).await?;
+        let (_editing, meta) = self.begin_edit(ctx, input.queue_url.as_deref()).await?;
         let keys = input
             .tag_keys
             .filter(|k| !k.is_empty())
@@ -299,10 +320,7 @@ impl Sqs {
         for key in &keys {
             tags.remove(key);
         }
-        self.store
-            .change_queue(&meta.key, QueueChange::Tags(tags), self.now())
-            .await?;
-        Ok(Empty {})
+        self.finish_edit(&meta, QueueChange::Tags(tags)).await
     }
 
     /// Adds the statement SQS's AddPermission writes to the queue's Policy; the edit
@@ -312,9 +330,7 @@ impl Sqs {
         ctx: &RequestContext,
         input: AddPermissionInput,
     ) -> SqsResult<Empty> {
-        // Read, change and write back without another edit in between.
-        let _editing = self.queue_edits.lock().await;
-        let meta = self.resolve(ctx, input.queue_url.as_deref()).await?;
+        let (_editing, meta) = self.begin_edit(ctx, input.queue_url.as_deref()).await?;
         let label = required(&input.label, "Label")?;
         let policy = sluice_auth::policy::add_permission(
             meta.attributes.policy.as_deref(),
@@ -326,10 +342,8 @@ impl Sqs {
         .map_err(policy_edit_error)?;
         let mut attrs = meta.attributes.clone();
         attrs.policy = Some(policy);
-        self.store
-            .change_queue(&meta.key, QueueChange::Attributes(attrs), self.now())
-            .await?;
-        Ok(Empty {})
+        self.finish_edit(&meta, QueueChange::Attributes(attrs))
+            .await
     }
 
     /// Drops the statement labelled `Label` from the queue's Policy; the Policy goes
@@ -339,19 +353,15 @@ impl Sqs {
         ctx: &RequestContext,
         input: RemovePermissionInput,
     ) -> SqsResult<Empty> {
-        // Read, change and write back without another edit in between.
-        let _editing = self.queue_edits.lock().await;
-        let meta = self.resolve(ctx, input.queue_url.as_deref()).await?;
+        let (_editing, meta) = self.begin_edit(ctx, input.queue_url.as_deref()).await?;
         let label = required(&input.label, "Label")?;
         let policy =
             sluice_auth::policy::remove_permission(meta.attributes.policy.as_deref(), label)
                 .map_err(policy_edit_error)?;
         let mut attrs = meta.attributes.clone();
         attrs.policy = policy;
-        self.store
-            .change_queue(&meta.key, QueueChange::Attributes(attrs), self.now())
-            .await?;
-        Ok(Empty {})
+        self.finish_edit(&meta, QueueChange::Attributes(attrs))
+            .await
     }
 
     pub async fn list_queue_tags(
@@ -376,16 +386,9 @@ impl Sqs {
         let after = decode_token(input.next_token.as_deref())?;
         let arn = meta.key.arn();
         let sources: Vec<QueueMeta> = self
-            .store
-            .all_queues()
+            .dead_letter_sources(&arn)
             .await
             .into_iter()
-            .filter(|q| {
-                q.attributes
-                    .redrive_policy
-                    .as_ref()
-                    .is_some_and(|p| p.dead_letter_target_arn == arn)
-            })
             .filter(|q| after.as_ref().is_none_or(|a| q.key.name > *a))
             .collect();
         let page = limit.unwrap_or(LIST_DEAD_LETTER_SOURCE_QUEUES_MAX_RESULTS) as usize;

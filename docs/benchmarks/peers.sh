@@ -10,7 +10,8 @@
 # $PEERS picks which to run (default "moto ministack"). Everything stays on loopback.
 # Each benchmark is killed after $RUN_TIMEOUT seconds (default 300) and the peers are
 # stopped on exit, so a run takes a few minutes at most beyond the build and installs.
-# Usage: docs/benchmarks/peers.sh [extra sluice-bench flags, e.g. --duration 30]
+# $DURATION (default 20 s) and $ROUNDS (default 5) set each `--vs` run's length.
+# Usage: docs/benchmarks/peers.sh [extra sluice-bench flags, e.g. --size 1024]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -22,6 +23,8 @@ PEERS="${PEERS:-moto ministack}"
 OUT="${OUT:-docs/benchmarks/peers-results.md}"
 CHARTS="${CHARTS:-$(dirname "$OUT")}"
 RUN_TIMEOUT="${RUN_TIMEOUT:-300}"
+DURATION="${DURATION:-20}"
+ROUNDS="${ROUNDS:-5}"
 
 cargo build --release -p sluice-server -p sluice-bench
 BENCH=target/release/sluice-bench
@@ -85,7 +88,7 @@ for peer in $PEERS; do
     if [ "$peer" = moto ]; then chart="peers-$scenario.svg"; else chart="peers-$peer-$scenario.svg"; fi
     timeout "$RUN_TIMEOUT" "$BENCH" --spawn "$SLUICE" --store memory \
       --vs "http://127.0.0.1:$PORT" --region us-east-1 \
-      --scenario "$scenario" --connections "$conns" --duration 20 --rounds 5 \
+      --scenario "$scenario" --connections "$conns" --duration "$DURATION" --rounds "$ROUNDS" \
       --out "$OUT" --chart "$CHARTS/$chart" "$@"
   done
   kill "$PEER_PID" 2>/dev/null || true

@@ -3,6 +3,12 @@
 use clap::Parser;
 use sluice_server::config::{Cli, Config};
 
+/// The server allocates and frees small buffers on every request from several threads;
+/// mimalloc's per-thread free lists do that with less contention than glibc's malloc
+/// (measured in docs/benchmarks/README.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()

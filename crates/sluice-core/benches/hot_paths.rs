@@ -16,7 +16,9 @@ use sluice_core::sqs::api::{
     Blob, MessageAttributeMap, MessageAttributeValue, SendMessageBatchInput,
 };
 use sluice_core::sqs::message::{md5_of_attributes, md5_of_body};
-use sluice_core::sqs::queue::{ClaimLimits, MessageContent, MessageState, QueueIndex};
+use sluice_core::sqs::queue::{
+    ClaimLimits, MessageContent, MessageFields, MessageState, QueueIndex,
+};
 
 const QUEUE_URL: &str = "http://localhost:9324/000000000000/bench-queue";
 
@@ -110,7 +112,7 @@ fn md5(c: &mut Criterion) {
 }
 
 fn content(seq: u64, group: Option<String>) -> Arc<MessageContent> {
-    Arc::new(MessageContent {
+    Arc::new(MessageContent::from(MessageFields {
         message_id: u128::from(seq),
         body: "x".repeat(100),
         attributes: MessageAttributeMap::new(),
@@ -121,7 +123,7 @@ fn content(seq: u64, group: Option<String>) -> Arc<MessageContent> {
         deduplication_id: None,
         sequence_number: None,
         dead_letter_source_arn: None,
-    })
+    }))
 }
 
 /// An index holding [`INDEX_SIZE`] ready messages; for FIFO, spread round-robin over

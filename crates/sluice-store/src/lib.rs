@@ -388,7 +388,8 @@ impl QueueStore for EmbeddedStore {
     ) -> StoreResult<Vec<Appended>> {
         self.check_writable()?;
         let lsn = {
-            let mut state = self.state.lock();
+            let mut guard = self.state.lock();
+            let state = &mut *guard;
             let id = *state.by_key.get(key).ok_or(StoreError::NoSuchQueue)?;
             state.last_now_ms = state.last_now_ms.max(now);
             let mut next_seq = state.next_seq;
@@ -409,9 +410,9 @@ impl QueueStore for EmbeddedStore {
                 let mut content = m.content;
                 let seq = next_seq;
                 if fifo {
-                    content.sequence_number = Some(u128::from(seq));
-                    if let Some(dedup_id) = content.deduplication_id.as_deref() {
-                        let key = dedup_key(by_group, content.group_id.as_deref(), dedup_id);
+                    content.set_sequence_number(Some(u128::from(seq)));
+                    if let Some(dedup_id) = content.deduplication_id() {
+                        let key = dedup_key(by_group, content.group_id(), dedup_id);
                         let window = slot.index.dedup().expect("a FIFO queue has a window");
                         if let Some(original) = window.lookup(key, now) {
                             duplicates = true;
@@ -424,18 +425,19 @@ impl QueueStore for EmbeddedStore {
                         }
                         window.remember(
                             key,
-                            content.message_id,
-                            content.sequence_number,
-                            content.sent_at_ms,
+                            content.message_id(),
+                            content.sequence_number(),
+                            content.sent_at_ms(),
                         );
                     }
                 }
                 next_seq += 1;
                 appended.push(Appended {
-                    message_id: content.message_id,
-                    sequence_number: content.sequence_number,
+                    message_id: content.message_id(),
+                    sequence_number: content.sequence_number(),
                     duplicate: false,
                 });
+                content.share_sender(&mut state.senders);
                 let visible_at = now + m.delay_ms;
                 entries.push((seq, MessageState::new(Arc::new(content), visible_at, now)));
             }
@@ -786,7 +788,7 @@ impl QueueStore for EmbeddedStore {
                     state.queues[&from]
                         .index
                         .get(seq)
-                        .and_then(|m| m.content.dead_letter_source_arn.as_deref())
+                        .and_then(|m| m.content.dead_letter_source_arn())
                         .and_then(QueueKey::from_arn)
                         .and_then(|k| state.by_key.get(&k).copied())
                 });

@@ -113,3 +113,209 @@ impl Record {
         postcard::from_bytes(bytes).map_err(|e| format!("undecodable journal record: {e}"))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The message layout in memory is free to change; its encoding is not. These tests
+    //! keep a copy of the layout journals were written with (derived serde, flat fields)
+    //! and check that both encode to the same bytes and decode into each other.
+
+    use std::sync::Arc;
+
+    use serde::{Deserialize, Serialize};
+    use sluice_core::sqs::api::{Blob, MessageAttributeValue};
+    use sluice_core::sqs::queue::{MessageContent, MessageFields, MessageState, Phase};
+
+    use super::Record;
+
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    struct OldAttribute {
+        string_value: Option<String>,
+        binary_value: Option<Vec<u8>>,
+        string_list_values: Option<Vec<String>>,
+        binary_list_values: Option<Vec<Vec<u8>>>,
+        data_type: String,
+    }
+
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    struct OldContent {
+        message_id: u128,
+        body: String,
+        attributes: Vec<(String, OldAttribute)>,
+        system_attributes: Vec<(String, OldAttribute)>,
+        sender_id: String,
+        sent_at_ms: u64,
+        group_id: Option<String>,
+        deduplication_id: Option<String>,
+        sequence_number: Option<u128>,
+        dead_letter_source_arn: Option<String>,
+    }
+
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    enum OldPhase {
+        Delayed,
+        Ready,
+        InFlight,
+    }
+
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    struct OldState {
+        content: OldContent,
+        phase: OldPhase,
+        visible_at_ms: u64,
+        receive_count: u32,
+        first_receive_ms: Option<u64>,
+        received_at_ms: u64,
+        nonce: u32,
+    }
+
+    fn plain() -> OldState {
+        OldState {
+            content: OldContent {
+                message_id: 0x0123_4567_89ab_cdef_0011_2233_4455_6677,
+                body: "hello".into(),
+                attributes: vec![],
+                system_attributes: vec![],
+                sender_id: "000000000000".into(),
+                sent_at_ms: 1_700_000_000_000,
+                group_id: None,
+                deduplication_id: None,
+                sequence_number: None,
+                dead_letter_source_arn: None,
+            },
+            phase: OldPhase::Ready,
+            visible_at_ms: 1_700_000_000_000,
+            receive_count: 0,
+            first_receive_ms: None,
+            received_at_ms: 0,
+            nonce: 0,
+        }
+    }
+
+    fn rich() -> OldState {
+        let attribute = |s: &str| OldAttribute {
+            string_value: Some(s.into()),
+            binary_value: Some(vec![0, 255]),
+            string_list_values: Some(vec!["l".into()]),
+            binary_list_values: Some(vec![vec![1], vec![]]),
+            data_type: "String".into(),
+        };
+        let mut state = plain();
+        let c = &mut state.content;
+        c.attributes = vec![("a".into(), attribute("x")), ("b".into(), attribute("y"))];
+        c.system_attributes = vec![("AWSTraceHeader".into(), attribute("Root=1"))];
+        c.group_id = Some("group".into());
+        c.deduplication_id = Some("dedup".into());
+        c.sequence_number = Some(u128::MAX - 1);
+        c.dead_letter_source_arn = Some("arn:aws:sqs:us-east-1:000000000000:src".into());
+        state.phase = OldPhase::InFlight;
+        state.receive_count = 3;
+        state.first_receive_ms = Some(1_700_000_000_005);
+        state.received_at_ms = 1_700_000_000_009;
+        state.nonce = 7;
+        state
+    }
+
+    #[test]
+    fn message_states_keep_the_layout_journals_were_written_with() {
+        for old in [plain(), rich()] {
+            let old_bytes = postcard::to_stdvec(&old).unwrap();
+            let new: MessageState = postcard::from_bytes(&old_bytes).unwrap();
+            assert_eq!(postcard::to_stdvec(&new).unwrap(), old_bytes);
+            let back: OldState = postcard::from_bytes(&postcard::to_stdvec(&new).unwrap()).unwrap();
+            assert_eq!(back, old);
+
+            // The decoded state means what the old one said, field by field.
+            let c = &new.content;
+            assert_eq!(c.message_id(), old.content.message_id);
+            assert_eq!(c.body(), old.content.body);
+            assert_eq!(c.sender_id(), old.content.sender_id);
+            assert_eq!(c.sent_at_ms(), old.content.sent_at_ms);
+            assert_eq!(c.group_id(), old.content.group_id.as_deref());
+            assert_eq!(
+                c.deduplication_id(),
+                old.content.deduplication_id.as_deref()
+            );
+            assert_eq!(c.sequence_number(), old.content.sequence_number);
+            assert_eq!(
+                c.dead_letter_source_arn(),
+                old.content.dead_letter_source_arn.as_deref()
+            );
+            assert_eq!(c.attributes().len(), old.content.attributes.len());
+            for (name, a) in &old.content.attributes {
+                let v = &c.attributes()[name];
+                assert_eq!(v.string_value, a.string_value);
+                assert_eq!(
+                    v.binary_value.as_ref().map(|b| &b.0),
+                    a.binary_value.as_ref()
+                );
+                assert_eq!(v.data_type, a.data_type);
+            }
+            assert_eq!(
+                c.system_attributes().keys().collect::<Vec<_>>(),
+                old.content
+                    .system_attributes
+                    .iter()
+                    .map(|(k, _)| k)
+                    .collect::<Vec<_>>()
+            );
+            assert_eq!(new.receive_count, old.receive_count);
+            assert_eq!(new.first_receive_ms(), old.first_receive_ms);
+            assert_eq!(new.received_at_ms, old.received_at_ms);
+            assert_eq!(new.visible_at_ms, old.visible_at_ms);
+            assert_eq!(new.nonce, old.nonce);
+            assert_eq!(
+                new.phase,
+                match old.phase {
+                    OldPhase::Delayed => Phase::Delayed,
+                    OldPhase::Ready => Phase::Ready,
+                    OldPhase::InFlight => Phase::InFlight,
+                }
+            );
+
+            // A `Sent` record is its variant, queue and sequence number, then the state
+            // exactly as the old layout encoded it (small numbers are one byte each).
+            let record = Record::Sent {
+                queue: 3,
+                seq: 9,
+                state: new,
+            };
+            assert_eq!(record.encode(), [&[5u8, 3, 9][..], &old_bytes].concat());
+        }
+    }
+
+    #[test]
+    fn states_built_in_memory_encode_as_the_old_layout() {
+        let old = rich();
+        let attribute = |s: &str| MessageAttributeValue {
+            string_value: Some(s.into()),
+            binary_value: Some(Blob(vec![0, 255])),
+            string_list_values: Some(vec!["l".into()]),
+            binary_list_values: Some(vec![Blob(vec![1]), Blob(vec![])]),
+            data_type: "String".into(),
+        };
+        let o = &old.content;
+        let content = MessageContent::from(MessageFields {
+            message_id: o.message_id,
+            body: o.body.clone(),
+            attributes: [("a".into(), attribute("x")), ("b".into(), attribute("y"))].into(),
+            system_attributes: [("AWSTraceHeader".into(), attribute("Root=1"))].into(),
+            sender_id: o.sender_id.clone(),
+            sent_at_ms: o.sent_at_ms,
+            group_id: o.group_id.clone(),
+            deduplication_id: o.deduplication_id.clone(),
+            sequence_number: o.sequence_number,
+            dead_letter_source_arn: o.dead_letter_source_arn.clone(),
+        });
+        let mut state = MessageState::new(Arc::new(content), old.visible_at_ms, 0);
+        state.phase = Phase::InFlight;
+        state.receive_count = old.receive_count;
+        state.set_first_receive_ms(old.first_receive_ms);
+        state.received_at_ms = old.received_at_ms;
+        state.nonce = old.nonce;
+        assert_eq!(
+            postcard::to_stdvec(&state).unwrap(),
+            postcard::to_stdvec(&old).unwrap()
+        );
+    }
+}

@@ -9,7 +9,7 @@ use sluice_core::clock::EpochMs;
 use sluice_core::limits::QUEUE_DELETED_RECENTLY_WINDOW_MS;
 use sluice_core::sqs::fifo::dedup_key;
 use sluice_core::sqs::names::QueueKey;
-use sluice_core::sqs::queue::{MessageContent, MessageState, Phase, QueueIndex};
+use sluice_core::sqs::queue::{MessageContent, MessageState, Phase, QueueIndex, SharedStrings};
 use sluice_core::sqs::sealing::{protection, MessageSealer, Protection, SealError};
 use sluice_core::sqs::store::{MoveTask, QueueMeta, Waiters};
 
@@ -44,6 +44,8 @@ pub(crate) struct State {
     pub sealer: Option<Arc<dyn MessageSealer>>,
     /// The latest time a send brought: snapshots seal with it (data key rotation).
     pub last_now_ms: EpochMs,
+    /// One copy of each sender id, shared by every message from that sender.
+    pub senders: SharedStrings,
 }
 
 /// The record that persists one message: `SentSealed` when its queue is encrypted at
@@ -130,7 +132,7 @@ impl State {
             return false;
         };
         let source_arn = self.queues.get(&from).map(|s| s.meta.key.arn());
-        let mut content: MessageContent = (*state.content).clone();
+        let mut content = state.content.to_fields();
         let mut seq = seq;
         match redrive {
             Some(r) => {
@@ -138,7 +140,7 @@ impl State {
                 content.message_id = r.message_id;
                 content.sent_at_ms = r.at_ms;
                 state.receive_count = 0;
-                state.first_receive_ms = None;
+                state.set_first_receive_ms(None);
                 if to_fifo {
                     seq = self.next_seq;
                     self.next_seq += 1;
@@ -152,10 +154,12 @@ impl State {
                     // standard one keeps the original), and the deduplication id
                     // becomes the message id.
                     content.sent_at_ms = at_ms;
-                    content.deduplication_id = Some(content.message_id_string());
+                    content.deduplication_id = Some(state.content.message_id_string());
                 }
             }
         }
+        let mut content = MessageContent::from(content);
+        content.share_sender(&mut self.senders);
         state.content = Arc::new(content);
         state.phase = Phase::Ready;
         state.visible_at_ms = 0;
@@ -192,18 +196,25 @@ impl State {
                     slot.meta.last_purge_ms = Some(at_ms);
                 }
             }
-            Record::Sent { queue, seq, state } => {
+            Record::Sent {
+                queue,
+                seq,
+                mut state,
+            } => {
                 self.next_seq = self.next_seq.max(seq + 1);
                 if let Some(slot) = self.queues.get_mut(&queue) {
+                    if let Some(content) = Arc::get_mut(&mut state.content) {
+                        content.share_sender(&mut self.senders);
+                    }
                     let attributes = &slot.meta.attributes;
                     let by_group =
                         attributes.deduplication_scope.as_deref() == Some("messageGroup");
                     let c = &state.content;
                     if let (Some(window), Some(dedup_id)) =
-                        (slot.index.dedup(), c.deduplication_id.as_deref())
+                        (slot.index.dedup(), c.deduplication_id())
                     {
-                        let key = dedup_key(by_group, c.group_id.as_deref(), dedup_id);
-                        window.remember(key, c.message_id, c.sequence_number, c.sent_at_ms);
+                        let key = dedup_key(by_group, c.group_id(), dedup_id);
+                        window.remember(key, c.message_id(), c.sequence_number(), c.sent_at_ms());
                     }
                     slot.index.insert(seq, state);
                 }
@@ -237,7 +248,7 @@ impl State {
                     if let Some(mut state) = slot.index.remove(seq) {
                         state.nonce = nonce;
                         state.receive_count = receive_count;
-                        state.first_receive_ms = Some(first_receive_ms);
+                        state.set_first_receive_ms(Some(first_receive_ms));
                         state.received_at_ms = received_at_ms;
                         state.visible_at_ms = visible_at_ms;
                         state.phase = Phase::InFlight;
@@ -365,7 +376,7 @@ impl State {
         self.queues
             .values()
             .flat_map(|s| s.index.iter())
-            .map(|(_, state)| state.content.body.len() as u64 + 128)
+            .map(|(_, state)| state.content.body().len() as u64 + 128)
             .sum()
     }
 

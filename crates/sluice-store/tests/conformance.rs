@@ -22,7 +22,7 @@ use common::*;
 use sluice_core::sqs::api::{Blob, MessageAttributeValue};
 use sluice_core::sqs::attributes::{QueueAttributes, RedrivePolicy};
 use sluice_core::sqs::names::QueueKey;
-use sluice_core::sqs::queue::{AckOutcome, VisibilityError};
+use sluice_core::sqs::queue::{AckOutcome, MessageContent, MessageFields, VisibilityError};
 use sluice_core::sqs::receipt::Receipt;
 use sluice_core::sqs::store::*;
 use sluice_store::{CompactionPolicy, StoreOptions};
@@ -729,7 +729,7 @@ async fn dead_letters_after_max_receives(b: &dyn Backend) {
     let store = b.open().await;
     let src = create(&*store, new_queue("src"), T0).await;
     create(&*store, new_queue("dlq"), T0).await;
-    let mut original = content("poison", T0);
+    let mut original = fields("poison", T0);
     original.attributes.insert(
         "kind".into(),
         MessageAttributeValue {
@@ -742,7 +742,7 @@ async fn dead_letters_after_max_receives(b: &dyn Backend) {
         .append(
             &key("src"),
             vec![NewMessage {
-                content: original.clone(),
+                content: original.clone().into(),
                 delay_ms: 0,
             }],
             T0,
@@ -788,11 +788,14 @@ async fn dead_letters_after_max_receives(b: &dyn Backend) {
         .unwrap();
     assert_eq!(bodies(&moved), ["poison"]);
     let d = &moved.deliveries[0];
-    assert_eq!(d.content.dead_letter_source_arn, Some(src.key.arn()));
-    let expected = sluice_core::sqs::queue::MessageContent {
+    assert_eq!(
+        d.content.dead_letter_source_arn(),
+        Some(src.key.arn().as_str())
+    );
+    let expected = MessageContent::from(MessageFields {
         dead_letter_source_arn: Some(src.key.arn()),
         ..original
-    };
+    });
     assert_eq!(*d.content, expected, "the message itself is unchanged");
     assert_eq!(d.receive_count, 3, "the receive count carries over");
     assert_eq!(
@@ -885,7 +888,7 @@ async fn moves_messages_back_to_their_sources(b: &dyn Backend) {
         .unwrap();
     assert_eq!(bodies(&b_back), ["b"]);
     assert_eq!(b_back.deliveries[0].receive_count, 1, "receive count reset");
-    assert_eq!(b_back.deliveries[0].content.dead_letter_source_arn, None);
+    assert_eq!(b_back.deliveries[0].content.dead_letter_source_arn(), None);
     assert_eq!(
         store.counts(&key("src1"), T0 + 3_001).await.unwrap(),
         counts(0, 0, 0)
@@ -968,7 +971,7 @@ async fn moves_messages_to_a_named_queue(b: &dyn Backend) {
     assert_eq!(bodies(&got), ["a", "b"]);
     for d in &got.deliveries {
         assert_eq!(d.receive_count, 1, "receive count reset");
-        assert_eq!(d.content.dead_letter_source_arn, None);
+        assert_eq!(d.content.dead_letter_source_arn(), None);
     }
     assert_eq!(
         store.counts(&key("src"), T0 + 2_001).await.unwrap(),
@@ -1295,7 +1298,7 @@ async fn restart_restores_everything(b: &dyn Backend) {
     )
     .await;
 
-    let mut rich = content("rich", T0);
+    let mut rich = fields("rich", T0);
     rich.attributes.insert(
         "text".into(),
         MessageAttributeValue {
@@ -1334,7 +1337,7 @@ async fn restart_restores_everything(b: &dyn Backend) {
             &key("main"),
             vec![
                 NewMessage {
-                    content: rich.clone(),
+                    content: rich.clone().into(),
                     delay_ms: 0,
                 },
                 message("received", T0),
@@ -1356,7 +1359,7 @@ async fn restart_restores_everything(b: &dyn Backend) {
         let d = c
             .deliveries
             .iter()
-            .find(|d| d.content.body == body)
+            .find(|d| d.content.body() == body)
             .unwrap();
         d.receipt(c.queue_id)
     };
@@ -1373,7 +1376,7 @@ async fn restart_restores_everything(b: &dyn Backend) {
         .append(
             &key("main"),
             vec![NewMessage {
-                content: rich.clone(),
+                content: rich.clone().into(),
                 delay_ms: 0,
             }],
             T0 + 1,
@@ -1403,7 +1406,7 @@ async fn restart_restores_everything(b: &dyn Backend) {
         .append(
             &key("main"),
             vec![NewMessage {
-                content: rich.clone(),
+                content: rich.clone().into(),
                 delay_ms: 0,
             }],
             T0 + 1_001,
@@ -1482,7 +1485,7 @@ async fn restart_restores_everything(b: &dyn Backend) {
         .await
         .unwrap();
     assert_eq!(bodies(&rich_again), ["rich"]);
-    assert_eq!(*rich_again.deliveries[0].content, rich);
+    assert_eq!(rich_again.deliveries[0].content.to_fields(), rich);
     let quiet = store
         .claim_visible(&key("main"), claim(10, 1_000), T0 + 120_499)
         .await

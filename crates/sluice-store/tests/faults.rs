@@ -208,13 +208,16 @@ async fn fifo_send_retried_after_disk_full_is_answered_with_the_original() {
     };
     create(store.as_ref(), fifo, T0).await;
     let fifo_message = |body: &str| {
-        let mut m = message(body, T0);
-        m.content.group_id = Some("g".to_owned());
-        m.content.deduplication_id = Some("dedup-1".to_owned());
-        m
+        let mut fields = fields(body, T0);
+        fields.group_id = Some("g".to_owned());
+        fields.deduplication_id = Some("dedup-1".to_owned());
+        NewMessage {
+            content: fields.into(),
+            delay_ms: 0,
+        }
     };
     let first = fifo_message("payload");
-    let original_id = first.content.message_id;
+    let original_id = first.content.message_id();
 
     store.inject_journal_fault_for_tests(FULL);
     assert!(is_full(
@@ -245,7 +248,7 @@ async fn fifo_send_retried_after_disk_full_is_answered_with_the_original() {
         .await
         .unwrap();
     assert_eq!(bodies(&claimed), ["payload"]);
-    assert_eq!(claimed.deliveries[0].content.message_id, original_id);
+    assert_eq!(claimed.deliveries[0].content.message_id(), original_id);
     shut(store).await;
 }
 

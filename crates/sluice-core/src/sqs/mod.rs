@@ -4,6 +4,7 @@
 pub mod access;
 pub mod api;
 pub mod attributes;
+pub mod content;
 pub mod error;
 pub mod fifo;
 mod lenient;

@@ -11,90 +11,12 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use super::api::MessageAttributeMap;
 use super::attributes::QueueCounts;
+pub use super::content::{MessageContent, MessageFields, SharedStrings};
 use super::fifo::{Attempt, DedupEntry, DedupKey, DedupWindow, FifoState};
 use super::receipt::Receipt;
 use crate::clock::EpochMs;
 use crate::limits::VISIBILITY_TIMEOUT_MAX_S;
-
-/// What a message is: set once at send, shared (not copied) when it moves between queues.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MessageContent {
-    pub message_id: u128,
-    pub body: String,
-    #[serde(with = "stored_attributes")]
-    pub attributes: MessageAttributeMap,
-    #[serde(with = "stored_attributes")]
-    pub system_attributes: MessageAttributeMap,
-    pub sender_id: String,
-    pub sent_at_ms: EpochMs,
-    pub group_id: Option<String>,
-    pub deduplication_id: Option<String>,
-    pub sequence_number: Option<u128>,
-    pub dead_letter_source_arn: Option<String>,
-}
-
-/// Message attributes as journals store them. The wire type leaves absent values out,
-/// which suits JSON but not a positional encoding such as postcard (the decoder cannot
-/// tell a field was skipped), so stored attributes always carry every field.
-mod stored_attributes {
-    use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
-    use crate::sqs::api::{Blob, MessageAttributeMap, MessageAttributeValue};
-
-    #[derive(Serialize, Deserialize)]
-    struct Stored {
-        string_value: Option<String>,
-        binary_value: Option<Vec<u8>>,
-        string_list_values: Option<Vec<String>>,
-        binary_list_values: Option<Vec<Vec<u8>>>,
-        data_type: String,
-    }
-
-    pub fn serialize<S: Serializer>(map: &MessageAttributeMap, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(map.iter().map(|(name, v)| {
-            let stored = Stored {
-                string_value: v.string_value.clone(),
-                binary_value: v.binary_value.as_ref().map(|b| b.0.clone()),
-                string_list_values: v.string_list_values.clone(),
-                binary_list_values: v
-                    .binary_list_values
-                    .as_ref()
-                    .map(|l| l.iter().map(|b| b.0.clone()).collect()),
-                data_type: v.data_type.clone(),
-            };
-            (name, stored)
-        }))
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<MessageAttributeMap, D::Error> {
-        let entries = Vec::<(String, Stored)>::deserialize(d)?;
-        Ok(entries
-            .into_iter()
-            .map(|(name, v)| {
-                let value = MessageAttributeValue {
-                    string_value: v.string_value,
-                    binary_value: v.binary_value.map(Blob),
-                    string_list_values: v.string_list_values,
-                    binary_list_values: v
-                        .binary_list_values
-                        .map(|l| l.into_iter().map(Blob).collect()),
-                    data_type: v.data_type,
-                };
-                (name, value)
-            })
-            .collect())
-    }
-}
-
-impl MessageContent {
-    pub fn message_id_string(&self) -> String {
-        uuid::Uuid::from_u128(self.message_id)
-            .hyphenated()
-            .to_string()
-    }
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Phase {
@@ -104,18 +26,77 @@ pub enum Phase {
 }
 
 /// Where a message stands in its queue.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MessageState {
     pub content: Arc<MessageContent>,
     pub phase: Phase,
     /// When a delayed or in-flight message becomes visible.
     pub visible_at_ms: EpochMs,
     pub receive_count: u32,
-    pub first_receive_ms: Option<EpochMs>,
+    /// When it was first received, [`NOT_RECEIVED`] before (a plain time rather than an
+    /// `Option` saves 8 bytes in every entry of the index).
+    first_receive_ms: EpochMs,
     /// When the current receive started: the 12-hour visibility cap counts from here.
     pub received_at_ms: EpochMs,
     /// Identifies the latest receive; older receipt handles carry older nonces.
     pub nonce: u32,
+}
+
+/// `first_receive_ms` of a message never received: no clock reaches it.
+const NOT_RECEIVED: EpochMs = EpochMs::MAX;
+
+/// [`MessageState`] as journals store it: this field order, `first_receive_ms` an
+/// `Option`. Never reorder, insert or remove fields.
+#[derive(Serialize)]
+struct StoredStateRef<'a> {
+    content: &'a MessageContent,
+    phase: Phase,
+    visible_at_ms: EpochMs,
+    receive_count: u32,
+    first_receive_ms: Option<EpochMs>,
+    received_at_ms: EpochMs,
+    nonce: u32,
+}
+
+#[derive(Deserialize)]
+struct StoredState {
+    content: Arc<MessageContent>,
+    phase: Phase,
+    visible_at_ms: EpochMs,
+    receive_count: u32,
+    first_receive_ms: Option<EpochMs>,
+    received_at_ms: EpochMs,
+    nonce: u32,
+}
+
+impl Serialize for MessageState {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        StoredStateRef {
+            content: &self.content,
+            phase: self.phase,
+            visible_at_ms: self.visible_at_ms,
+            receive_count: self.receive_count,
+            first_receive_ms: self.first_receive_ms(),
+            received_at_ms: self.received_at_ms,
+            nonce: self.nonce,
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for MessageState {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = StoredState::deserialize(d)?;
+        Ok(Self {
+            content: s.content,
+            phase: s.phase,
+            visible_at_ms: s.visible_at_ms,
+            receive_count: s.receive_count,
+            first_receive_ms: s.first_receive_ms.unwrap_or(NOT_RECEIVED),
+            received_at_ms: s.received_at_ms,
+            nonce: s.nonce,
+        })
+    }
 }
 
 impl MessageState {
@@ -125,7 +106,7 @@ impl MessageState {
             seq,
             content: self.content.clone(),
             receive_count: self.receive_count,
-            first_receive_ms: self.first_receive_ms.unwrap_or(self.received_at_ms),
+            first_receive_ms: self.first_receive_ms().unwrap_or(self.received_at_ms),
             nonce: self.nonce,
             visible_at_ms: self.visible_at_ms,
         }
@@ -141,10 +122,22 @@ impl MessageState {
             },
             visible_at_ms,
             receive_count: 0,
-            first_receive_ms: None,
+            first_receive_ms: NOT_RECEIVED,
             received_at_ms: 0,
             nonce: 0,
         }
+    }
+
+    /// When the message was first received, if it has been.
+    pub fn first_receive_ms(&self) -> Option<EpochMs> {
+        (self.first_receive_ms != NOT_RECEIVED).then_some(self.first_receive_ms)
+    }
+
+    /// Sets (or, with `None`, forgets) when the message was first received. The time
+    /// must be one a clock gives (not `EpochMs::MAX`).
+    pub fn set_first_receive_ms(&mut self, at_ms: Option<EpochMs>) {
+        debug_assert_ne!(at_ms, Some(NOT_RECEIVED));
+        self.first_receive_ms = at_ms.unwrap_or(NOT_RECEIVED);
     }
 }
 
@@ -297,7 +290,7 @@ impl QueueIndex {
 
     fn link(&mut self, seq: u64) {
         let s = &self.messages[&seq];
-        self.by_sent.insert((s.content.sent_at_ms, seq));
+        self.by_sent.insert((s.content.sent_at_ms(), seq));
         match s.phase {
             Phase::Ready => {
                 self.ready.insert(seq);
@@ -311,7 +304,7 @@ impl QueueIndex {
                 self.timers.insert((s.visible_at_ms, seq));
             }
         }
-        if let (Some(fifo), Some(group)) = (self.fifo.as_mut(), s.content.group_id.as_deref()) {
+        if let (Some(fifo), Some(group)) = (self.fifo.as_mut(), s.content.group_id()) {
             let g = fifo.groups.groups.entry(group.to_owned()).or_default();
             g.msgs.insert(seq);
             if s.phase == Phase::InFlight {
@@ -324,7 +317,7 @@ impl QueueIndex {
     }
 
     fn unlink(&mut self, seq: u64, s: &MessageState) {
-        self.by_sent.remove(&(s.content.sent_at_ms, seq));
+        self.by_sent.remove(&(s.content.sent_at_ms(), seq));
         match s.phase {
             Phase::Ready => {
                 self.ready.remove(&seq);
@@ -338,7 +331,7 @@ impl QueueIndex {
                 self.timers.remove(&(s.visible_at_ms, seq));
             }
         }
-        if let (Some(fifo), Some(group)) = (self.fifo.as_mut(), s.content.group_id.as_deref()) {
+        if let (Some(fifo), Some(group)) = (self.fifo.as_mut(), s.content.group_id()) {
             if let Some(g) = fifo.groups.groups.get_mut(group) {
                 g.msgs.remove(&seq);
                 if s.phase == Phase::InFlight {
@@ -369,7 +362,9 @@ impl QueueIndex {
             }
             s.phase = Phase::Ready;
             self.ready.insert(seq);
-            if let (Some(fifo), Some(group)) = (self.fifo.as_mut(), s.content.group_id.clone()) {
+            if let (Some(fifo), Some(group)) =
+                (self.fifo.as_mut(), s.content.group_id().map(str::to_owned))
+            {
                 if was == Phase::InFlight {
                     if let Some(g) = fifo.groups.groups.get_mut(&group) {
                         g.in_flight -= 1;
@@ -494,7 +489,9 @@ impl QueueIndex {
         let mut state = self.remove(seq).expect("present");
         state.phase = Phase::InFlight;
         state.receive_count += 1;
-        state.first_receive_ms.get_or_insert(now);
+        if state.first_receive_ms().is_none() {
+            state.set_first_receive_ms(Some(now));
+        }
         state.received_at_ms = now;
         state.nonce = state.nonce.wrapping_add(1);
         state.visible_at_ms = now + limits.visibility_timeout_ms;
@@ -677,18 +674,13 @@ mod tests {
     const T0: EpochMs = 1_700_000_000_000;
 
     fn content(n: u128, sent_at_ms: EpochMs) -> Arc<MessageContent> {
-        Arc::new(MessageContent {
+        Arc::new(MessageContent::from(MessageFields {
             message_id: n,
             body: format!("m{n}"),
-            attributes: Default::default(),
-            system_attributes: Default::default(),
             sender_id: "s".into(),
             sent_at_ms,
-            group_id: None,
-            deduplication_id: None,
-            sequence_number: None,
-            dead_letter_source_arn: None,
-        })
+            ..MessageFields::default()
+        }))
     }
 
     fn limits(max: usize, vis_ms: u64) -> ClaimLimits {
@@ -848,9 +840,12 @@ mod tests {
     }
 
     fn send_grouped(q: &mut QueueIndex, seq: u64, group: &str, now: EpochMs, delay_ms: u64) {
-        let mut c = (*content(seq as u128, now)).clone();
+        let mut c = content(seq as u128, now).to_fields();
         c.group_id = Some(group.to_owned());
-        q.insert(seq, MessageState::new(Arc::new(c), now + delay_ms, now));
+        q.insert(
+            seq,
+            MessageState::new(Arc::new(c.into()), now + delay_ms, now),
+        );
     }
 
     fn seqs(outcome: &ClaimOutcome) -> Vec<u64> {

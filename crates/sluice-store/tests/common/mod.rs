@@ -14,7 +14,7 @@ use sluice_core::clock::{EpochMs, ManualClock};
 use sluice_core::sqs::api::{MessageAttributeMap, TagMap};
 use sluice_core::sqs::attributes::{QueueAttributes, QueueCounts};
 use sluice_core::sqs::names::QueueKey;
-use sluice_core::sqs::queue::{AckOutcome, MessageContent};
+use sluice_core::sqs::queue::{AckOutcome, MessageContent, MessageFields};
 use sluice_core::sqs::receipt::Receipt;
 use sluice_core::sqs::store::*;
 use sluice_core::sqs::RequestContext;
@@ -66,7 +66,12 @@ static NEXT_MESSAGE_ID: AtomicU64 = AtomicU64::new(1);
 
 /// Message content as a send would build it; every call gets a distinct message id.
 pub fn content(body: &str, sent_at_ms: EpochMs) -> MessageContent {
-    MessageContent {
+    fields(body, sent_at_ms).into()
+}
+
+/// [`content`] as flat fields, for tests that set more of them.
+pub fn fields(body: &str, sent_at_ms: EpochMs) -> MessageFields {
+    MessageFields {
         message_id: u128::from(NEXT_MESSAGE_ID.fetch_add(1, Ordering::Relaxed)) << 64 | 0xabc,
         body: body.to_owned(),
         attributes: MessageAttributeMap::new(),
@@ -110,7 +115,7 @@ pub fn bodies(claimed: &Claimed) -> Vec<&str> {
     claimed
         .deliveries
         .iter()
-        .map(|d| d.content.body.as_str())
+        .map(|d| d.content.body())
         .collect()
 }
 

@@ -8,7 +8,7 @@ use crate::limits::*;
 use crate::sqs::api::*;
 use crate::sqs::error::{SqsError, SqsErrorKind, SqsResult};
 use crate::sqs::message::{self, md5_of_attributes, md5_of_body};
-use crate::sqs::queue::{AckOutcome, Delivery, MessageContent, VisibilityError};
+use crate::sqs::queue::{AckOutcome, Delivery, MessageContent, MessageFields, VisibilityError};
 use crate::sqs::receipt::Receipt;
 use crate::sqs::store::{
     Appended, ClaimRequest, Claimed, NewMessage, QueueMeta, StoreError, Waiters,
@@ -107,7 +107,7 @@ impl Sqs {
             message_id: uuid::Uuid::from_u128(message_id).hyphenated().to_string(),
             sequence_number: None,
         };
-        let content = MessageContent {
+        let content = MessageContent::from(MessageFields {
             message_id,
             body: body.to_owned(),
             attributes,
@@ -118,7 +118,7 @@ impl Sqs {
             deduplication_id,
             sequence_number: None,
             dead_letter_source_arn: None,
-        };
+        });
         Ok(Prepared {
             message: NewMessage {
                 content,
@@ -492,30 +492,30 @@ fn render_message(
             continue;
         }
         let value = match name {
-            "SenderId" => Some(c.sender_id.clone()),
-            "SentTimestamp" => Some(c.sent_at_ms.to_string()),
+            "SenderId" => Some(c.sender_id().to_owned()),
+            "SentTimestamp" => Some(c.sent_at_ms().to_string()),
             "ApproximateReceiveCount" => Some(d.receive_count.to_string()),
             "ApproximateFirstReceiveTimestamp" => Some(d.first_receive_ms.to_string()),
-            "SequenceNumber" => c.sequence_number.map(sequence_number_text),
-            "MessageDeduplicationId" => c.deduplication_id.clone(),
-            "MessageGroupId" => c.group_id.clone(),
+            "SequenceNumber" => c.sequence_number().map(sequence_number_text),
+            "MessageDeduplicationId" => c.deduplication_id().map(str::to_owned),
+            "MessageGroupId" => c.group_id().map(str::to_owned),
             "AWSTraceHeader" => c
-                .system_attributes
+                .system_attributes()
                 .get("AWSTraceHeader")
                 .and_then(|v| v.string_value.clone()),
-            "DeadLetterQueueSourceArn" => c.dead_letter_source_arn.clone(),
+            "DeadLetterQueueSourceArn" => c.dead_letter_source_arn().map(str::to_owned),
             _ => None,
         };
         if let Some(value) = value {
             attributes.insert(name.to_owned(), value);
         }
     }
-    let message_attributes = message::filter_attributes(&c.attributes, wanted_attrs);
+    let message_attributes = message::filter_attributes(c.attributes(), wanted_attrs);
     Message {
         message_id: c.message_id_string(),
         receipt_handle: d.receipt(queue_id).encode(),
-        md5_of_body: md5_of_body(&c.body),
-        body: c.body.clone(),
+        md5_of_body: md5_of_body(c.body()),
+        body: c.body().to_owned(),
         attributes,
         md5_of_message_attributes: md5_of_attributes(&message_attributes),
         message_attributes,

@@ -1,20 +1,25 @@
-//! A small grouped bar chart written as SVG text (`--chart`): messages/s per round for
-//! both endpoints of a `--vs` run, or latency percentiles per operation otherwise.
+//! A grouped bar chart written as SVG (`--chart`), drawn with plotters: messages/s per
+//! round for both endpoints of a `--vs` run, or latency percentiles per operation
+//! otherwise.
 
-use std::fmt::Write as _;
+use plotters::prelude::*;
 
 use crate::report::{Comparison, Summary};
 
-const WIDTH: f64 = 760.0;
-const HEIGHT: f64 = 420.0;
-const LEFT: f64 = 80.0;
-const RIGHT: f64 = 20.0;
-const TOP: f64 = 50.0;
-const BOTTOM: f64 = 70.0;
+const WIDTH_PX: u32 = 760;
+const HEIGHT_PX: u32 = 420;
 /// Fill colours of the series, in order.
-const COLOURS: [&str; 4] = ["#3b6ea8", "#d9822b", "#5a9e4b", "#8e5ba8"];
-/// Horizontal grid lines (and axis labels) above zero.
-const TICKS: u32 = 5;
+const COLOURS: [RGBColor; 4] = [
+    RGBColor(0x3b, 0x6e, 0xa8),
+    RGBColor(0xd9, 0x82, 0x2b),
+    RGBColor(0x5a, 0x9e, 0x4b),
+    RGBColor(0x8e, 0x5b, 0xa8),
+];
+/// Where the legend's row sits, and how far apart its entries are.
+const LEGEND_ROW_PX: i32 = 30;
+const LEGEND_ENTRY_PX: i32 = 210;
+/// Share of a group's width its bars take; the rest separates groups.
+const GROUP_FILL: f64 = 0.8;
 
 /// A grouped bar chart: one group of bars per category, one bar per series.
 pub struct Chart {
@@ -25,140 +30,79 @@ pub struct Chart {
     pub groups: Vec<(String, Vec<f64>)>,
 }
 
-/// XML text escaping.
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
-/// A round number at or above `max`, of the form 1, 2 or 5 × 10ⁿ, times `TICKS`.
-fn nice_top(max: f64) -> f64 {
-    if !(max.is_finite() && max > 0.0) {
-        return 1.0;
-    }
-    let step = max / f64::from(TICKS);
-    let magnitude = 10f64.powf(step.log10().floor());
-    let nice = [1.0, 2.0, 2.5, 5.0, 10.0]
-        .into_iter()
-        .map(|m| m * magnitude)
-        .find(|&s| s >= step)
-        .unwrap_or(10.0 * magnitude);
-    nice * f64::from(TICKS)
-}
-
-fn label(v: f64) -> String {
-    if v >= 100.0 || v == 0.0 {
-        format!("{v:.0}")
-    } else if v >= 10.0 {
-        format!("{v:.1}")
-    } else {
-        format!("{v:.2}")
-    }
-}
-
 impl Chart {
+    /// The chart as an SVG document. Values that are not finite (a round with no
+    /// figure) draw no bar.
     pub fn svg(&self) -> String {
-        let max = self
+        let mut out = String::new();
+        if let Err(e) = self.draw(&mut out) {
+            // Drawing into a string only fails on a plotting bug; say so in the file.
+            return format!(
+                "<svg xmlns=\"http://www.w3.org/2000/svg\"><text>chart failed: {}</text></svg>\n",
+                e.to_string().replace('<', "&lt;").replace('&', "&amp;")
+            );
+        }
+        if !out.ends_with('\n') {
+            out.push('\n');
+        }
+        out
+    }
+
+    fn draw(&self, out: &mut String) -> Result<(), Box<dyn std::error::Error>> {
+        let top = self
             .groups
             .iter()
-            .flat_map(|(_, v)| v.iter().copied())
+            .flat_map(|(_, values)| values.iter().copied())
             .filter(|v| v.is_finite())
-            .fold(0.0, f64::max);
-        let top = nice_top(max);
-        let plot_w = WIDTH - LEFT - RIGHT;
-        let plot_h = HEIGHT - TOP - BOTTOM;
-        let y = |v: f64| TOP + plot_h * (1.0 - (v / top).clamp(0.0, 1.0));
-        let mut out = String::new();
-        let _ = writeln!(
-            out,
-            r#"<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" viewBox="0 0 {WIDTH} {HEIGHT}" font-family="sans-serif" font-size="12">"#
-        );
-        let _ = writeln!(
-            out,
-            r#"<rect width="{WIDTH}" height="{HEIGHT}" fill="white"/>"#
-        );
-        let _ = writeln!(
-            out,
-            r#"<text x="{}" y="24" text-anchor="middle" font-size="15">{}</text>"#,
-            WIDTH / 2.0,
-            esc(&self.title)
-        );
-        for i in 0..=TICKS {
-            let v = top * f64::from(i) / f64::from(TICKS);
-            let yy = y(v);
-            let _ = writeln!(
-                out,
-                r##"<line x1="{LEFT}" y1="{yy:.1}" x2="{:.1}" y2="{yy:.1}" stroke="#ddd"/><text x="{:.1}" y="{:.1}" text-anchor="end">{}</text>"##,
-                WIDTH - RIGHT,
-                LEFT - 6.0,
-                yy + 4.0,
-                label(v)
-            );
-        }
-        let _ = writeln!(
-            out,
-            r#"<text transform="translate(16 {:.1}) rotate(-90)" text-anchor="middle">{}</text>"#,
-            TOP + plot_h / 2.0,
-            esc(&self.y_label)
-        );
-        let groups = self.groups.len().max(1) as f64;
-        let group_w = plot_w / groups;
-        let bars = self.series.len().max(1) as f64;
-        let bar_w = group_w * 0.8 / bars;
-        for (g, (name, values)) in self.groups.iter().enumerate() {
-            let x0 = LEFT + group_w * g as f64 + group_w * 0.1;
-            for (s, &v) in values.iter().enumerate() {
-                let v = if v.is_finite() { v.max(0.0) } else { 0.0 };
-                let x = x0 + bar_w * s as f64;
-                let yy = y(v);
-                let _ = writeln!(
-                    out,
-                    r#"<rect x="{x:.1}" y="{yy:.1}" width="{:.1}" height="{:.1}" fill="{}"><title>{}: {}</title></rect>"#,
-                    (bar_w - 2.0).max(1.0),
-                    TOP + plot_h - yy,
-                    COLOURS[s % COLOURS.len()],
-                    esc(&self.series[s.min(self.series.len() - 1)]),
-                    label(v)
-                );
-                let _ = writeln!(
-                    out,
-                    r#"<text x="{:.1}" y="{:.1}" text-anchor="middle" font-size="10">{}</text>"#,
-                    x + bar_w / 2.0,
-                    yy - 3.0,
-                    label(v)
-                );
-            }
-            let _ = writeln!(
-                out,
-                r#"<text x="{:.1}" y="{:.1}" text-anchor="middle">{}</text>"#,
-                x0 + group_w * 0.4,
-                TOP + plot_h + 16.0,
-                esc(name)
-            );
-        }
-        let _ = writeln!(
-            out,
-            r#"<line x1="{LEFT}" y1="{:.1}" x2="{:.1}" y2="{:.1}" stroke="black"/>"#,
-            TOP + plot_h,
-            WIDTH - RIGHT,
-            TOP + plot_h
-        );
+            .fold(0.0_f64, f64::max);
+        let top = if top > 0.0 { top * 1.1 } else { 1.0 };
+        let groups = self.groups.len().max(1);
+        let root = SVGBackend::with_string(out, (WIDTH_PX, HEIGHT_PX)).into_drawing_area();
+        root.fill(&WHITE)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(&self.title, ("sans-serif", 16))
+            .margin(12)
+            .margin_top(LEGEND_ROW_PX + 16)
+            .x_label_area_size(40)
+            .y_label_area_size(70)
+            .build_cartesian_2d((0..groups).into_segmented(), 0.0..top)?;
+        let labels: Vec<&str> = self.groups.iter().map(|(l, _)| l.as_str()).collect();
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .y_desc(self.y_label.as_str())
+            .x_labels(groups)
+            .x_label_formatter(&|v| match v {
+                SegmentValue::CenterOf(g) => labels.get(*g).copied().unwrap_or("").to_owned(),
+                _ => String::new(),
+            })
+            .draw()?;
+        // Bars sit side by side inside their group's segment, in series order; they are
+        // placed in pixels because a segmented axis has no positions between segments.
+        let width = GROUP_FILL / self.series.len().max(1) as f64;
         for (s, name) in self.series.iter().enumerate() {
-            let x = LEFT + 330.0 * s as f64;
-            let yy = HEIGHT - 24.0;
-            let _ = writeln!(
-                out,
-                r#"<rect x="{x:.1}" y="{:.1}" width="12" height="12" fill="{}"/><text x="{:.1}" y="{yy:.1}">{}</text>"#,
-                yy - 10.0,
-                COLOURS[s % COLOURS.len()],
-                x + 16.0,
-                esc(name)
-            );
+            let colour = COLOURS[s % COLOURS.len()];
+            for (g, (_, values)) in self.groups.iter().enumerate() {
+                let Some(&value) = values.get(s).filter(|v| v.is_finite()) else {
+                    continue;
+                };
+                let (start, base) = chart.backend_coord(&(SegmentValue::Exact(g), 0.0));
+                let (end, height) = chart.backend_coord(&(SegmentValue::Exact(g + 1), value));
+                let span = f64::from(end - start);
+                let left = start + (span * ((1.0 - GROUP_FILL) / 2.0 + width * s as f64)) as i32;
+                let right = left + (span * width).max(1.0) as i32;
+                root.draw(&Rectangle::new(
+                    [(left, height), (right, base)],
+                    colour.filled(),
+                ))?;
+            }
+            // The legend: one row under the title, above the bars.
+            let (x, y) = (90 + LEGEND_ENTRY_PX * s as i32, LEGEND_ROW_PX);
+            root.draw(&Rectangle::new([(x, y), (x + 12, y + 12)], colour.filled()))?;
+            root.draw(&Text::new(name.as_str(), (x + 18, y), ("sans-serif", 13)))?;
         }
-        out.push_str("</svg>\n");
-        out
+        root.present()?;
+        Ok(())
     }
 }
 
@@ -210,14 +154,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn round_axis_tops() {
-        assert_eq!(nice_top(0.0), 1.0);
-        assert_eq!(nice_top(9.0), 10.0);
-        assert_eq!(nice_top(98_901.0), 100_000.0);
-        assert_eq!(nice_top(1_060.0), 1_250.0);
-    }
-
-    #[test]
     fn svg_is_escaped_and_closed() {
         let chart = Chart {
             title: "a<b & c".to_owned(),
@@ -229,7 +165,8 @@ mod tests {
             ],
         };
         let svg = chart.svg();
-        assert!(svg.starts_with("<svg"));
+        assert!(svg.contains("<svg"), "{svg}");
+        assert!(svg.contains("<rect"), "bars are drawn: {svg}");
         assert!(svg.ends_with("</svg>\n"));
         assert!(svg.contains("a&lt;b &amp; c"));
         assert!(!svg.contains("NaN"));

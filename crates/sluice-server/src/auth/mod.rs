@@ -126,10 +126,15 @@ impl Authenticator {
                 ),
             });
         }
+        // `verify` succeeded, so the key is known; an error here would be a bug, and is
+        // answered as an unknown key rather than a panic.
         let identity = self
             .identities
             .get(&verified.access_key_id)
-            .expect("verify found this access key");
+            .ok_or_else(|| AuthError {
+                kind: AuthErrorKind::InvalidClientTokenId,
+                message: "The security token included in the request is invalid.".to_owned(),
+            })?;
         Ok(Authenticated {
             caller: Some(identity.caller.clone()),
             access_key_id: Some(verified.access_key_id),

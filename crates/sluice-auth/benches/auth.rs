@@ -100,6 +100,22 @@ fn bench_authorize(c: &mut Criterion) {
     };
     assert!(authorize(&identity, Some(&resource_policy), &facts).is_allowed());
     let mut group = c.benchmark_group("policy");
+    let policy_text = serde_json::to_string(&serde_json::json!({
+        "Version": "2012-10-17",
+        "Id": format!("{QUEUE_ARN}/SQSDefaultPolicy"),
+        "Statement": [
+            {"Sid": "partners", "Effect": "Allow",
+             "Principal": {"AWS": ["222222222222", "arn:aws:iam::333333333333:root"]},
+             "Action": "SQS:SendMessage", "Resource": QUEUE_ARN},
+            {"Sid": "tls-only", "Effect": "Deny", "Principal": "*", "Action": "sqs:*",
+             "Resource": QUEUE_ARN,
+             "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
+        ]
+    }))
+    .expect("serialises");
+    group.bench_function("parse a two-statement queue policy", |b| {
+        b.iter(|| PolicyDocument::parse(black_box(&policy_text)).unwrap())
+    });
     group.bench_function("authorize cross-account SendMessage", |b| {
         b.iter(|| {
             authorize(

@@ -16,6 +16,34 @@ use super::error::{SqsError, SqsErrorKind, SqsResult};
 use super::names::QueueKey;
 use crate::clock::EpochMs;
 
+/// How many distinct queue policies [`PolicyCache`] keeps parsed before it starts over.
+pub const POLICY_CACHE_MAX_ENTRIES: usize = 4_096;
+
+/// Queue policies parsed once, by their text: every authorised request reads its queue's
+/// policy, and parsing it each time would cost more than the decision itself. Keyed by
+/// the text, so a changed policy is simply another entry; bounded by starting over.
+#[derive(Debug, Default)]
+pub struct PolicyCache {
+    parsed: parking_lot::Mutex<std::collections::HashMap<String, Option<Arc<PolicyDocument>>>>,
+}
+
+impl PolicyCache {
+    /// The parsed form of a stored policy. A stored policy was validated when set; one
+    /// that no longer parses grants nothing (`None`).
+    pub fn get(&self, text: &str) -> Option<Arc<PolicyDocument>> {
+        let mut parsed = self.parsed.lock();
+        if let Some(doc) = parsed.get(text) {
+            return doc.clone();
+        }
+        let doc = PolicyDocument::parse(text).ok().map(Arc::new);
+        if parsed.len() >= POLICY_CACHE_MAX_ENTRIES {
+            parsed.clear();
+        }
+        parsed.insert(text.to_owned(), doc.clone());
+        doc
+    }
+}
+
 /// An authenticated principal, as configured.
 #[derive(Debug)]
 pub struct Caller {
@@ -103,13 +131,11 @@ impl Access {
         &self,
         action: &str,
         key: &QueueKey,
-        resource_policy: Option<&str>,
+        resource_policy: Option<&PolicyDocument>,
         now_ms: EpochMs,
     ) -> SqsResult<()> {
         let arn = key.arn();
         let action = iam_action(action);
-        // A stored policy is validated when set; one that no longer parses grants nothing.
-        let resource_policy = resource_policy.and_then(|p| PolicyDocument::parse(p).ok());
         let mut context = ConditionContext::new()
             .with(
                 policy::keys::SECURE_TRANSPORT,
@@ -134,7 +160,7 @@ impl Access {
             caller: &self.caller.principal,
             context: &context,
         };
-        let verdict = policy::authorize(&self.caller.policies, resource_policy.as_ref(), &facts);
+        let verdict = policy::authorize(&self.caller.policies, resource_policy, &facts);
         if verdict.decision == Decision::Allow {
             return Ok(());
         }
@@ -160,5 +186,48 @@ impl Access {
                 self.caller.principal_arn,
             ),
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"sqs:SendMessage","Resource":"*"}]}"#;
+
+    #[test]
+    fn policies_are_parsed_once_by_their_text() {
+        let cache = PolicyCache::default();
+        let first = cache.get(POLICY).expect("valid policy");
+        let again = cache.get(POLICY).expect("valid policy");
+        assert!(
+            Arc::ptr_eq(&first, &again),
+            "the second read is the cached parse"
+        );
+        let changed = POLICY.replace("SendMessage", "ReceiveMessage");
+        let other = cache.get(&changed).expect("valid policy");
+        assert!(
+            !Arc::ptr_eq(&first, &other),
+            "another text is another policy"
+        );
+        assert!(
+            cache.get("not json").is_none(),
+            "an unparsable policy grants nothing"
+        );
+    }
+
+    #[test]
+    fn the_cache_starts_over_when_full() {
+        let cache = PolicyCache::default();
+        let first = cache.get(POLICY).expect("valid policy");
+        for n in 0..POLICY_CACHE_MAX_ENTRIES {
+            cache.get(&POLICY.replace("\"*\"}", &format!("\"arn:aws:sqs:*:*:q{n}\"}}")));
+        }
+        assert!(cache.parsed.lock().len() <= POLICY_CACHE_MAX_ENTRIES);
+        let reparsed = cache.get(POLICY).expect("valid policy");
+        assert!(
+            !Arc::ptr_eq(&first, &reparsed),
+            "evicted, then parsed again"
+        );
     }
 }

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use tokio::sync::Notify;
 
-use super::access::Access;
+use super::access::{Access, PolicyCache};
 use super::error::{SqsError, SqsErrorKind, SqsResult};
 use super::names::QueueKey;
 use super::sealing::MessageSealer;
@@ -51,6 +51,8 @@ pub struct Sqs {
     /// (SetQueueAttributes, tags, permissions), so concurrent edits cannot undo each
     /// other. Such edits are rare; one lock for all queues is enough.
     queue_edits: tokio::sync::Mutex<()>,
+    /// Queue policies, parsed once for access checks.
+    policies: PolicyCache,
     /// The key service checked before sends and receives on encrypted queues (`None`:
     /// no key checks, as in most tests).
     sealer: std::sync::OnceLock<Arc<dyn MessageSealer>>,
@@ -65,6 +67,7 @@ impl Sqs {
             shutdown: Notify::new(),
             move_tasks: move_tasks::Runner::default(),
             queue_edits: tokio::sync::Mutex::new(()),
+            policies: PolicyCache::default(),
             sealer: std::sync::OnceLock::new(),
         })
     }
@@ -182,12 +185,12 @@ impl Sqs {
     ) -> SqsResult<()> {
         match &ctx.access {
             None => Ok(()),
-            Some(access) => access.check_action(
-                action,
-                key,
-                meta.and_then(|m| m.attributes.policy.as_deref()),
-                self.now(),
-            ),
+            Some(access) => {
+                let policy = meta
+                    .and_then(|m| m.attributes.policy.as_deref())
+                    .and_then(|text| self.policies.get(text));
+                access.check_action(action, key, policy.as_deref(), self.now())
+            }
         }
     }
 }

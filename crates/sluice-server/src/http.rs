@@ -14,6 +14,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
+use sluice_auth::policy::principal::is_account_id;
 use sluice_core::clock::ManualClock;
 use sluice_core::sqs::access::Access;
 use sluice_core::sqs::{RequestContext, Sqs, SqsError, SqsErrorKind};
@@ -422,7 +423,7 @@ fn context(
         // account, so one server can hold the queues of several accounts.
         None => access_key_id
             .as_deref()
-            .filter(|k| k.len() == 12 && k.bytes().all(|b| b.is_ascii_digit()))
+            .filter(|k| is_account_id(k))
             .unwrap_or(&app.account_id)
             .to_owned(),
     };

@@ -98,6 +98,7 @@ fn id_matches(id: &PrincipalId, caller: &Caller) -> bool {
     }
 }
 
+/// Whether `s` is an AWS account id: twelve digits.
 pub fn is_account_id(s: &str) -> bool {
     s.len() == ACCOUNT_ID_LEN && s.bytes().all(|b| b.is_ascii_digit())
 }

@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use serde::Deserialize;
+use sluice_auth::policy::principal::is_account_id;
 use sluice_core::sqs::access::Caller;
 
 /// A secret access key; never printed.
@@ -142,10 +143,6 @@ impl Identities {
     pub fn get(&self, access_key_id: &str) -> Option<&Identity> {
         self.by_access_key.get(access_key_id)
     }
-}
-
-fn is_account_id(s: &str) -> bool {
-    s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// Reads the AWS shared-credentials layout: `[profile]` sections of `key = value`

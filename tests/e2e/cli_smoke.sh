@@ -40,7 +40,7 @@ start_sluice() {
     shift
     [[ -x "$bin" ]] || { echo "cli smoke: no sluice binary at $bin" >&2; exit 2; }
     port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-    NO_COLOR=1 RUST_LOG=warn "$bin" --in-memory --listen "127.0.0.1:$port" "$@" >"$log" 2>&1 &
+    NO_COLOR=1 RUST_LOG=warn "$bin" --in-memory --listen "127.0.0.1:$port" --admin-listen 127.0.0.1:0 "$@" >"$log" 2>&1 &
     pid=$!
     server_pids+=("$pid")
     for _ in $(seq 1 150); do
@@ -143,6 +143,11 @@ credentials_file = "$work_dir/sluice-credentials"
 [[identities]]
 access_key_id = "AKIACLIOWNER0000001"
 account_id = "111111111111"
+
+[[roles]]
+arn = "arn:aws:iam::111111111111:role/cli-worker"
+trust_policy = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111111111111:root"},"Action":"sts:AssumeRole"}]}'
+policies = ['{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sqs:*","Resource":"*"}]}']
 CONFIG
     start_sluice "$work_dir/auth-server.log" --config "$work_dir/sluice.toml"
     auth_endpoint="$started_endpoint"
@@ -163,6 +168,30 @@ CONFIG
     check "add-permission writes the queue policy" "partner" \
         "$(signed cli-owner-secret get-queue-attributes --queue-url "$auth_url" --attribute-names Policy \
             --query Attributes.Policy --output text | python3 -c 'import json, sys; print(json.load(sys.stdin)["Statement"][0]["Sid"])')"
+
+    # STS on the same port: who am I, then a role through a profile's role_arn.
+    check "sts get-caller-identity names the account root" "arn:aws:iam::111111111111:root" \
+        "$(AWS_ACCESS_KEY_ID=AKIACLIOWNER0000001 AWS_SECRET_ACCESS_KEY=cli-owner-secret \
+            "$aws_cli" --endpoint-url "$auth_endpoint" sts get-caller-identity --query Arn --output text)"
+    cat >"$work_dir/credentials" <<'CREDS'
+[owner]
+aws_access_key_id = AKIACLIOWNER0000001
+aws_secret_access_key = cli-owner-secret
+CREDS
+    cat >"$work_dir/config" <<PROFILE
+[profile worker]
+role_arn = arn:aws:iam::111111111111:role/cli-worker
+source_profile = owner
+role_session_name = cli
+region = us-east-1
+PROFILE
+    check "a role_arn profile assumes the role through sluice" \
+        "arn:aws:sts::111111111111:assumed-role/cli-worker/cli" \
+        "$(env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY AWS_ENDPOINT_URL="$auth_endpoint" \
+            "$aws_cli" --profile worker sts get-caller-identity --query Arn --output text)"
+    check "the role's session sends to SQS" "$auth_endpoint/111111111111/$name" \
+        "$(env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY AWS_ENDPOINT_URL="$auth_endpoint" \
+            "$aws_cli" --profile worker sqs get-queue-url --queue-name "$name" --query QueueUrl --output text)"
 fi
 
 echo "cli smoke: $passed passed, $failed failed"

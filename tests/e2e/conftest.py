@@ -73,9 +73,18 @@ class SluiceProcess:
     def __init__(self, *extra_args: str):
         self.port = _free_port()
         self.endpoint = f"http://127.0.0.1:{self.port}"
+        self.admin_port = _free_port()
+        self.admin = f"http://127.0.0.1:{self.admin_port}"
         self.log = tempfile.NamedTemporaryFile(prefix="sluice-e2e-", suffix=".log", delete=False)
         self.proc = subprocess.Popen(
-            [str(_binary()), "--listen", f"127.0.0.1:{self.port}", *extra_args],
+            [
+                str(_binary()),
+                "--listen",
+                f"127.0.0.1:{self.port}",
+                "--admin-listen",
+                f"127.0.0.1:{self.admin_port}",
+                *extra_args,
+            ],
             stdout=self.log,
             stderr=subprocess.STDOUT,
             env={**os.environ, "RUST_LOG": os.environ.get("RUST_LOG", "warn"), "NO_COLOR": "1"},
@@ -116,16 +125,29 @@ class SluiceProcess:
 
 
 @pytest.fixture(scope="session")
-def server():
-    """Starts the session's server and yields its endpoint URL; stops it at the end."""
+def sluice():
+    """Starts the session's server (in memory, on the test clock, reset allowed) and
+    yields its SluiceProcess; stops it at the end."""
     try:
-        process = SluiceProcess("--in-memory", "--test-clock")
+        process = SluiceProcess("--in-memory", "--test-clock", "--allow-reset")
     except RuntimeError as e:
         pytest.exit(str(e), returncode=2)
     try:
-        yield process.endpoint
+        yield process
     finally:
         process.close()
+
+
+@pytest.fixture(scope="session")
+def server(sluice):
+    """The session's server's endpoint URL."""
+    return sluice.endpoint
+
+
+@pytest.fixture(scope="session")
+def admin(sluice):
+    """The session's server's admin listener URL."""
+    return sluice.admin
 
 
 def make_client(endpoint: str, region: str = REGION, **config):
@@ -158,12 +180,12 @@ def _check_protocol(sqs):
 
 
 @pytest.fixture(scope="session")
-def advance(server):
-    """advance(ms): moves the server's test clock forward."""
+def advance(admin):
+    """advance(ms): moves the server's test clock forward (on its admin listener)."""
 
     def _advance(ms: int) -> None:
         req = urllib.request.Request(
-            f"{server}/_sluice/test-clock/advance?ms={int(ms)}", data=b"", method="POST"
+            f"{admin}/test-clock/advance?ms={int(ms)}", data=b"", method="POST"
         )
         with urllib.request.urlopen(req, timeout=10) as resp:
             assert resp.status == 200, resp.read()

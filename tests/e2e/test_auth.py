@@ -97,7 +97,7 @@ def error_of(call):
 
 def advance(server, ms):
     req = urllib.request.Request(
-        f"{server.endpoint}/_sluice/test-clock/advance?ms={int(ms)}", data=b"", method="POST"
+        f"{server.admin}/test-clock/advance?ms={int(ms)}", data=b"", method="POST"
     )
     with urllib.request.urlopen(req, timeout=10) as resp:
         assert resp.status == 200

@@ -186,7 +186,7 @@ def test_test_clock_endpoint_is_off_by_default(processes):
 
     server = processes("--in-memory")
     req = urllib.request.Request(
-        f"{server.endpoint}/_sluice/test-clock/advance?ms=1000", data=b"", method="POST"
+        f"{server.admin}/test-clock/advance?ms=1000", data=b"", method="POST"
     )
     with pytest.raises(urllib.error.HTTPError) as e:
         urllib.request.urlopen(req, timeout=10)

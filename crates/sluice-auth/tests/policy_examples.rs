@@ -766,7 +766,11 @@ fn decided_by_names_the_statement() {
     let sources: Vec<_> = allow.decided_by.iter().map(|s| s.source).collect();
     assert_eq!(sources, [PolicySource::Identity(0), PolicySource::Resource]);
 
-    let none = authorize(&[], Some(&policy), &facts("sqs:SendMessage"));
+    let none = authorize(
+        &[] as &[PolicyDocument],
+        Some(&policy),
+        &facts("sqs:SendMessage"),
+    );
     assert_eq!(none.decision, Decision::ImplicitDeny);
     assert!(none.decided_by.is_empty());
 }

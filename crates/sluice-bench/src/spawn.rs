@@ -143,7 +143,10 @@ impl Spawned {
         let log_path = dir.path().join("sluice.log");
         let log = File::create(&log_path).map_err(|e| format!("cannot create the log: {e}"))?;
         let mut cmd = Command::new(binary);
-        cmd.arg("--listen").arg(addr.to_string());
+        cmd.arg("--listen")
+            .arg(addr.to_string())
+            .arg("--admin-listen")
+            .arg("127.0.0.1:0");
         match store {
             Store::Durable => cmd.arg("--data-dir").arg(dir.path().join("data")),
             Store::Memory => cmd.arg("--in-memory"),

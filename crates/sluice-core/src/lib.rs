@@ -2,6 +2,8 @@
 //! no HTTP, no SQL, no files. Time comes in through [`clock::Clock`]; storage sits
 //! behind [`sqs::store::QueueStore`].
 
+pub mod access;
 pub mod clock;
 pub mod limits;
 pub mod sqs;
+pub mod sts;

@@ -53,3 +53,20 @@ pub const MOVE_TASK_RATE_MAX_PER_S: u32 = 500;
 pub const MOVE_TASK_RATE_DEFAULT_PER_S: u32 = 500;
 pub const LIST_MOVE_TASKS_MAX_RESULTS: u32 = 10;
 pub const LIST_MOVE_TASKS_DEFAULT_RESULTS: u32 = 1;
+
+// STS.
+/// Shortest session AssumeRole issues.
+pub const STS_SESSION_DURATION_MIN_S: u32 = 900;
+/// Longest session any role may allow (its MaxSessionDuration's ceiling).
+pub const STS_SESSION_DURATION_MAX_S: u32 = 43_200;
+/// A session's length when AssumeRole names none, and a role's MaxSessionDuration when
+/// its configuration names none.
+pub const STS_SESSION_DURATION_DEFAULT_S: u32 = 3_600;
+pub const STS_ROLE_SESSION_NAME_MIN_LEN: usize = 2;
+pub const STS_ROLE_SESSION_NAME_MAX_LEN: usize = 64;
+pub const STS_ROLE_ARN_MIN_LEN: usize = 20;
+pub const STS_ROLE_ARN_MAX_LEN: usize = 2_048;
+pub const STS_EXTERNAL_ID_MIN_LEN: usize = 2;
+pub const STS_EXTERNAL_ID_MAX_LEN: usize = 1_224;
+/// The largest inline session policy, in characters.
+pub const STS_SESSION_POLICY_MAX_LEN: usize = 2_048;

@@ -10,10 +10,12 @@ mod config;
 mod envelope;
 mod keyring;
 mod material;
+mod session;
 
 pub use config::KeyConfig;
 pub use envelope::{Envelope, ENVELOPE_VERSION};
 pub use keyring::{Keyring, AWS_MANAGED_SQS_ALIAS, SERVER_KEY_ID};
+pub use session::{TokenKey, TOKEN_KEY_NAME};
 
 /// Bytes of an AES-256 key (master keys and data keys alike).
 pub const KEY_BYTES: usize = 32;

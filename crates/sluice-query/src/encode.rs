@@ -73,11 +73,22 @@ pub fn encode_output(action: &str, output: &Value, request_id: &str) -> String {
 /// `<Code>{code}</Code><Message>{msg}</Message><Detail/></Error><RequestId>{id}</RequestId>`
 /// `</ErrorResponse>`
 pub fn encode_error(code: &str, message: &str, sender_fault: bool, request_id: &str) -> String {
+    encode_error_in(XML_NAMESPACE, code, message, sender_fault, request_id)
+}
+
+/// [`encode_error`] for another Query service, whose documents use `namespace`.
+pub fn encode_error_in(
+    namespace: &str,
+    code: &str,
+    message: &str,
+    sender_fault: bool,
+    request_id: &str,
+) -> String {
     let mut out =
         String::with_capacity(ENVELOPE_CAPACITY + code.len() + message.len() + request_id.len());
     out.push_str(XML_DECLARATION);
     out.push_str("<ErrorResponse xmlns=\"");
-    out.push_str(XML_NAMESPACE);
+    out.push_str(namespace);
     out.push_str("\"><Error><Type>");
     out.push_str(if sender_fault { "Sender" } else { "Receiver" });
     out.push_str("</Type><Code>");

@@ -24,8 +24,9 @@ mod spec;
 mod xml_text;
 
 pub use decode::decode_input;
-pub use encode::{encode_error, encode_output};
+pub use encode::{encode_error, encode_error_in, encode_output};
 pub use form::{parse_form, MAX_INDEX, NOT_UTF8};
+pub use xml_text::push_text;
 
 /// The XML namespace of every SQS Query response.
 pub const XML_NAMESPACE: &str = "http://queue.amazonaws.com/doc/2012-11-05/";

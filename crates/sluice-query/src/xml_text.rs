@@ -25,7 +25,7 @@ const NONCHARACTER_SECOND: u8 = 0xBF;
 const NONCHARACTER_THIRD: [u8; 2] = [0xBE, 0xBF];
 
 /// Appends `text` to `out` as XML character data.
-pub(crate) fn push_text(out: &mut String, text: &str) {
+pub fn push_text(out: &mut String, text: &str) {
     let bytes = text.as_bytes();
     let mut copied = 0;
     let mut i = 0;

@@ -11,12 +11,48 @@ use clap::Parser;
 use serde::Deserialize;
 
 use crate::auth::identities::IdentityConfig;
+use crate::auth::roles::RoleConfig;
 use crate::limits::Limits;
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:9324";
 pub const DEFAULT_DATA_DIR: &str = "./data";
 pub const DEFAULT_REGION: &str = "us-east-1";
 pub const DEFAULT_ACCOUNT_ID: &str = "000000000000";
+pub const DEFAULT_ADMIN_LISTEN: &str = "127.0.0.1:9326";
+
+/// The environment variables of on/off settings. Each takes 1/0, true/false, yes/no
+/// or on/off, in any case.
+pub const BOOLEAN_VARIABLES: &[&str] = &[
+    "SLUICE_IN_MEMORY",
+    "SLUICE_TLS_SELF_SIGNED",
+    "SLUICE_TLS_ONLY",
+    "SLUICE_ALLOW_RESET",
+    "SLUICE_TEST_CLOCK",
+];
+
+/// Checks the on/off environment variables before the flags are parsed, so a bad value
+/// is reported by the variable's name rather than the flag's.
+pub fn check_boolean_environment() -> Result<(), String> {
+    for name in BOOLEAN_VARIABLES {
+        if let Ok(value) = std::env::var(name) {
+            if parse_boolean(&value).is_none() {
+                return Err(format!(
+                    "invalid value {value:?} for {name}: use 1/0, true/false, yes/no or on/off"
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// 1/0, true/false, yes/no, on/off (any case, surrounding spaces ignored).
+pub fn parse_boolean(value: &str) -> Option<bool> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" | "y" | "t" => Some(true),
+        "0" | "false" | "no" | "off" | "n" | "f" | "" => Some(false),
+        _ => None,
+    }
+}
 
 /// Command-line flags (each also readable from its environment variable).
 #[derive(Debug, Default, Parser)]
@@ -26,22 +62,23 @@ pub const DEFAULT_ACCOUNT_ID: &str = "000000000000";
     about = "A self-hosted server speaking the Amazon SQS wire protocols."
 )]
 pub struct Cli {
-    /// Address to listen on.
+    /// Address to listen on [default: 127.0.0.1:9324].
     #[arg(long, env = "SLUICE_LISTEN")]
     pub listen: Option<SocketAddr>,
-    /// Directory for the embedded store.
+    /// Directory for the embedded store [default: ./data].
     #[arg(long, env = "SLUICE_DATA_DIR")]
     pub data_dir: Option<PathBuf>,
     /// Keep everything in memory; nothing survives a restart.
-    #[arg(long, env = "SLUICE_IN_MEMORY")]
+    #[arg(long, env = "SLUICE_IN_MEMORY", value_parser = boolish())]
     pub in_memory: bool,
     /// TOML config file.
     #[arg(long, env = "SLUICE_CONFIG")]
     pub config: Option<PathBuf>,
-    /// Default region for requests that do not name one.
+    /// Default region for requests that do not name one [default: us-east-1].
     #[arg(long, env = "SLUICE_REGION")]
     pub region: Option<String>,
-    /// Account id that owns the queues.
+    /// Account id that owns the queues of unauthenticated requests
+    /// [default: 000000000000].
     #[arg(long, env = "SLUICE_ACCOUNT_ID")]
     pub account_id: Option<String>,
     /// Fixed base for queue URLs (default: from each request's Host header).
@@ -59,10 +96,10 @@ pub struct Cli {
     pub tls_key: Option<PathBuf>,
     /// Serve HTTPS with a generated development certificate for localhost, 127.0.0.1
     /// and ::1, kept in <data-dir>/tls (or the temporary directory with --in-memory).
-    #[arg(long, env = "SLUICE_TLS_SELF_SIGNED")]
+    #[arg(long, env = "SLUICE_TLS_SELF_SIGNED", value_parser = boolish())]
     pub tls_self_signed: bool,
     /// Serve HTTPS only: do not open the plain --listen address.
-    #[arg(long, env = "SLUICE_TLS_ONLY")]
+    #[arg(long, env = "SLUICE_TLS_ONLY", value_parser = boolish())]
     pub tls_only: bool,
     /// Largest request body accepted, in bytes; a larger one gets a 413 error
     /// [default: 4194304].
@@ -89,10 +126,24 @@ pub struct Cli {
     /// identities whose secret is not in the config file.
     #[arg(long, env = "SLUICE_CREDENTIALS_FILE")]
     pub credentials_file: Option<PathBuf>,
-    /// Run on a clock that moves only through POST /_sluice/test-clock/advance?ms=N.
-    /// For tests of time-dependent behaviour; never in production.
-    #[arg(long, env = "SLUICE_TEST_CLOCK", hide = true)]
+    /// Address of the admin listener (health, readiness, reset), kept apart from the
+    /// API port so it is never exposed by accident [default: 127.0.0.1:9326].
+    #[arg(long, env = "SLUICE_ADMIN_LISTEN")]
+    pub admin_listen: Option<SocketAddr>,
+    /// Serve POST /reset on the admin listener: it deletes every queue, message and
+    /// move task. For test suites; never in production.
+    #[arg(long, env = "SLUICE_ALLOW_RESET", value_parser = boolish())]
+    pub allow_reset: bool,
+    /// Run on a clock that moves only through the admin listener's
+    /// POST /test-clock/advance?ms=N. For tests of time-dependent behaviour; never in
+    /// production.
+    #[arg(long, env = "SLUICE_TEST_CLOCK", hide = true, value_parser = boolish())]
     pub test_clock: bool,
+}
+
+/// On/off flags read their environment variable as 1/0, true/false, yes/no or on/off.
+fn boolish() -> clap::builder::BoolishValueParser {
+    clap::builder::BoolishValueParser::new()
 }
 
 /// The config file.
@@ -124,6 +175,11 @@ pub struct FileConfig {
     #[serde(default)]
     pub identities: Vec<IdentityConfig>,
     pub credentials_file: Option<PathBuf>,
+    /// Roles STS lets callers assume, `[[roles]]`.
+    #[serde(default)]
+    pub roles: Vec<RoleConfig>,
+    pub admin_listen: Option<SocketAddr>,
+    pub allow_reset: Option<bool>,
 }
 
 /// A queue the server creates (or brings up to date) at start.
@@ -177,6 +233,12 @@ pub struct Config {
     pub credentials_file: Option<PathBuf>,
     /// The folder relative paths in the config file start from.
     pub config_dir: PathBuf,
+    /// Roles STS lets callers assume.
+    pub roles: Vec<RoleConfig>,
+    /// The admin listener's address.
+    pub admin_listen: SocketAddr,
+    /// Whether the admin listener serves POST /reset.
+    pub allow_reset: bool,
 }
 
 impl Config {
@@ -196,6 +258,9 @@ impl Config {
             identities: Vec::new(),
             credentials_file: None,
             config_dir: PathBuf::from("."),
+            roles: Vec::new(),
+            admin_listen: "127.0.0.1:0".parse().expect("valid address"),
+            allow_reset: false,
         }
     }
 
@@ -220,6 +285,12 @@ impl Config {
             .data_dir
             .or(file.data_dir)
             .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR));
+        if !in_memory && data_dir.exists() && !data_dir.is_dir() {
+            return Err(format!(
+                "the data directory {} is not a directory",
+                data_dir.display()
+            ));
+        }
         let defaults = Limits::default();
         let limits = Limits {
             max_request_bytes: cli
@@ -280,6 +351,12 @@ impl Config {
                 .credentials_file
                 .or_else(|| file.credentials_file.map(|p| config_dir.join(p))),
             config_dir,
+            roles: file.roles,
+            admin_listen: cli
+                .admin_listen
+                .or(file.admin_listen)
+                .unwrap_or_else(|| DEFAULT_ADMIN_LISTEN.parse().expect("valid address")),
+            allow_reset: cli.allow_reset || file.allow_reset.unwrap_or(false),
         })
     }
 }

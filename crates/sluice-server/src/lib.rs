@@ -1,15 +1,18 @@
-//! The sluice server: configuration, the HTTP front end and the SQS wire protocols, over
-//! the domain core and the embedded store.
+//! The sluice server: configuration, the HTTP front end shared by every service, and
+//! each service's wire module (SQS, STS), over the domain core and the embedded store.
 
+pub mod admin;
 pub mod auth;
 pub mod config;
 pub mod connection;
 pub mod encryption;
-pub mod http;
+pub mod front;
 pub mod limits;
 pub mod server;
 pub mod sqs;
+pub mod sts;
 pub mod tls;
+pub mod wire;
 
 pub use config::Config;
 pub use connection::ConnectionInfo;

@@ -1,4 +1,7 @@
-//! `sluice`: serve SQS on 127.0.0.1:9324 with an embedded on-disk store.
+//! `sluice`: serve SQS and STS on 127.0.0.1:9324 with an embedded on-disk store, and
+//! the admin listener on 127.0.0.1:9326.
+
+use std::io::IsTerminal;
 
 use clap::Parser;
 use sluice_server::config::{Cli, Config};
@@ -11,11 +14,21 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
+    // Colour only for a person at a terminal: not in files, pipes or the journal, and
+    // never when NO_COLOR is set (https://no-color.org).
+    let colour = std::io::stderr().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(colour)
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
         .init();
+    if let Err(e) = sluice_server::config::check_boolean_environment() {
+        eprintln!("sluice: {e}");
+        return std::process::ExitCode::from(2);
+    }
     let config = match Config::from_cli(Cli::parse()) {
         Ok(config) => config,
         Err(e) => {
@@ -34,12 +47,16 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
+    let admin = server.admin_url();
     match server.tls_endpoint_url() {
         Some(tls) if tls != server.endpoint_url() => println!(
-            "sluice listening on {} and {tls}, {data}",
+            "sluice listening on {} and {tls}, admin on {admin}, {data}",
             server.endpoint_url()
         ),
-        _ => println!("sluice listening on {}, {data}", server.endpoint_url()),
+        _ => println!(
+            "sluice listening on {}, admin on {admin}, {data}",
+            server.endpoint_url()
+        ),
     }
     match server.wait().await {
         Ok(()) => std::process::ExitCode::SUCCESS,

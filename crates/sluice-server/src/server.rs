@@ -13,7 +13,7 @@
 //! permit through the TLS handshake, which must finish within the idle timeout. Every
 //! request carries its connection's facts (`connection.rs`).
 
-use std::future::Future;
+use std::future::{Future, IntoFuture};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -28,15 +28,17 @@ use tokio::sync::{mpsc, watch};
 use sluice_core::clock::{Clock, ManualClock, SystemClock};
 use sluice_core::sqs::api::{CreateQueueInput, SetQueueAttributesInput, TagQueueInput};
 use sluice_core::sqs::{RequestContext, Sqs};
+use sluice_core::sts::Sts;
 use sluice_store::{EmbeddedStore, StoreOptions};
 use tokio::sync::oneshot;
 use tokio_rustls::TlsAcceptor;
 
+use crate::admin::AdminState;
 use crate::auth::identities::Identities;
 use crate::auth::Authenticator;
 use crate::config::{Config, QueueConfig};
 use crate::connection::{ConnectionInfo, WithConnectionInfo};
-use crate::http::{router, AppState};
+use crate::front::{router, AppState};
 use crate::limits::{Gates, Load, ACCEPT_ERROR_PAUSE_MS};
 
 /// A running server.
@@ -48,6 +50,8 @@ pub struct RunningServer {
     /// The certificate file the HTTPS listener serves (for a development certificate,
     /// the file clients should trust).
     pub tls_cert: Option<PathBuf>,
+    /// The admin listener's address.
+    pub admin_addr: SocketAddr,
     tls_only: bool,
     pub sqs: Arc<Sqs>,
     pub test_clock: Option<ManualClock>,
@@ -66,6 +70,11 @@ impl RunningServer {
     /// The HTTPS listener's URL, when one runs.
     pub fn tls_endpoint_url(&self) -> Option<String> {
         self.tls_addr.map(|addr| format!("https://{addr}"))
+    }
+
+    /// The admin listener's URL.
+    pub fn admin_url(&self) -> String {
+        format!("http://{}", self.admin_addr)
     }
 
     /// How much of each bound is in use right now.
@@ -116,6 +125,22 @@ pub async fn start_with_signal(
     let test_clock = config
         .test_clock
         .then(|| ManualClock::new(SystemClock.now_ms()));
+    // The admin listener answers from the start, so /ready can say "not yet" while
+    // the store recovers.
+    let admin = AdminState::new(config.allow_reset, test_clock.clone());
+    let admin_tcp = TcpListener::bind(config.admin_listen)
+        .await
+        .map_err(|e| format!("cannot listen on {} (admin): {e}", config.admin_listen))?;
+    let admin_addr = admin_tcp.local_addr().map_err(|e| e.to_string())?;
+    tracing::info!(addr = %admin_addr, "admin listener (health, readiness)");
+    let (admin_stop_tx, admin_stop_rx) = oneshot::channel::<()>();
+    let admin_task = tokio::spawn(
+        axum::serve(admin_tcp, crate::admin::router(admin.clone()))
+            .with_graceful_shutdown(async move {
+                let _ = admin_stop_rx.await;
+            })
+            .into_future(),
+    );
     let clock: Arc<dyn Clock> = match &test_clock {
         Some(c) => Arc::new(c.clone()),
         None => Arc::new(SystemClock),
@@ -146,6 +171,15 @@ pub async fn start_with_signal(
         None => tracing::info!("in-memory store: nothing survives a restart"),
     }
     let sqs = Sqs::with_sealer(store.clone(), clock, keyring);
+    let roles = crate::auth::roles::load(&config.roles, &config.config_dir)?;
+    let token_key = sluice_kms::TokenKey::open(
+        config
+            .data_dir
+            .as_ref()
+            .map(|dir| dir.join("kms"))
+            .as_deref(),
+    )?;
+    let sts = Arc::new(Sts::new(roles, Arc::new(token_key)));
     predefine_queues(&sqs, &config).await?;
     sqs.start_background().await;
 
@@ -198,7 +232,7 @@ pub async fn start_with_signal(
         } else {
             "http"
         };
-        tracing::info!(%addr, scheme, "listening for SQS requests (AWS JSON 1.0 and AWS Query)");
+        tracing::info!(%addr, scheme, "listening for SQS (AWS JSON 1.0 and Query) and STS requests");
     }
     let addr = listeners[0].tcp.local_addr().map_err(|e| e.to_string())?;
     let limits = config.limits;
@@ -213,13 +247,14 @@ pub async fn start_with_signal(
     let gates = Gates::new(limits);
     let app = router(Arc::new(AppState {
         sqs: sqs.clone(),
+        sts,
         region: config.region.clone(),
         account_id: config.account_id.clone(),
         base_url: config.base_url.clone(),
-        test_clock: test_clock.clone(),
         gates: gates.clone(),
         auth: auth.clone(),
     }));
+    admin.set_ready(sqs.clone());
     let (stop_tx, stop_rx) = oneshot::channel::<()>();
     let sqs_for_stop = sqs.clone();
     let serve_gates = gates.clone();
@@ -233,6 +268,8 @@ pub async fn start_with_signal(
             sqs_for_stop.begin_shutdown().await;
         };
         serve(listeners, app, serve_gates, limits.idle_timeout(), stopping).await;
+        let _ = admin_stop_tx.send(());
+        let _ = admin_task.await;
         use sluice_core::sqs::store::QueueStore;
         store.close().await.map_err(|e| e.to_string())?;
         tracing::info!("stopped; data flushed");
@@ -242,6 +279,7 @@ pub async fn start_with_signal(
         addr,
         tls_addr,
         tls_cert,
+        admin_addr,
         tls_only,
         sqs,
         test_clock,
@@ -419,6 +457,7 @@ async fn predefine_queues(sqs: &Arc<Sqs>, config: &Config) -> Result<(), String>
                 _ => format!("http://{}", config.listen),
             }),
         sender_id: config.account_id.clone(),
+        trace_header: None,
         access: None,
     };
     let mut pending: Vec<&QueueConfig> = config.queues.iter().collect();

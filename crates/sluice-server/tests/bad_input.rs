@@ -26,7 +26,7 @@ const ANSWER_WITHIN: Duration = Duration::from_secs(20);
 /// memory and latency they measure are their own.
 static HEAVY: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-const MAX_BODY: usize = sluice_server::http::REQUEST_BODY_MAX_BYTES;
+const MAX_BODY: usize = sluice_server::front::REQUEST_BODY_MAX_BYTES;
 
 // ---------------------------------------------------------------------------------
 // A raw HTTP client.
@@ -239,6 +239,48 @@ fn assert_json_error(
         format!("{code};Sender"),
         "{case}: x-amzn-query-error"
     );
+    assert!(
+        reply.header("x-amzn-requestid").is_some(),
+        "{case}: no request id"
+    );
+}
+
+/// The reply must be what AWS's JSON deserializer answers for a body it cannot read:
+/// 400 `SerializationException`, without the Query error header.
+fn assert_serialization_error(case: &str, outcome: &Outcome) {
+    assert_framework_error(case, outcome, "SerializationException");
+}
+
+/// The reply must be what AWS's JSON front answers for a target it does not know: 400
+/// `UnknownOperationException`, without the Query error header.
+fn assert_unknown_operation(case: &str, outcome: &Outcome) {
+    assert_framework_error(case, outcome, "UnknownOperationException");
+}
+
+/// The reply must be what AWS's front answers a Query request that names no action:
+/// 404 and a bare `<UnknownOperationException/>`.
+fn assert_no_operation(case: &str, outcome: &Outcome) {
+    let reply = outcome.reply();
+    assert_eq!(reply.status, 404, "{case}: {}", reply.text());
+    assert_eq!(
+        reply.text().trim(),
+        "<UnknownOperationException/>",
+        "{case}"
+    );
+}
+
+fn assert_framework_error(case: &str, outcome: &Outcome, name: &str) {
+    let reply = outcome.reply();
+    let text = reply.text();
+    assert_eq!(reply.status, 400, "{case}: status; body {text}");
+    let v: serde_json::Value = serde_json::from_slice(&reply.body)
+        .unwrap_or_else(|e| panic!("{case}: not JSON ({e}): {text}"));
+    assert_eq!(
+        v["__type"].as_str(),
+        Some(format!("com.amazon.coral.service#{name}").as_str()),
+        "{case}: {text}"
+    );
+    assert_eq!(reply.header("x-amzn-query-error"), None, "{case}");
     assert!(
         reply.header("x-amzn-requestid").is_some(),
         "{case}: no request id"
@@ -518,14 +560,7 @@ async fn invalid_characters_in_message_body() {
     let body = format!(r#"{{"QueueUrl":"{url}","MessageBody":"\ud800"}}"#);
     let outcome = exchange(addr, json_request("SendMessage", body.as_bytes())).await;
     println!("JSON body with a lone surrogate: {}", outcome.summary());
-    assert_json_error(
-        "JSON lone surrogate",
-        &outcome,
-        400,
-        "InvalidParameterValue",
-        "InvalidParameterValue",
-        "could not be decoded",
-    );
+    assert_serialization_error("JSON lone surrogate", &outcome);
     // Nothing was stored by any of them.
     let body =
         format!(r#"{{"QueueUrl":"{url}","AttributeNames":["ApproximateNumberOfMessages"]}}"#);
@@ -552,14 +587,7 @@ async fn invalid_utf8_bodies() {
     body.extend_from_slice(b"\"}");
     let outcome = exchange(addr, json_request("SendMessage", &body)).await;
     println!("JSON body with invalid UTF-8: {}", outcome.summary());
-    assert_json_error(
-        "JSON invalid UTF-8",
-        &outcome,
-        400,
-        "InvalidParameterValue",
-        "InvalidParameterValue",
-        "could not be decoded",
-    );
+    assert_serialization_error("JSON invalid UTF-8", &outcome);
     assert_serving(addr, "JSON invalid UTF-8").await;
 
     // A form body's bytes that are not UTF-8, raw or percent-encoded, cannot be stored
@@ -658,14 +686,7 @@ async fn malformed_json_bodies() {
     for (case, action, body) in cases {
         let outcome = exchange(addr, json_request(action, body.as_bytes())).await;
         println!("{case}: {}", outcome.summary());
-        assert_json_error(
-            case,
-            &outcome,
-            400,
-            "InvalidParameterValue",
-            "InvalidParameterValue",
-            "could not be decoded",
-        );
+        assert_serialization_error(case, &outcome);
         assert_serving(addr, case).await;
     }
     server.shutdown().await.expect("shuts down");
@@ -681,24 +702,10 @@ async fn unknown_and_missing_actions() {
 
     let outcome = exchange(addr, json_request("Nope", b"{}")).await;
     println!("JSON AmazonSQS.Nope: {}", outcome.summary());
-    assert_json_error(
-        "JSON unknown action",
-        &outcome,
-        400,
-        "UnknownOperationException",
-        "InvalidAction",
-        "Nope",
-    );
+    assert_unknown_operation("JSON unknown action", &outcome);
     let outcome = exchange(addr, json_request("", b"{}")).await;
     println!("JSON AmazonSQS.(empty): {}", outcome.summary());
-    assert_json_error(
-        "JSON empty action",
-        &outcome,
-        400,
-        "UnknownOperationException",
-        "InvalidAction",
-        "not valid",
-    );
+    assert_unknown_operation("JSON empty action", &outcome);
     for target in [
         "DynamoDB_20120810.ListTables",
         "AmazonSQSListQueues",
@@ -716,14 +723,7 @@ async fn unknown_and_missing_actions() {
         );
         let outcome = exchange(addr, request).await;
         println!("JSON target {target:?}: {}", outcome.summary());
-        assert_json_error(
-            target,
-            &outcome,
-            400,
-            "UnknownOperationException",
-            "InvalidAction",
-            "Unknown target",
-        );
+        assert_unknown_operation(target, &outcome);
         assert_serving(addr, target).await;
     }
 
@@ -748,7 +748,7 @@ async fn unknown_and_missing_actions() {
     ] {
         let outcome = exchange(addr, request).await;
         println!("{case}: {}", outcome.summary());
-        assert_query_error(case, &outcome, 400, "MissingAction", "Action");
+        assert_no_operation(case, &outcome);
         assert_serving(addr, case).await;
     }
     server.shutdown().await.expect("shuts down");
@@ -770,7 +770,7 @@ async fn wrong_content_types() {
         let request = http("POST", "/", &[("Content-Type", ct)], b"Action=ListQueues");
         let outcome = exchange(addr, request).await;
         println!("{case}: {}", outcome.summary());
-        assert_query_error(&case, &outcome, 400, "MissingAction", "Action");
+        assert_no_operation(&case, &outcome);
         assert_serving(addr, &case).await;
     }
     // A JSON request is told by its X-Amz-Target; its content type is not checked, and
@@ -810,14 +810,7 @@ async fn wrong_content_types() {
     );
     let outcome = exchange(addr, request).await;
     println!("form body with a JSON target: {}", outcome.summary());
-    assert_json_error(
-        "form body with a JSON target",
-        &outcome,
-        400,
-        "InvalidParameterValue",
-        "InvalidParameterValue",
-        "could not be decoded",
-    );
+    assert_serialization_error("form body with a JSON target", &outcome);
     assert_serving(addr, "wrong content types").await;
     server.shutdown().await.expect("shuts down");
 }
@@ -835,16 +828,28 @@ async fn missing_required_parameters_for_every_action() {
     // (action, with nothing, with only QueueUrl of an existing queue). `None` means a
     // success (200).
     type Expected = Option<(&'static str, &'static str, &'static str)>;
-    const QUEUE_URL: Expected = Some(("MissingParameter", "MissingParameter", "QueueUrl"));
+    const QUEUE_URL: Expected = Some((
+        "MissingRequiredParameterException",
+        "MissingParameter",
+        "QueueUrl",
+    ));
     let table: &[(&str, Expected, Expected)] = &[
         (
             "CreateQueue",
-            Some(("MissingParameter", "MissingParameter", "QueueName")),
+            Some((
+                "MissingRequiredParameterException",
+                "MissingParameter",
+                "QueueName",
+            )),
             None,
         ),
         (
             "GetQueueUrl",
-            Some(("MissingParameter", "MissingParameter", "QueueName")),
+            Some((
+                "MissingRequiredParameterException",
+                "MissingParameter",
+                "QueueName",
+            )),
             None,
         ),
         ("ListQueues", None, None),
@@ -853,13 +858,21 @@ async fn missing_required_parameters_for_every_action() {
         (
             "SetQueueAttributes",
             QUEUE_URL,
-            Some(("MissingParameter", "MissingParameter", "Attributes")),
+            Some((
+                "MissingRequiredParameterException",
+                "MissingParameter",
+                "Attributes",
+            )),
         ),
         ("PurgeQueue", QUEUE_URL, None),
         (
             "SendMessage",
             QUEUE_URL,
-            Some(("MissingParameter", "MissingParameter", "MessageBody")),
+            Some((
+                "MissingRequiredParameterException",
+                "MissingParameter",
+                "MessageBody",
+            )),
         ),
         (
             "SendMessageBatch",
@@ -874,7 +887,11 @@ async fn missing_required_parameters_for_every_action() {
         (
             "DeleteMessage",
             QUEUE_URL,
-            Some(("MissingParameter", "MissingParameter", "ReceiptHandle")),
+            Some((
+                "MissingRequiredParameterException",
+                "MissingParameter",
+                "ReceiptHandle",
+            )),
         ),
         (
             "DeleteMessageBatch",
@@ -888,7 +905,11 @@ async fn missing_required_parameters_for_every_action() {
         (
             "ChangeMessageVisibility",
             QUEUE_URL,
-            Some(("MissingParameter", "MissingParameter", "ReceiptHandle")),
+            Some((
+                "MissingRequiredParameterException",
+                "MissingParameter",
+                "ReceiptHandle",
+            )),
         ),
         (
             "ChangeMessageVisibilityBatch",
@@ -902,47 +923,74 @@ async fn missing_required_parameters_for_every_action() {
         (
             "TagQueue",
             QUEUE_URL,
-            Some(("MissingParameter", "MissingParameter", "Tags")),
+            Some((
+                "MissingRequiredParameterException",
+                "MissingParameter",
+                "Tags",
+            )),
         ),
         (
             "UntagQueue",
             QUEUE_URL,
-            Some(("MissingParameter", "MissingParameter", "TagKeys")),
+            Some((
+                "MissingRequiredParameterException",
+                "MissingParameter",
+                "TagKeys",
+            )),
         ),
         ("ListQueueTags", QUEUE_URL, None),
         ("ListDeadLetterSourceQueues", QUEUE_URL, None),
         (
             "StartMessageMoveTask",
-            Some(("MissingParameter", "MissingParameter", "SourceArn")),
+            Some((
+                "MissingRequiredParameterException",
+                "MissingParameter",
+                "SourceArn",
+            )),
             None,
         ),
         (
             "CancelMessageMoveTask",
-            Some(("MissingParameter", "MissingParameter", "TaskHandle")),
+            Some((
+                "MissingRequiredParameterException",
+                "MissingParameter",
+                "TaskHandle",
+            )),
             None,
         ),
         (
             "ListMessageMoveTasks",
-            Some(("MissingParameter", "MissingParameter", "SourceArn")),
+            Some((
+                "MissingRequiredParameterException",
+                "MissingParameter",
+                "SourceArn",
+            )),
             None,
         ),
         (
             "AddPermission",
             QUEUE_URL,
-            Some(("MissingParameter", "MissingParameter", "Label")),
+            Some((
+                "MissingRequiredParameterException",
+                "MissingParameter",
+                "Label",
+            )),
         ),
         (
             "RemovePermission",
             QUEUE_URL,
-            Some(("MissingParameter", "MissingParameter", "Label")),
+            Some((
+                "MissingRequiredParameterException",
+                "MissingParameter",
+                "Label",
+            )),
         ),
     ];
-    let listed: Vec<&str> = table.iter().map(|(a, _, _)| *a).collect();
-    assert_eq!(
-        listed,
-        sluice_server::sqs::operations::ACTIONS,
-        "the table must cover every action"
-    );
+    let mut listed: Vec<&str> = table.iter().map(|(a, _, _)| *a).collect();
+    let mut actions = sluice_server::sqs::operations::ACTIONS.to_vec();
+    listed.sort_unstable();
+    actions.sort_unstable();
+    assert_eq!(listed, actions, "the table must cover every action");
 
     for (action, nothing, queue_only) in table {
         // With nothing at all.

@@ -563,7 +563,8 @@ async fn receive_message_system_attributes() {
         .map(|(k, v)| (k.as_str().to_owned(), v.clone()))
         .collect();
     let expected: BTreeMap<String, String> = [
-        ("SenderId", ACCESS_KEY.to_owned()),
+        // The sender's account (an open server's caller is its account's root).
+        ("SenderId", ACCOUNT.to_owned()),
         ("SentTimestamp", sent_at.to_string()),
         ("ApproximateReceiveCount", "1".to_owned()),
         (
@@ -624,7 +625,7 @@ async fn receive_message_system_attributes() {
         .unwrap();
     let attrs = out.messages()[0].attributes().unwrap();
     assert_eq!(attrs[&S::ApproximateReceiveCount], "4");
-    assert_eq!(attrs[&S::SenderId], ACCESS_KEY);
+    assert_eq!(attrs[&S::SenderId], ACCOUNT);
 
     // Asking for none returns none.
     let out = h

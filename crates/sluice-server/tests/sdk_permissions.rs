@@ -428,6 +428,13 @@ async fn json_call(h: &Harness, action: &str, body: Value) -> Result<(), Refusal
         .await
         .expect("json request");
     let status = response.status().as_u16();
+    // The Query code, which SQS's JSON protocol sends beside the modelled `__type`.
+    let query_code = response
+        .headers()
+        .get("x-amzn-query-error")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(str::to_owned);
     let text = response.text().await.expect("body");
     if status == 200 {
         return Ok(());
@@ -435,7 +442,7 @@ async fn json_call(h: &Harness, action: &str, body: Value) -> Result<(), Refusal
     let v: Value = serde_json::from_str(&text).expect("json error");
     let ty = v["__type"].as_str().unwrap_or_default();
     Err(Refusal {
-        code: ty.rsplit('#').next().unwrap_or(ty).to_owned(),
+        code: query_code.unwrap_or_else(|| ty.rsplit('#').next().unwrap_or(ty).to_owned()),
         status,
         message: v["message"].as_str().unwrap_or_default().to_owned(),
     })

@@ -348,6 +348,17 @@ impl QueueStore for EmbeddedStore {
         self.durable(lsn).await
     }
 
+    async fn reset(&self) -> StoreResult<()> {
+        self.check_writable()?;
+        let lsn = {
+            let mut state = self.state.lock();
+            let lsn = self.journal(&[Record::Reset])?;
+            state.reset();
+            lsn
+        };
+        self.durable(lsn).await
+    }
+
     async fn purge(&self, key: &QueueKey, now: EpochMs) -> StoreResult<()> {
         self.check_writable()?;
         let lsn = {

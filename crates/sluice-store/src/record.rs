@@ -102,6 +102,10 @@ pub enum Record {
         seq: u64,
         sealed: Vec<u8>,
     },
+    /// Everything was wiped (the admin listener's reset): every queue, message, move
+    /// task and record of a recent deletion. Counters keep running. (After
+    /// `SentSealed`, for the same reason.)
+    Reset,
 }
 
 impl Record {

@@ -98,6 +98,18 @@ impl State {
         self.queues.insert(meta.id, Slot::new(meta));
     }
 
+    /// Wipes every queue, message and move task, and forgets recent deletions; waiting
+    /// receives are woken to find their queue gone.
+    pub fn reset(&mut self) {
+        for slot in self.queues.values() {
+            slot.notify.notify_waiters();
+        }
+        self.queues.clear();
+        self.by_key.clear();
+        self.deleted_at.clear();
+        self.move_tasks.clear();
+    }
+
     pub fn remove_queue(&mut self, id: u64, now: EpochMs) -> Option<Slot> {
         let slot = self.queues.remove(&id)?;
         self.by_key.remove(&slot.meta.key);
@@ -297,6 +309,7 @@ impl State {
                 self.next_seq = self.next_seq.max(next_seq);
                 self.next_queue_id = self.next_queue_id.max(next_queue_id);
             }
+            Record::Reset => self.reset(),
         }
         Ok(())
     }

@@ -71,14 +71,15 @@ impl Authorization {
 }
 
 /// Decides whether `facts.caller` may perform `facts.action` on `facts.resource`.
-pub fn authorize(
-    identity_policies: &[PolicyDocument],
+/// Identity policies may be owned or shared (`Arc`): anything that borrows as a document.
+pub fn authorize<P: std::borrow::Borrow<PolicyDocument>>(
+    identity_policies: &[P],
     resource_policy: Option<&PolicyDocument>,
     facts: &RequestFacts<'_>,
 ) -> Authorization {
     let caller = facts.caller;
     // Identity policies belong to an account principal; others have none to consult.
-    let identity: &[PolicyDocument] = if caller.has_identity() {
+    let identity: &[P] = if caller.has_identity() {
         identity_policies
     } else {
         &[]
@@ -86,7 +87,7 @@ pub fn authorize(
 
     let find = |effect: Effect| -> (Option<StatementRef>, Option<StatementRef>) {
         let from_identity = identity.iter().enumerate().find_map(|(p, doc)| {
-            first_applicable(doc, effect, facts, false).map(|(i, sid)| StatementRef {
+            first_applicable(doc.borrow(), effect, facts, false).map(|(i, sid)| StatementRef {
                 source: PolicySource::Identity(p),
                 index: i,
                 sid,

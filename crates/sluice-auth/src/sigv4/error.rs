@@ -17,6 +17,7 @@ use std::fmt;
 /// | `SignatureDoesNotMatch` | `SignatureDoesNotMatch` | 403 | `com.amazon.coral.service#SignatureDoesNotMatch` | wrong signature; scope date, terminator, region or service wrong; header-signed request outside the 15-minute clock skew ("Signature expired" / "Signature not yet current") |
 /// | `RequestExpired` | `RequestExpired` | 400 | `com.amazon.coral.service#RequestExpired` | presigned request used after `X-Amz-Date + X-Amz-Expires` |
 /// | `ContentSha256Mismatch` | `XAmzContentSHA256Mismatch` | 400 | `com.amazon.coral.service#XAmzContentSHA256Mismatch` | `x-amz-content-sha256` names a digest other than the body's |
+/// | `ExpiredToken` | `ExpiredToken` | 403 | `com.amazon.coral.service#ExpiredTokenException` | temporary credentials (a session token) used after they expired |
 ///
 /// The `__type` column is the coral namespace AWS JSON services use for errors raised
 /// before the service itself runs; SDKs for SQS's JSON protocol read the code from the
@@ -30,6 +31,7 @@ pub enum AuthErrorKind {
     SignatureDoesNotMatch,
     RequestExpired,
     ContentSha256Mismatch,
+    ExpiredToken,
 }
 
 impl AuthErrorKind {
@@ -43,6 +45,7 @@ impl AuthErrorKind {
             Self::SignatureDoesNotMatch => "SignatureDoesNotMatch",
             Self::RequestExpired => "RequestExpired",
             Self::ContentSha256Mismatch => "XAmzContentSHA256Mismatch",
+            Self::ExpiredToken => "ExpiredToken",
         }
     }
 
@@ -51,14 +54,25 @@ impl AuthErrorKind {
         match self {
             Self::MissingAuthenticationToken
             | Self::InvalidClientTokenId
-            | Self::SignatureDoesNotMatch => 403,
+            | Self::SignatureDoesNotMatch
+            | Self::ExpiredToken => 403,
             Self::IncompleteSignature | Self::RequestExpired | Self::ContentSha256Mismatch => 400,
         }
     }
 
     /// The JSON protocol's `__type` (see the table above).
-    pub fn json_type(self) -> String {
-        format!("com.amazon.coral.service#{}", self.aws_code())
+    pub fn json_type(self) -> &'static str {
+        match self {
+            Self::MissingAuthenticationToken => {
+                "com.amazon.coral.service#MissingAuthenticationToken"
+            }
+            Self::IncompleteSignature => "com.amazon.coral.service#IncompleteSignature",
+            Self::InvalidClientTokenId => "com.amazon.coral.service#InvalidClientTokenId",
+            Self::SignatureDoesNotMatch => "com.amazon.coral.service#SignatureDoesNotMatch",
+            Self::RequestExpired => "com.amazon.coral.service#RequestExpired",
+            Self::ContentSha256Mismatch => "com.amazon.coral.service#XAmzContentSHA256Mismatch",
+            Self::ExpiredToken => "com.amazon.coral.service#ExpiredTokenException",
+        }
     }
 }
 

@@ -5,7 +5,7 @@ use std::fmt;
 
 /// Which AWS error this is. Expected rejections are values of this enum, never panics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
+// Not non_exhaustive: each service's error table must name every kind.
 pub enum SqsErrorKind {
     QueueDoesNotExist,
     QueueNameExists,

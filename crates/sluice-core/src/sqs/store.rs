@@ -175,6 +175,8 @@ pub trait QueueStore: Send + Sync + 'static {
         now: EpochMs,
     ) -> StoreResult<QueueMeta>;
     async fn delete_queue(&self, key: &QueueKey, now: EpochMs) -> StoreResult<()>;
+    /// Deletes every queue, message and move task, leaving no queue "recently deleted".
+    async fn reset(&self) -> StoreResult<()>;
     async fn purge(&self, key: &QueueKey, now: EpochMs) -> StoreResult<()>;
     async fn counts(&self, key: &QueueKey, now: EpochMs) -> StoreResult<QueueCounts>;
 

@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 use sluice_auth::policy::principal::is_account_id;
-use sluice_core::sqs::access::Caller;
+use sluice_core::access::Caller;
 
 /// A secret access key; never printed.
 #[derive(Clone, Deserialize)]

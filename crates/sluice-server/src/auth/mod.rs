@@ -1,23 +1,26 @@
 //! Authentication at the HTTP front: which configured identity signed a request (AWS
 //! Signature Version 4, via `sluice_auth::sigv4`), and the facts about the request that
 //! access decisions need. Authorisation itself is decided by the core when it finds
-//! the queue a request addresses (`sluice_core::sqs::access`).
+//! the resource a request addresses (`sluice_core::access`).
 //!
 //! With no identities configured the server is open: any signature, or none, is
 //! accepted, and the credential scope only names the caller's region and access key.
+//! Temporary credentials that STS issued are accepted with their session token until
+//! they expire, by any server holding the token key.
 
 pub mod identities;
+pub mod roles;
 
 use std::sync::Arc;
 
 use axum::http::request::Parts;
+use sluice_auth::policy::principal::is_account_id;
 use sluice_auth::sigv4::{self, AuthError, AuthErrorKind, RequestParts, SigningKeyCache};
-use sluice_core::sqs::access::Caller;
+use sluice_core::access::Caller;
+use sluice_core::sts::{SessionError, Sts};
 
+use crate::wire::WireError;
 use identities::Identities;
-
-/// The credential-scope service names SQS requests are signed for.
-pub const SQS_SIGNING_SERVICES: &[&str] = &["sqs"];
 
 /// Who sent a request, as far as the server could tell.
 #[derive(Debug, Default)]
@@ -26,16 +29,45 @@ pub struct Authenticated {
     pub access_key_id: Option<String>,
     /// The region of the credential scope.
     pub region: Option<String>,
-    /// The verified caller; `None` on an open server.
+    /// Who the caller is, when known: a verified identity, or the session behind
+    /// temporary credentials (on an open server too).
     pub caller: Option<Arc<Caller>>,
+    /// Whether access decisions apply: identities are configured.
+    pub enforced: bool,
 }
 
-/// Checks request signatures against the configured identities.
+impl Authenticated {
+    /// The account the caller works in: its own, or on an open server the one an access
+    /// key id of twelve digits names (so one server can hold several accounts'
+    /// resources), else `default`.
+    pub fn account_id(&self, default: &str) -> String {
+        match &self.caller {
+            Some(caller) => caller.account_id.clone(),
+            None => self
+                .access_key_id
+                .as_deref()
+                .filter(|k| is_account_id(k))
+                .unwrap_or(default)
+                .to_owned(),
+        }
+    }
+
+    /// The caller whose access is checked; `None` on an open server.
+    pub fn enforced_caller(&self) -> Option<Arc<Caller>> {
+        self.caller.clone().filter(|_| self.enforced)
+    }
+}
+
+/// Checks request signatures against the configured identities (or lets all in).
 #[derive(Debug, Default)]
 pub struct Authenticator {
     identities: Identities,
     signing_keys: SigningKeyCache,
 }
+
+/// The header (and presigned query parameter) that carries a session token.
+const SECURITY_TOKEN_HEADER: &str = "x-amz-security-token";
+const SECURITY_TOKEN_PARAM: &str = "X-Amz-Security-Token";
 
 impl Authenticator {
     pub fn new(identities: Identities) -> Self {
@@ -54,13 +86,17 @@ impl Authenticator {
         self.identities.len()
     }
 
-    /// Verifies the request's signature at `now_ms`, or, on an open server, reads the
-    /// credential scope it names (if any) without checking anything.
+    /// Verifies the request's signature at `now_ms` for one of `signing_names` (the
+    /// service the front routed it to), by a configured identity or by temporary
+    /// credentials `sts` issued. On an open server it reads the credential scope (and
+    /// a session token, if any) without checking the signature.
     pub fn authenticate(
         &self,
         parts: &Parts,
         body: &[u8],
         now_ms: u64,
+        signing_names: &[&str],
+        sts: &Sts,
     ) -> Result<Authenticated, AuthError> {
         let headers: Vec<(&str, &str)> = parts
             .headers
@@ -74,12 +110,25 @@ impl Authenticator {
             headers: &headers,
             body,
         };
+        let token = security_token(parts);
         if self.is_open() {
             let scope = sigv4::scope(&request).ok().flatten();
+            let access_key_id = scope.as_ref().map(|s| s.access_key_id.clone());
+            // Temporary credentials name their session even here; an expired one is
+            // refused as AWS would, a foreign one ignored as any signature is.
+            let caller = match (&access_key_id, &token) {
+                (Some(key), Some(token)) => match sts.session(key, token, now_ms) {
+                    Ok((caller, _)) => Some(caller),
+                    Err(SessionError::Expired) => return Err(expired_token()),
+                    Err(SessionError::Invalid) => None,
+                },
+                _ => None,
+            };
             return Ok(Authenticated {
-                access_key_id: scope.as_ref().map(|s| s.access_key_id.clone()),
+                access_key_id,
                 region: scope.map(|s| s.region),
-                caller: None,
+                caller,
+                enforced: false,
             });
         }
         // Two Authorization headers leave it unclear which one speaks for the request (a
@@ -96,14 +145,31 @@ impl Authenticator {
                 message: "The request must carry exactly one Authorization header.".to_owned(),
             });
         }
+        // The caller and the secret behind the access key id: a configured identity's,
+        // or a session's when the key is not configured and a token comes with it.
+        let named_key = sigv4::scope(&request)
+            .ok()
+            .flatten()
+            .map(|s| s.access_key_id);
+        let mut session = None;
+        if let (Some(key), Some(token)) = (&named_key, &token) {
+            if self.identities.get(key).is_none() {
+                session = Some(sts.session(key, token, now_ms).map_err(|e| match e {
+                    SessionError::Expired => expired_token(),
+                    SessionError::Invalid => invalid_token(),
+                })?);
+            }
+        }
         let verified = sigv4::verify_cached(
             &request,
             now_ms,
-            SQS_SIGNING_SERVICES,
-            |key| {
-                self.identities
+            signing_names,
+            |key| match &session {
+                Some((_, secret)) => Some(secret.clone()),
+                None => self
+                    .identities
                     .get(key)
-                    .map(|identity| identity.secret.expose().to_owned())
+                    .map(|identity| identity.secret.expose().to_owned()),
             },
             &self.signing_keys,
         )?;
@@ -126,21 +192,77 @@ impl Authenticator {
                 ),
             });
         }
-        // `verify` succeeded, so the key is known; an error here would be a bug, and is
-        // answered as an unknown key rather than a panic.
-        let identity = self
-            .identities
-            .get(&verified.access_key_id)
-            .ok_or_else(|| AuthError {
-                kind: AuthErrorKind::InvalidClientTokenId,
-                message: "The security token included in the request is invalid.".to_owned(),
-            })?;
+        let caller = match session {
+            Some((caller, _)) => caller,
+            // `verify` succeeded, so the key is known; an error here would be a bug,
+            // and is answered as an unknown key rather than a panic.
+            None => self
+                .identities
+                .get(&verified.access_key_id)
+                .map(|identity| identity.caller.clone())
+                .ok_or_else(invalid_token)?,
+        };
         Ok(Authenticated {
-            caller: Some(identity.caller.clone()),
+            caller: Some(caller),
             access_key_id: Some(verified.access_key_id),
             region: Some(verified.region),
+            enforced: true,
         })
     }
+}
+
+fn security_token(parts: &Parts) -> Option<String> {
+    if let Some(value) = parts.headers.get(SECURITY_TOKEN_HEADER) {
+        return value.to_str().ok().map(str::to_owned);
+    }
+    parts.uri.query().and_then(|query| {
+        form_urlencoded::parse(query.as_bytes())
+            .find(|(key, _)| key == SECURITY_TOKEN_PARAM)
+            .map(|(_, value)| value.into_owned())
+    })
+}
+
+fn expired_token() -> AuthError {
+    AuthError {
+        kind: AuthErrorKind::ExpiredToken,
+        message: "The security token included in the request is expired".to_owned(),
+    }
+}
+
+fn invalid_token() -> AuthError {
+    AuthError {
+        kind: AuthErrorKind::InvalidClientTokenId,
+        message: "The security token included in the request is invalid.".to_owned(),
+    }
+}
+
+/// The service a request's SigV4 credential scope is signed for, if it names one.
+pub fn scope_service(parts: &Parts) -> Option<String> {
+    let headers: Vec<(&str, &str)> = parts
+        .headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .map(|v| ("authorization", v))
+        .into_iter()
+        .collect();
+    let request = RequestParts {
+        method: parts.method.as_str(),
+        path: parts.uri.path(),
+        query: parts.uri.query(),
+        headers: &headers,
+        body: &[],
+    };
+    sigv4::scope(&request).ok().flatten().map(|s| s.service)
+}
+
+/// An authentication failure as every service renders it.
+pub fn to_wire(e: &AuthError) -> WireError {
+    WireError::new(
+        e.kind.http_status(),
+        e.kind.aws_code(),
+        e.kind.json_type(),
+        e.message.clone(),
+    )
 }
 
 /// The header that names a JSON request's action.

@@ -1,29 +1,29 @@
-//! The one table that turns a domain error into what each SQS wire protocol says:
-//! the JSON `__type`, the HTTP status and (from the core) the Query error code. Statuses
-//! and codes follow the current SQS service model's `httpError` and `awsQueryError`
-//! traits (for example ReceiptHandleIsInvalid 404, OverLimit and PurgeQueueInProgress 403).
+//! SQS's one error table: each domain error kind with its HTTP status and its JSON
+//! `__type` (the modelled error shape, which is not always the Query code: AWS answers
+//! `InvalidParameterValueException` where Query says `InvalidParameterValue`). The
+//! Query code and the fault come from the core (`SqsErrorKind::aws_code`), so batch
+//! result entries and whole-request errors name errors alike. Statuses follow the SQS
+//! service model's `awsQueryError` traits and AWS's recorded answers (for example
+//! ReceiptHandleIsInvalid 404, OverLimit and PurgeQueueInProgress 403).
 
 use sluice_core::sqs::{SqsError, SqsErrorKind};
 
-/// How an error goes on the wire.
-pub struct WireError {
-    pub status: u16,
-    /// AWS JSON 1.0 `__type`.
-    pub json_type: &'static str,
-    /// AWS Query `<Code>`, also sent as `x-amzn-query-error`.
-    pub code: &'static str,
-    pub sender_fault: bool,
-    pub message: String,
-}
+use crate::wire::{Protocol, WireError};
 
-pub fn to_wire(e: &SqsError) -> WireError {
+/// What SQS's Query protocol says for a queue that does not exist; its JSON protocol
+/// keeps the short text.
+pub const NON_EXISTENT_QUEUE_QUERY_MESSAGE: &str =
+    "The specified queue does not exist for this wsdl version.";
+
+/// The status and JSON `__type` of each kind.
+fn table(kind: SqsErrorKind) -> (u16, &'static str) {
     use SqsErrorKind::*;
-    let (status, json_type) = match e.kind {
+    match kind {
         QueueDoesNotExist => (400, "com.amazonaws.sqs#QueueDoesNotExist"),
         QueueNameExists => (400, "com.amazonaws.sqs#QueueNameExists"),
         QueueDeletedRecently => (400, "com.amazonaws.sqs#QueueDeletedRecently"),
-        InvalidParameterValue => (400, "com.amazonaws.sqs#InvalidParameterValue"),
-        MissingParameter => (400, "com.amazonaws.sqs#MissingParameter"),
+        InvalidParameterValue => (400, "com.amazonaws.sqs#InvalidParameterValueException"),
+        MissingParameter => (400, "com.amazonaws.sqs#MissingRequiredParameterException"),
         InvalidAttributeName => (400, "com.amazonaws.sqs#InvalidAttributeName"),
         InvalidAttributeValue => (400, "com.amazonaws.sqs#InvalidAttributeValue"),
         InvalidMessageContents => (400, "com.amazonaws.sqs#InvalidMessageContents"),
@@ -42,7 +42,7 @@ pub fn to_wire(e: &SqsError) -> WireError {
         InvalidSecurity => (403, "com.amazonaws.sqs#InvalidSecurity"),
         AccessDenied => (403, "com.amazonaws.sqs#AccessDenied"),
         RequestThrottled => (403, "com.amazonaws.sqs#RequestThrottled"),
-        InvalidAction => (400, "com.amazon.coral.service#UnknownOperationException"),
+        InvalidAction => (400, "com.amazonaws.sqs#InvalidAction"),
         MissingAction => (400, "com.amazonaws.sqs#MissingAction"),
         MalformedQueryString => (400, "com.amazonaws.sqs#MalformedQueryString"),
         InternalError => (500, "com.amazonaws.sqs#InternalError"),
@@ -55,13 +55,73 @@ pub fn to_wire(e: &SqsError) -> WireError {
         // The one KMS error the model gives 403 (httpError and awsQueryError alike).
         KmsOptInRequired => (403, "com.amazonaws.sqs#KmsOptInRequired"),
         KmsThrottled => (400, "com.amazonaws.sqs#KmsThrottled"),
-        _ => (500, "com.amazonaws.sqs#InternalError"),
+    }
+}
+
+/// How `e` goes on the wire in `protocol`.
+pub fn to_wire(e: &SqsError, protocol: Protocol) -> WireError {
+    let (status, json_type) = table(e.kind);
+    let message = match (e.kind, protocol) {
+        (SqsErrorKind::QueueDoesNotExist, Protocol::Query { .. })
+            if e.message == SqsError::queue_does_not_exist().message =>
+        {
+            NON_EXISTENT_QUEUE_QUERY_MESSAGE.to_owned()
+        }
+        _ => e.message.clone(),
     };
-    WireError {
-        status,
-        json_type,
-        code: e.kind.aws_code(),
-        sender_fault: e.kind.sender_fault(),
-        message: e.message.clone(),
+    let wire = WireError::new(status, e.kind.aws_code(), json_type, message);
+    if e.kind.sender_fault() {
+        wire
+    } else {
+        wire.receiver()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const QUERY: Protocol = Protocol::Query {
+        namespace: sluice_query::XML_NAMESPACE,
+    };
+
+    #[test]
+    fn renamed_shapes_keep_their_query_codes() {
+        let cases = [
+            (
+                SqsError::invalid_parameter("x"),
+                "InvalidParameterValue",
+                "com.amazonaws.sqs#InvalidParameterValueException",
+            ),
+            (
+                SqsError::missing_parameter("QueueName"),
+                "MissingParameter",
+                "com.amazonaws.sqs#MissingRequiredParameterException",
+            ),
+            (
+                SqsError::new(SqsErrorKind::QueueNameExists, "x"),
+                "QueueAlreadyExists",
+                "com.amazonaws.sqs#QueueNameExists",
+            ),
+            (
+                SqsError::queue_does_not_exist(),
+                "AWS.SimpleQueueService.NonExistentQueue",
+                "com.amazonaws.sqs#QueueDoesNotExist",
+            ),
+        ];
+        for (e, code, json_type) in cases {
+            let wire = to_wire(&e, Protocol::Json);
+            assert_eq!(
+                (wire.code, wire.json_type, wire.status),
+                (code, json_type, 400)
+            );
+        }
+    }
+
+    #[test]
+    fn a_missing_queue_is_worded_per_protocol() {
+        let e = SqsError::queue_does_not_exist();
+        assert_eq!(to_wire(&e, Protocol::Json).message, e.message);
+        assert_eq!(to_wire(&e, QUERY).message, NON_EXISTENT_QUEUE_QUERY_MESSAGE);
     }
 }

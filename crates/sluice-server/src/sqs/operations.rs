@@ -1,12 +1,17 @@
 //! The operation table: every SQS action by its AWS name, the typed input it decodes
 //! to and the service method that answers it. Both wire protocols dispatch through
-//! this one table.
+//! this one table. A ReceiveMessage is handed to the long-poll gate between decoding
+//! and running, so the request is decoded once.
 
 use std::sync::Arc;
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use sluice_core::sqs::{RequestContext, Sqs, SqsError, SqsErrorKind};
+use sluice_core::sqs::api::ReceiveMessageInput;
+use sluice_core::sqs::{RequestContext, Sqs, SqsError};
+
+use super::json_shape;
+use crate::wire::{serialization_error, WireError};
 
 /// A request's parameters, in the form its protocol delivered them.
 pub enum Params<'a> {
@@ -22,14 +27,38 @@ pub enum Reply {
     Value(serde_json::Value),
 }
 
-fn decode<T: DeserializeOwned>(params: Params<'_>) -> Result<T, SqsError> {
-    let result = match params {
-        Params::Json([]) => serde_json::from_slice(b"{}"),
-        Params::Json(bytes) => serde_json::from_slice(bytes),
-        Params::Value(value) => serde_json::from_value(value),
-    };
-    result
-        .map_err(|e| SqsError::invalid_parameter(format!("The request could not be decoded: {e}")))
+/// Why an operation did not answer: the service refused it, or its input could not
+/// be read.
+pub enum Failure {
+    Sqs(SqsError),
+    Wire(WireError),
+}
+
+impl From<SqsError> for Failure {
+    fn from(e: SqsError) -> Self {
+        Failure::Sqs(e)
+    }
+}
+
+fn decode<T: DeserializeOwned>(action: &str, params: Params<'_>) -> Result<T, Failure> {
+    match params {
+        Params::Json(bytes) => {
+            let value: serde_json::Value = match bytes {
+                [] => serde_json::Value::Object(Default::default()),
+                bytes => serde_json::from_slice(bytes)
+                    .map_err(|_| Failure::Wire(serialization_error(None)))?,
+            };
+            json_shape::check_input(action, &value)
+                .map_err(|message| Failure::Wire(serialization_error(message)))?;
+            serde_json::from_value(value)
+                .map_err(|e| Failure::Wire(serialization_error(Some(e.to_string()))))
+        }
+        Params::Value(value) => serde_json::from_value(value).map_err(|e| {
+            Failure::Sqs(SqsError::invalid_parameter(format!(
+                "The request could not be decoded: {e}"
+            )))
+        }),
+    }
 }
 
 fn encode<T: Serialize>(json: bool, output: &T) -> Reply {
@@ -43,20 +72,30 @@ fn encode<T: Serialize>(json: bool, output: &T) -> Reply {
 macro_rules! operations {
     ($($name:literal => $method:ident),* $(,)?) => {
         /// Every action this server answers.
-        pub const ACTIONS: &[&str] = &[$($name),*];
+        pub const ACTIONS: &[&str] = &["ReceiveMessage", $($name),*];
 
-        /// Decodes `params` for `action`, runs it and encodes the reply.
-        pub async fn dispatch(sqs: &Arc<Sqs>, ctx: &RequestContext, action: &str, params: Params<'_>) -> Result<Reply, SqsError> {
+        /// Decodes `params` for `action`, runs it and encodes the reply. A
+        /// ReceiveMessage passes through `gate` first, which may shorten its wait.
+        pub async fn dispatch(
+            sqs: &Arc<Sqs>,
+            ctx: &RequestContext,
+            action: &str,
+            params: Params<'_>,
+            gate: impl FnOnce(&mut ReceiveMessageInput),
+        ) -> Result<Reply, Failure> {
             let json = matches!(params, Params::Json(_));
             match action {
+                "ReceiveMessage" => {
+                    let mut input: ReceiveMessageInput = decode(action, params)?;
+                    gate(&mut input);
+                    let output = sqs.receive_message(ctx, input).await?;
+                    Ok(encode(json, &output))
+                }
                 $($name => {
-                    let output = sqs.$method(ctx, decode(params)?).await?;
+                    let output = sqs.$method(ctx, decode(action, params)?).await?;
                     Ok(encode(json, &output))
                 })*
-                _ => Err(SqsError::new(
-                    SqsErrorKind::InvalidAction,
-                    format!("The action {action} is not valid for this endpoint."),
-                )),
+                _ => Err(Failure::Wire(crate::wire::unknown_operation())),
             }
         }
     };
@@ -72,7 +111,6 @@ operations! {
     "PurgeQueue" => purge_queue,
     "SendMessage" => send_message,
     "SendMessageBatch" => send_message_batch,
-    "ReceiveMessage" => receive_message,
     "DeleteMessage" => delete_message,
     "DeleteMessageBatch" => delete_message_batch,
     "ChangeMessageVisibility" => change_message_visibility,

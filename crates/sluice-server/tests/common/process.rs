@@ -41,6 +41,8 @@ pub fn spawn(data_dir: &Path, log: &Path, port: u16, args: &[&OsStr]) -> Child {
         "SLUICE_ACCOUNT_ID",
         "SLUICE_BASE_URL",
         "SLUICE_TEST_CLOCK",
+        "SLUICE_ADMIN_LISTEN",
+        "SLUICE_ALLOW_RESET",
     ] {
         command.env_remove(var);
     }
@@ -49,6 +51,8 @@ pub fn spawn(data_dir: &Path, log: &Path, port: u16, args: &[&OsStr]) -> Child {
         .arg(format!("127.0.0.1:{port}"))
         .arg("--data-dir")
         .arg(data_dir)
+        .arg("--admin-listen")
+        .arg("127.0.0.1:0")
         .args(args)
         .env("RUST_LOG", "info")
         .env("NO_COLOR", "1")

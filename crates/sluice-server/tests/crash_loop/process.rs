@@ -46,6 +46,8 @@ impl Sluice {
             let child = command
                 .arg("--listen")
                 .arg(format!("127.0.0.1:{port}"))
+                .arg("--admin-listen")
+                .arg("127.0.0.1:0")
                 .arg("--data-dir")
                 .arg(data_dir)
                 .env("RUST_LOG", "warn")

@@ -141,6 +141,7 @@ pub fn request_context() -> RequestContext {
         account_id: ACCOUNT.to_owned(),
         base_url: BASE_URL.to_owned(),
         sender_id: "AIDATESTSENDER".to_owned(),
+        trace_header: None,
         access: None,
     }
 }
@@ -333,6 +334,9 @@ impl QueueStore for CountingStore {
     }
     async fn delete_queue(&self, key: &QueueKey, now: EpochMs) -> StoreResult<()> {
         self.inner.delete_queue(key, now).await
+    }
+    async fn reset(&self) -> StoreResult<()> {
+        self.inner.reset().await
     }
     async fn purge(&self, key: &QueueKey, now: EpochMs) -> StoreResult<()> {
         self.inner.purge(key, now).await

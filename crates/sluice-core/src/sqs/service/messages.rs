@@ -31,6 +31,28 @@ pub(crate) struct Prepared {
     pub reply: SendMessageOutput,
 }
 
+/// The message's system attributes, with the request's `X-Amzn-Trace-Id` as its
+/// `AWSTraceHeader` unless the sender set that attribute, which wins (AWS documents
+/// both; neither counts against the message size).
+fn with_trace_header(
+    mut system_attributes: MessageAttributeMap,
+    ctx: &RequestContext,
+) -> MessageAttributeMap {
+    if let Some(trace) = &ctx.trace_header {
+        system_attributes
+            .entry(TRACE_HEADER_ATTRIBUTE.to_owned())
+            .or_insert_with(|| MessageAttributeValue {
+                data_type: "String".to_owned(),
+                string_value: Some(trace.clone()),
+                ..Default::default()
+            });
+    }
+    system_attributes
+}
+
+/// The system attribute that carries an AWS X-Ray trace header.
+pub const TRACE_HEADER_ATTRIBUTE: &str = "AWSTraceHeader";
+
 impl Sqs {
     pub(crate) fn prepare(
         &self,
@@ -111,7 +133,7 @@ impl Sqs {
             message_id,
             body: body.to_owned(),
             attributes,
-            system_attributes,
+            system_attributes: with_trace_header(system_attributes, ctx),
             sender_id: ctx.sender_id.clone(),
             sent_at_ms: now,
             group_id: out.group_id.clone(),

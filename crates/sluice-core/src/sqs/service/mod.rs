@@ -2,6 +2,7 @@
 //! typed output. It validates as AWS does, then asks the store to make the change.
 //! Wire codecs call these methods; nothing here knows about HTTP.
 
+mod admin;
 mod batch;
 mod messages;
 mod move_tasks;
@@ -12,7 +13,7 @@ use std::sync::Arc;
 
 use tokio::sync::Notify;
 
-use super::access::{Access, PolicyCache};
+use super::access::{check_action, Access, PolicyCache};
 use super::error::{SqsError, SqsErrorKind, SqsResult};
 use super::names::QueueKey;
 use super::sealing::MessageSealer;
@@ -27,8 +28,11 @@ pub struct RequestContext {
     pub account_id: String,
     /// Scheme and authority queue URLs are built on, e.g. `http://127.0.0.1:9324`.
     pub base_url: String,
-    /// The SenderId recorded on sent messages.
+    /// The SenderId recorded on sent messages: the caller's account id (root, or an
+    /// unauthenticated caller) or its principal's unique id.
     pub sender_id: String,
+    /// The request's `X-Amzn-Trace-Id`, which becomes its messages' `AWSTraceHeader`.
+    pub trace_header: Option<String>,
     /// The authenticated caller and the action, checked against policies whenever a
     /// queue is addressed; `None` on a server with no identities configured (open).
     pub access: Option<Access>,
@@ -189,7 +193,7 @@ impl Sqs {
                 let policy = meta
                     .and_then(|m| m.attributes.policy.as_deref())
                     .and_then(|text| self.policies.get(text));
-                access.check_action(action, key, policy.as_deref(), self.now())
+                check_action(access, action, key, policy.as_deref(), self.now())
             }
         }
     }

@@ -1,0 +1,105 @@
+//! The admin listener: a second port, on loopback by default and apart from the API
+//! port so it is never exposed by accident, for operators and test suites.
+//!
+//! - `GET /health`: 200 while the process serves.
+//! - `GET /ready`: 200 once recovery has finished and the API listeners are up; 503
+//!   before then.
+//! - `POST /reset`, only with `--allow-reset`: wipes every queue, message and move task
+//!   (404 otherwise).
+//! - `POST /test-clock/advance?ms=N`, only on a server started with the hidden
+//!   `--test-clock`: moves the clock every time-dependent rule reads.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::http::Uri;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use sluice_core::clock::ManualClock;
+use sluice_core::sqs::Sqs;
+
+/// What the admin routes read.
+#[derive(Default)]
+pub struct AdminState {
+    /// Set once recovery has finished and the API listeners are bound.
+    ready: AtomicBool,
+    /// The service, once the store is open.
+    sqs: OnceLock<Arc<Sqs>>,
+    allow_reset: bool,
+    test_clock: Option<ManualClock>,
+}
+
+impl AdminState {
+    pub fn new(allow_reset: bool, test_clock: Option<ManualClock>) -> Arc<Self> {
+        Arc::new(Self {
+            allow_reset,
+            test_clock,
+            ..Self::default()
+        })
+    }
+
+    /// Marks the server ready to serve `sqs`.
+    pub fn set_ready(&self, sqs: Arc<Sqs>) {
+        let _ = self.sqs.set(sqs);
+        self.ready.store(true, Ordering::SeqCst);
+    }
+}
+
+/// The path of the test clock's control.
+pub const TEST_CLOCK_PATH: &str = "/test-clock/advance";
+
+pub fn router(state: Arc<AdminState>) -> Router {
+    Router::new()
+        .route("/health", get(|| async { "ok\n" }))
+        .route("/ready", get(ready))
+        .route("/reset", post(reset))
+        .route(TEST_CLOCK_PATH, post(advance_test_clock))
+        .with_state(state)
+}
+
+async fn ready(State(state): State<Arc<AdminState>>) -> Response {
+    if state.ready.load(Ordering::SeqCst) {
+        (StatusCode::OK, "ready\n").into_response()
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "starting\n").into_response()
+    }
+}
+
+async fn reset(State(state): State<Arc<AdminState>>) -> Response {
+    if !state.allow_reset {
+        return (
+            StatusCode::NOT_FOUND,
+            "reset is not allowed: start with --allow-reset\n",
+        )
+            .into_response();
+    }
+    let Some(sqs) = state.sqs.get() else {
+        return (StatusCode::SERVICE_UNAVAILABLE, "starting\n").into_response();
+    };
+    match sqs.reset().await {
+        Ok(()) => (StatusCode::OK, "reset\n").into_response(),
+        Err(e) => (StatusCode::SERVICE_UNAVAILABLE, format!("{}\n", e.message)).into_response(),
+    }
+}
+
+async fn advance_test_clock(State(state): State<Arc<AdminState>>, uri: Uri) -> Response {
+    let Some(clock) = &state.test_clock else {
+        return (StatusCode::NOT_FOUND, "the test clock is not enabled\n").into_response();
+    };
+    let ms = uri.query().and_then(|query| {
+        form_urlencoded::parse(query.as_bytes())
+            .find(|(key, _)| key == "ms")
+            .and_then(|(_, value)| value.parse::<u64>().ok())
+    });
+    let Some(ms) = ms else {
+        return (StatusCode::BAD_REQUEST, "expected ?ms=<milliseconds>\n").into_response();
+    };
+    clock.advance_ms(ms);
+    if let Some(sqs) = state.sqs.get() {
+        sqs.clock_moved().await;
+    }
+    (StatusCode::OK, "ok\n").into_response()
+}

@@ -1,0 +1,205 @@
+//! The HTTP front every service shares: one handler for every request. It takes a
+//! place among the requests in progress (`limits.rs`), reads the body within its
+//! bounds, decides which service the request is for (`route.rs`), authenticates it
+//! for that service's signing name, and hands it to the service's wire module
+//! (`sqs/`, `sts/`), which answers in the protocol the request spoke. Errors of every
+//! kind are rendered in one place (`wire.rs`).
+
+pub mod body;
+pub mod route;
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, Method};
+use axum::response::Response;
+use axum::Router;
+use sluice_core::sqs::Sqs;
+use sluice_core::sts::Sts;
+
+use crate::auth::{Authenticated, Authenticator};
+use crate::limits::Gates;
+use crate::sqs::longpoll::Slot;
+use crate::wire::{error_reply, unknown_operation, Protocol, WireError};
+use body::{read_body, BodyError};
+use route::{route, Route, Service};
+
+/// The largest request body accepted by default (see `limits.rs`).
+pub const REQUEST_BODY_MAX_BYTES: usize = crate::limits::DEFAULT_MAX_REQUEST_BYTES;
+
+/// What every request handler shares.
+pub struct AppState {
+    pub sqs: Arc<Sqs>,
+    pub sts: Arc<Sts>,
+    pub region: String,
+    pub account_id: String,
+    /// Fixed base for queue URLs; otherwise built from the request's Host header.
+    pub base_url: Option<String>,
+    /// The bounds and their live counters.
+    pub gates: Arc<Gates>,
+    /// Checks signatures against the configured identities (or lets all in).
+    pub auth: Arc<Authenticator>,
+}
+
+pub fn router(state: Arc<AppState>) -> Router {
+    Router::new().fallback(handle).with_state(state)
+}
+
+/// A request the front has read, routed and authenticated, for a service's wire module.
+pub struct Incoming {
+    pub parts: Parts,
+    pub body: Bytes,
+    pub request_id: String,
+    /// The action a JSON request's `X-Amz-Target` names (after the service prefix).
+    pub target_action: Option<String>,
+    /// A Query request's parameters: the query string's, then a form body's.
+    pub params: Vec<(String, String)>,
+    pub authenticated: Authenticated,
+}
+
+impl Incoming {
+    /// The first value of Query parameter `name`.
+    pub fn param(&self, name: &str) -> Option<&str> {
+        param(&self.params, name)
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        header(&self.parts.headers, name)
+    }
+}
+
+fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    params
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+/// The protocol of errors answered before a request is routed: JSON when it names a
+/// target, else SQS's Query documents (the service a bare Query request goes to).
+fn early_protocol(target: Option<&str>) -> Protocol {
+    match target {
+        Some(_) => Protocol::Json,
+        None => crate::sqs::QUERY,
+    }
+}
+
+async fn handle(State(app): State<Arc<AppState>>, request: Request) -> Response {
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let (parts, body) = request.into_parts();
+    let target = header(&parts.headers, "x-amz-target").map(str::to_owned);
+    let early = early_protocol(target.as_deref());
+    // Overload: beyond the bound, answer at once rather than queue.
+    let Some(pass) = app.gates.inflight.try_enter() else {
+        let busy = WireError::new(
+            503,
+            "ServiceUnavailable",
+            "com.amazon.coral.service#ServiceUnavailable",
+            "The server is busy: too many requests are in progress. Please retry.",
+        )
+        .receiver();
+        return error_reply(early, &busy, &request_id);
+    };
+    let limits = &app.gates.limits;
+    let body = match read_body(
+        body,
+        &parts.headers,
+        limits.max_request_bytes,
+        limits.idle_timeout(),
+    )
+    .await
+    {
+        Ok(body) => body,
+        Err(e) => return body_error_reply(early, &e, limits.max_request_bytes, &request_id),
+    };
+    let params = match target {
+        Some(_) => Vec::new(),
+        None => query_params(&parts, &body),
+    };
+    let scope_service = match target {
+        Some(_) => None,
+        None => crate::auth::scope_service(&parts),
+    };
+    let routed = route(
+        target.as_deref(),
+        scope_service.as_deref(),
+        param(&params, "Version"),
+        param(&params, "Action"),
+    );
+    let (service, protocol) = match routed {
+        Route::Json(service) => (service, Protocol::Json),
+        Route::Query(service) => (service, query_protocol(service)),
+        Route::UnknownTarget => {
+            return error_reply(Protocol::Json, &unknown_operation(), &request_id)
+        }
+        Route::UnknownService => {
+            let action = param(&params, "Action").unwrap_or_default();
+            return error_reply(early, &crate::sqs::invalid_action(action), &request_id);
+        }
+    };
+    let authenticated = match app.auth.authenticate(
+        &parts,
+        &body,
+        app.sqs.now(),
+        service.signing_names(),
+        &app.sts,
+    ) {
+        Ok(authenticated) => authenticated,
+        Err(e) => return error_reply(protocol, &crate::auth::to_wire(&e), &request_id),
+    };
+    let target_action = target.map(|t| match t.split_once('.') {
+        Some((_, action)) => action.to_owned(),
+        None => String::new(),
+    });
+    let incoming = Incoming {
+        parts,
+        body,
+        request_id,
+        target_action,
+        params,
+        authenticated,
+    };
+    match service {
+        Service::Sqs => crate::sqs::serve(&app, incoming, Slot::in_progress(pass)).await,
+        Service::Sts => crate::sts::serve(&app, incoming).await,
+    }
+}
+
+fn query_protocol(service: Service) -> Protocol {
+    match service {
+        Service::Sqs => crate::sqs::QUERY,
+        Service::Sts => crate::sts::QUERY,
+    }
+}
+
+/// A Query request's parameters: the query string's, then, for a POST with a form body
+/// (or no content type), the body's.
+fn query_params(parts: &Parts, body: &[u8]) -> Vec<(String, String)> {
+    let mut params = parts
+        .uri
+        .query()
+        .map(|q| sluice_query::parse_form(q.as_bytes()))
+        .unwrap_or_default();
+    let form_body = header(&parts.headers, "content-type")
+        .is_none_or(|ct| ct.starts_with("application/x-www-form-urlencoded"));
+    if parts.method == Method::POST && form_body {
+        params.extend(sluice_query::parse_form(body));
+    }
+    params
+}
+
+fn body_error_reply(protocol: Protocol, e: &BodyError, max: usize, request_id: &str) -> Response {
+    let mut response = error_reply(protocol, &e.to_wire(max), request_id);
+    if !e.keeps_connection() {
+        response
+            .headers_mut()
+            .insert("connection", HeaderValue::from_static("close"));
+    }
+    response
+}
+
+pub fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}

@@ -305,11 +305,9 @@ impl QueueIndex {
             }
         }
         if let (Some(fifo), Some(group)) = (self.fifo.as_mut(), s.content.group_id()) {
+            fifo.groups.max_seq = fifo.groups.max_seq.max(seq);
             let g = fifo.groups.groups.entry(group.to_owned()).or_default();
             g.msgs.insert(seq);
-            if s.phase == Phase::InFlight {
-                g.in_flight += 1;
-            }
             let messages = &self.messages;
             fifo.groups
                 .refresh(group, |head| messages[&head].phase == Phase::Ready);
@@ -334,10 +332,8 @@ impl QueueIndex {
         if let (Some(fifo), Some(group)) = (self.fifo.as_mut(), s.content.group_id()) {
             if let Some(g) = fifo.groups.groups.get_mut(group) {
                 g.msgs.remove(&seq);
-                if s.phase == Phase::InFlight {
-                    g.in_flight -= 1;
-                }
             }
+            fifo.groups.returned.remove(&seq);
             let messages = &self.messages;
             fifo.groups
                 .refresh(group, |head| messages[&head].phase == Phase::Ready);
@@ -366,9 +362,7 @@ impl QueueIndex {
                 (self.fifo.as_mut(), s.content.group_id().map(str::to_owned))
             {
                 if was == Phase::InFlight {
-                    if let Some(g) = fifo.groups.groups.get_mut(&group) {
-                        g.in_flight -= 1;
-                    }
+                    fifo.groups.returned_now(seq);
                 }
                 let messages = &self.messages;
                 fifo.groups
@@ -439,27 +433,25 @@ impl QueueIndex {
                 break;
             };
             let before = outcome.delivered.len() + outcome.dead_lettered.len();
-            // The group had nothing in flight, so its in-flight messages are the ones this
-            // receive took: the next candidate is the first message after them, and only
-            // if it is visible (a delayed message holds back the rest of its group).
+            // The group's head is visible: take its messages in order up to the first one
+            // that is not (one still in flight holds back every later message of its
+            // group, and so does a delayed one).
+            let mut taken: Option<u64> = None;
             while outcome.delivered.len() < limits.max_messages {
                 let fifo = self.fifo.as_ref().expect("fifo index");
                 let Some(g) = fifo.groups.groups.get(&group) else {
                     break;
                 };
-                let next = g
-                    .msgs
-                    .iter()
-                    .copied()
-                    .find(|seq| self.messages[seq].phase != Phase::InFlight)
-                    .filter(|seq| self.messages[seq].phase == Phase::Ready);
-                let Some(seq) = next else { break };
+                let next = match taken {
+                    None => g.msgs.first().copied(),
+                    Some(last) => g.msgs.range(last + 1..).next().copied(),
+                };
+                let Some(seq) = next.filter(|seq| self.messages[seq].phase == Phase::Ready) else {
+                    break;
+                };
                 self.take_or_dead_letter(seq, now, limits, outcome);
+                taken = Some(seq);
             }
-            let fifo = self.fifo.as_mut().expect("fifo index");
-            let messages = &self.messages;
-            fifo.groups
-                .refresh(&group, |head| messages[&head].phase == Phase::Ready);
             if outcome.delivered.len() + outcome.dead_lettered.len() == before {
                 // A listed group always yields its head; never spin if it did not.
                 debug_assert!(false, "available FIFO group {group} yielded nothing");
@@ -623,13 +615,21 @@ impl QueueIndex {
     /// once if the deadline has passed.
     fn reschedule(&mut self, seq: u64, visible_at_ms: EpochMs, waiting: Phase, now: EpochMs) {
         if let Some(mut state) = self.remove(seq) {
+            let returned = state.phase == Phase::InFlight && visible_at_ms <= now;
             state.visible_at_ms = visible_at_ms;
             state.phase = if visible_at_ms > now {
                 waiting
             } else {
                 Phase::Ready
             };
+            let group = state.content.group_id().map(str::to_owned);
             self.insert(seq, state);
+            if let (true, Some(fifo), Some(group)) = (returned, self.fifo.as_mut(), group) {
+                fifo.groups.returned_now(seq);
+                let messages = &self.messages;
+                fifo.groups
+                    .refresh(&group, |head| messages[&head].phase == Phase::Ready);
+            }
         }
     }
 
@@ -903,6 +903,8 @@ mod tests {
 
     #[test]
     fn fifo_visibility_zero_on_a_later_message_keeps_the_group_locked() {
+        // AWS (test_fifo_group_visibility_extends_with_change_message_visibility): while
+        // a group's first message is in flight, later ones stay hidden even when visible.
         let mut q = QueueIndex::new_fifo();
         send_grouped(&mut q, 1, "g", T0, 0);
         send_grouped(&mut q, 2, "g", T0, 0);
@@ -915,6 +917,92 @@ mod tests {
         q.change_visibility(1, got.delivered[0].nonce, 0, T0 + 3)
             .unwrap();
         assert_eq!(seqs(&q.claim(T0 + 4, limits(10, 30_000))), vec![1, 2]);
+    }
+
+    #[test]
+    fn fifo_head_back_from_flight_unlocks_its_group_up_to_the_next_in_flight_message() {
+        // AWS: g1-m1 and g1-m2 in flight, g1-m1 set visible -> receive gives g2-m1, g1-m1.
+        let mut q = QueueIndex::new_fifo();
+        send_grouped(&mut q, 1, "g1", T0, 0);
+        send_grouped(&mut q, 2, "g1", T0, 0);
+        send_grouped(&mut q, 3, "g2", T0, 0);
+        let got = q.claim(T0, limits(2, 30_000));
+        assert_eq!(seqs(&got), vec![1, 2]);
+        q.change_visibility(1, got.delivered[0].nonce, 0, T0 + 1)
+            .unwrap();
+        assert_eq!(seqs(&q.claim(T0 + 2, limits(3, 30_000))), vec![3, 1]);
+        // The same when the head's own timeout runs out first.
+        let mut q = QueueIndex::new_fifo();
+        send_grouped(&mut q, 1, "g1", T0, 0);
+        send_grouped(&mut q, 2, "g1", T0, 0);
+        send_grouped(&mut q, 3, "g2", T0, 0);
+        let got = q.claim(T0, limits(2, 30_000));
+        q.change_visibility(1, got.delivered[0].nonce, 1_000, T0 + 1)
+            .unwrap();
+        assert_eq!(seqs(&q.claim(T0 + 2_000, limits(3, 30_000))), vec![3, 1]);
+    }
+
+    #[test]
+    fn fifo_extending_one_message_hides_it_and_every_later_message_of_its_group() {
+        // AWS: foo, bar, baz received with a 1 s timeout; the one at `extended` gets 4 s;
+        // 2.5 s later a receive gets the messages before it.
+        for (extended, expected) in [(0usize, vec![]), (1, vec![1]), (2, vec![1, 2])] {
+            let mut q = QueueIndex::new_fifo();
+            for seq in 1..=3 {
+                send_grouped(&mut q, seq, "1", T0, 0);
+            }
+            let got = q.claim(T0, limits(10, 1_000));
+            assert_eq!(seqs(&got), vec![1, 2, 3]);
+            let d = &got.delivered[extended];
+            q.change_visibility(d.seq, d.nonce, 4_000, T0 + 100)
+                .unwrap();
+            assert_eq!(
+                seqs(&q.claim(T0 + 2_600, limits(5, 30_000))),
+                expected,
+                "extended {extended}"
+            );
+        }
+    }
+
+    #[test]
+    fn fifo_a_group_just_served_goes_behind_groups_not_yet_served() {
+        // AWS: g1-m1, g2-m1, g2-m2, g3-m1, g1-m2; receive(3, VT=0) = g1-m1, g1-m2, g2-m1;
+        // the next receive(10) = g3-m1, g1-m1, g1-m2, g2-m1, g2-m2.
+        let mut q = QueueIndex::new_fifo();
+        send_grouped(&mut q, 1, "g1", T0, 0);
+        send_grouped(&mut q, 2, "g2", T0, 0);
+        send_grouped(&mut q, 3, "g2", T0, 0);
+        send_grouped(&mut q, 4, "g3", T0, 0);
+        send_grouped(&mut q, 5, "g1", T0, 0);
+        assert_eq!(seqs(&q.claim(T0, limits(3, 0))), vec![1, 5, 2]);
+        assert_eq!(seqs(&q.claim(T0, limits(10, 0))), vec![4, 1, 5, 2, 3]);
+    }
+
+    #[test]
+    fn fifo_a_group_unlocked_by_deletes_keeps_its_head_turn() {
+        // AWS: g1-m1, g2-m1, g1-m2, g2-m2, g1-m3, g1-m4, g3-m1; receive(2) = g1-m1, g1-m2;
+        // both deleted; receive(10) = g2-m1, g2-m2, g1-m3, g1-m4, g3-m1.
+        let mut q = QueueIndex::new_fifo();
+        for (seq, group) in [
+            (1, "g1"),
+            (2, "g2"),
+            (3, "g1"),
+            (4, "g2"),
+            (5, "g1"),
+            (6, "g1"),
+            (7, "g3"),
+        ] {
+            send_grouped(&mut q, seq, group, T0, 0);
+        }
+        let got = q.claim(T0, limits(2, 30_000));
+        assert_eq!(seqs(&got), vec![1, 3]);
+        for d in &got.delivered {
+            assert_eq!(q.ack(d.seq, d.nonce, true), AckOutcome::Deleted);
+        }
+        assert_eq!(
+            seqs(&q.claim(T0 + 1, limits(10, 30_000))),
+            vec![2, 4, 5, 6, 7]
+        );
     }
 
     #[test]

@@ -560,6 +560,67 @@ async fn purge_empties_the_queue(b: &dyn Backend) {
     );
 }
 
+/// A FIFO message with deduplication id `dedup` in group `g`.
+fn fifo_message(body: &str, dedup: &str, now: u64) -> NewMessage {
+    let mut fields = fields(body, now);
+    fields.group_id = Some("g".to_owned());
+    fields.deduplication_id = Some(dedup.to_owned());
+    NewMessage {
+        content: fields.into(),
+        delay_ms: 0,
+    }
+}
+
+async fn purge_clears_fifo_deduplication(b: &dyn Backend) {
+    let store = b.open().await;
+    create(
+        &*store,
+        NewQueue {
+            key: key("f.fifo"),
+            attributes: QueueAttributes::defaults(true),
+            tags: Default::default(),
+        },
+        T0,
+    )
+    .await;
+    let send = |body: &'static str, dedup: &'static str, now: u64| {
+        let store = store.clone();
+        async move {
+            store
+                .append(&key("f.fifo"), vec![fifo_message(body, dedup, now)], now)
+                .await
+                .unwrap()[0]
+                .duplicate
+        }
+    };
+    assert!(!send("a", "d1", T0).await);
+    assert!(send("a again", "d1", T0 + 1).await);
+    assert!(!send("b", "d2", T0 + 2).await);
+    store.purge(&key("f.fifo"), T0 + 10).await.unwrap();
+    // After the purge d1 is new again (as on AWS); d2 stays forgotten across the restart.
+    assert!(!send("a after purge", "d1", T0 + 20).await);
+
+    let store = b.restart(store, T0 + 30).await;
+
+    let send = |body: &'static str, dedup: &'static str, now: u64| {
+        let store = store.clone();
+        async move {
+            store
+                .append(&key("f.fifo"), vec![fifo_message(body, dedup, now)], now)
+                .await
+                .unwrap()[0]
+                .duplicate
+        }
+    };
+    assert!(send("a once more", "d1", T0 + 40).await);
+    assert!(!send("b after purge", "d2", T0 + 50).await);
+    let got = store
+        .claim_visible(&key("f.fifo"), claim(10, 30_000), T0 + 60)
+        .await
+        .unwrap();
+    assert_eq!(bodies(&got), ["a after purge", "b after purge"]);
+}
+
 async fn counts_are_exact(b: &dyn Backend) {
     let store = b.open().await;
     create(&*store, new_queue("q"), T0).await;
@@ -1566,6 +1627,7 @@ macro_rules! conformance_suite {
                 ack_outcomes,
                 change_visibility_rules,
                 purge_empties_the_queue,
+                purge_clears_fifo_deduplication,
                 counts_are_exact,
                 retention_expires_messages,
                 in_flight_limit_refuses_receives,

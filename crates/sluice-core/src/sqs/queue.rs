@@ -651,18 +651,12 @@ impl QueueIndex {
         self.reschedule(seq, visible_at_ms, Phase::InFlight, now);
     }
 
-    /// Removes every message (PurgeQueue). A FIFO queue keeps its deduplication window:
-    /// a purge does not make a recent duplicate new.
+    /// Removes every message (PurgeQueue). A FIFO queue's deduplication window goes too:
+    /// on AWS a message sent after a purge is new even if its deduplication id was seen
+    /// (test_purge_queue_clears_fifo_deduplication_cache).
     pub fn purge(&mut self) -> usize {
         let n = self.messages.len();
-        let dedup = self.fifo.take().map(|f| f.dedup);
-        *self = Self::default();
-        if let Some(dedup) = dedup {
-            self.fifo = Some(Box::new(FifoState {
-                dedup,
-                ..FifoState::default()
-            }));
-        }
+        *self = Self::for_queue(self.is_fifo());
         n
     }
 }
@@ -1054,7 +1048,7 @@ mod tests {
     }
 
     #[test]
-    fn dedup_window_lasts_five_minutes_and_survives_purge() {
+    fn dedup_window_lasts_five_minutes_and_purge_clears_it() {
         let mut q = QueueIndex::new_fifo();
         let d1 = super::super::fifo::dedup_key(false, None, "d1");
         q.dedup().unwrap().remember(d1, 7, Some(1), T0);
@@ -1065,9 +1059,11 @@ mod tests {
                 .map(|e| e.message_id),
             Some(7)
         );
-        q.purge();
-        assert!(q.dedup().unwrap().lookup(d1, T0 + 1).is_some());
         assert!(q.dedup().unwrap().lookup(d1, T0 + 300_000).is_none());
+        q.dedup().unwrap().remember(d1, 8, Some(2), T0);
+        q.purge();
+        assert!(q.is_fifo());
+        assert!(q.dedup().unwrap().lookup(d1, T0 + 1).is_none());
         assert!(QueueIndex::new().dedup().is_none());
     }
 

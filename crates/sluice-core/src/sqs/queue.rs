@@ -554,12 +554,19 @@ impl QueueIndex {
         taken
     }
 
-    /// Deletes a message by receipt. With `latest_only`, a handle from an older receive
-    /// does not delete (FIFO); otherwise any handle of the message does (standard).
-    pub fn ack(&mut self, seq: u64, nonce: u32, latest_only: bool) -> AckOutcome {
+    /// Deletes a message by receipt. With `latest_only` (FIFO), only the handle of the
+    /// current receive deletes, and only while the message is in flight under it: AWS
+    /// answers a handle whose visibility timeout ran out as expired. Otherwise
+    /// (standard) any handle of the message deletes it.
+    pub fn ack(&mut self, seq: u64, nonce: u32, latest_only: bool, now: EpochMs) -> AckOutcome {
+        if latest_only {
+            self.advance(now);
+        }
         match self.messages.get(&seq) {
             None => AckOutcome::Gone,
-            Some(s) if latest_only && s.nonce != nonce => AckOutcome::Stale,
+            Some(s) if latest_only && (s.nonce != nonce || s.phase != Phase::InFlight) => {
+                AckOutcome::Stale
+            }
             Some(_) => {
                 self.remove(seq);
                 AckOutcome::Deleted
@@ -567,7 +574,10 @@ impl QueueIndex {
         }
     }
 
-    /// Sets a new visibility timeout for an in-flight message, counted from `now`.
+    /// Sets a new visibility timeout for a received message, counted from `now`. A FIFO
+    /// queue takes only the handle of the current receive, while it holds the message.
+    /// A standard queue, as on AWS, takes any handle of the message, even one whose
+    /// timeout ran out: the message is hidden again for the new timeout.
     pub fn change_visibility(
         &mut self,
         seq: u64,
@@ -576,11 +586,15 @@ impl QueueIndex {
         now: EpochMs,
     ) -> Result<EpochMs, VisibilityError> {
         self.advance(now);
+        let fifo = self.is_fifo();
         let state = self.messages.get(&seq).ok_or(VisibilityError::Gone)?;
-        if state.nonce != nonce {
+        if fifo && state.nonce != nonce {
             return Err(VisibilityError::Stale);
         }
-        if state.phase != Phase::InFlight {
+        if fifo && state.phase != Phase::InFlight {
+            return Err(VisibilityError::NotInFlight);
+        }
+        if state.phase == Phase::Delayed {
             return Err(VisibilityError::NotInFlight);
         }
         let max_ms = u64::from(VISIBILITY_TIMEOUT_MAX_S) * 1000;
@@ -788,17 +802,20 @@ mod tests {
             q.change_visibility(1, d.nonce, 0, T0 + 40_000),
             Ok(T0 + 40_000)
         );
+        // A standard queue takes a handle whose timeout ran out, and hides the message.
         assert_eq!(
             q.change_visibility(1, d.nonce, 10, T0 + 40_000),
-            Err(VisibilityError::NotInFlight)
+            Ok(T0 + 40_010)
         );
-        let d2 = q.claim(T0 + 40_000, limits(1, 30_000)).delivered.remove(0);
+        assert!(q.claim(T0 + 40_009, limits(1, 1)).delivered.is_empty());
+        let d2 = q.claim(T0 + 40_010, limits(1, 30_000)).delivered.remove(0);
+        // ... and a superseded one, which changes the current receive's timeout.
         assert_eq!(
-            q.change_visibility(1, d.nonce, 10, T0 + 40_001),
-            Err(VisibilityError::Stale)
+            q.change_visibility(1, d.nonce, 10, T0 + 40_011),
+            Ok(T0 + 40_021)
         );
         assert_eq!(
-            q.change_visibility(1, d2.nonce, 43_200_000, T0 + 40_001),
+            q.change_visibility(1, d2.nonce, 43_200_000, T0 + 40_011),
             Err(VisibilityError::BeyondLimit)
         );
         assert_eq!(
@@ -808,15 +825,41 @@ mod tests {
     }
 
     #[test]
+    fn fifo_change_visibility_takes_only_the_current_receive() {
+        let mut q = QueueIndex::new_fifo();
+        send_grouped(&mut q, 1, "g", T0, 0);
+        let d = q.claim(T0, limits(1, 1_000)).delivered.remove(0);
+        assert_eq!(
+            q.change_visibility(1, d.nonce, 10, T0 + 1_000),
+            Err(VisibilityError::NotInFlight)
+        );
+        let d2 = q.claim(T0 + 1_000, limits(1, 1_000)).delivered.remove(0);
+        assert_eq!(
+            q.change_visibility(1, d.nonce, 10, T0 + 1_001),
+            Err(VisibilityError::Stale)
+        );
+        assert_eq!(
+            q.change_visibility(1, d2.nonce, 10, T0 + 1_001),
+            Ok(T0 + 1_011)
+        );
+    }
+
+    #[test]
     fn ack_semantics() {
         let mut q = QueueIndex::new();
         send(&mut q, 1, T0, 0);
         let d1 = q.claim(T0, limits(1, 0)).delivered.remove(0);
         let _d2 = q.claim(T0, limits(1, 0)).delivered.remove(0);
-        assert_eq!(q.ack(1, d1.nonce, true), AckOutcome::Stale);
-        assert_eq!(q.ack(1, d1.nonce, false), AckOutcome::Deleted);
-        assert_eq!(q.ack(1, d1.nonce, false), AckOutcome::Gone);
+        assert_eq!(q.ack(1, d1.nonce, true, T0), AckOutcome::Stale);
+        assert_eq!(q.ack(1, d1.nonce, false, T0), AckOutcome::Deleted);
+        assert_eq!(q.ack(1, d1.nonce, false, T0), AckOutcome::Gone);
         assert_eq!(q.counts(T0), QueueCounts::default());
+        // latest_only: the current handle deletes only until its timeout runs out.
+        send(&mut q, 2, T0, 0);
+        send(&mut q, 3, T0, 0);
+        let got = q.claim(T0, limits(2, 1_000)).delivered;
+        assert_eq!(q.ack(2, got[0].nonce, true, T0 + 999), AckOutcome::Deleted);
+        assert_eq!(q.ack(3, got[1].nonce, true, T0 + 1_000), AckOutcome::Stale);
     }
 
     #[test]
@@ -878,7 +921,7 @@ mod tests {
         assert!(q.claim(T0 + 1, limits(10, 10_000)).delivered.is_empty());
         // Deleting 1 unlocks the group: 2 and 3 come next, in order.
         assert_eq!(
-            q.ack(1, first.delivered[0].nonce, true),
+            q.ack(1, first.delivered[0].nonce, true, T0),
             AckOutcome::Deleted
         );
         let next = q.claim(T0 + 2, limits(10, 10_000));
@@ -991,7 +1034,7 @@ mod tests {
         let got = q.claim(T0, limits(2, 30_000));
         assert_eq!(seqs(&got), vec![1, 3]);
         for d in &got.delivered {
-            assert_eq!(q.ack(d.seq, d.nonce, true), AckOutcome::Deleted);
+            assert_eq!(q.ack(d.seq, d.nonce, true, T0), AckOutcome::Deleted);
         }
         assert_eq!(
             seqs(&q.claim(T0 + 1, limits(10, 30_000))),
@@ -1041,7 +1084,7 @@ mod tests {
         // The retry restarted the visibility timeout.
         assert!(q.claim(T0 + 45_000, limits(10, 1)).delivered.is_empty());
         // Once one of them is deleted, the attempt no longer answers.
-        q.ack(1, got.delivered[0].nonce, true);
+        q.ack(1, got.delivered[0].nonce, true, T0);
         assert!(q.retry_attempt("try-1", T0 + 46_000, 30_000).is_none());
         // Unknown or expired attempts do not answer either.
         assert!(q.retry_attempt("other", T0, 30_000).is_none());

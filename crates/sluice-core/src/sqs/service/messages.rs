@@ -305,7 +305,7 @@ impl Sqs {
         }
         match self
             .store
-            .ack(&queue.key, receipt, queue.attributes.fifo_queue)
+            .ack(&queue.key, receipt, queue.attributes.fifo_queue, self.now())
             .await?
         {
             AckOutcome::Deleted | AckOutcome::Gone => Ok(()),

@@ -429,3 +429,31 @@ def test_purge_clears_fifo_deduplication(sqs, make_queue):
     sqs.purge_queue(QueueUrl=url)
     send("after purge")
     assert bodies(receive(sqs, url, 10)) == ["after purge"]
+
+
+def test_deduplication_follows_a_scope_changed_to_queue(sqs, make_queue):
+    # AWS (test_fifo_change_to_regular_throughput_after_creation): an id used in one
+    # group under the messageGroup scope is new in another group after the switch.
+    url = make_queue(
+        ".fifo",
+        FifoQueue="true",
+        DeduplicationScope="messageGroup",
+        FifoThroughputLimit="perMessageGroupId",
+    )[0]
+
+    def send(body, group, dedup):
+        sqs.send_message(
+            QueueUrl=url, MessageBody=body, MessageGroupId=group, MessageDeduplicationId=dedup
+        )
+
+    send("Test1", "group1", "same")
+    send("Test2", "group2", "same")
+    sqs.set_queue_attributes(
+        QueueUrl=url, Attributes={"DeduplicationScope": "queue", "FifoThroughputLimit": "perQueue"}
+    )
+    send("Test3", "group3", "same")
+    # From then on deduplication is queue-wide.
+    send("Test4", "group4", "fresh")
+    send("Test5", "group5", "fresh")
+    got = bodies(receive(sqs, url, 10))
+    assert sorted(got) == ["Test1", "Test2", "Test3", "Test4"]

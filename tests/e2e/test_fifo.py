@@ -244,19 +244,18 @@ def test_send_requires_message_group_id(sqs, fifo):
     with pytest.raises(ClientError) as e:
         sqs.send_message(QueueUrl=fifo, MessageBody="x", MessageDeduplicationId="d")
     assert_error(e, "MissingParameter", 400, "MissingParameter")
-    result = sqs.send_message_batch(
-        QueueUrl=fifo,
-        Entries=[
-            {"Id": "grouped", "MessageBody": "a", "MessageGroupId": "g",
-             "MessageDeduplicationId": "a"},
-            {"Id": "ungrouped", "MessageBody": "b", "MessageDeduplicationId": "b"},
-        ],
-    )
-    assert [r["Id"] for r in result["Successful"]] == ["grouped"]
-    failed = result["Failed"]
-    assert [(f["Id"], f["Code"], f["SenderFault"]) for f in failed] == [
-        ("ungrouped", "MissingParameter", True)
-    ]
+    # In a batch the missing group fails the whole request, as InvalidParameterValue (AWS).
+    with pytest.raises(ClientError) as e:
+        sqs.send_message_batch(
+            QueueUrl=fifo,
+            Entries=[
+                {"Id": "grouped", "MessageBody": "a", "MessageGroupId": "g",
+                 "MessageDeduplicationId": "a"},
+                {"Id": "ungrouped", "MessageBody": "b", "MessageDeduplicationId": "b"},
+            ],
+        )
+    assert_error(e, "InvalidParameterValue", 400)
+    send(sqs, fifo, "a", group="g", dedup="a")
     assert counts(sqs, fifo) == (1, 0, 0)
 
     for bad in ("", "x" * 129, "has space", "caf\u00e9"):
@@ -299,11 +298,12 @@ def test_deduplication_id_required_without_content_based_deduplication(sqs, fifo
     with pytest.raises(ClientError) as e:
         sqs.send_message(QueueUrl=fifo, MessageBody="x", MessageGroupId="g")
     assert_error(e, "InvalidParameterValue", 400, "InvalidParameterValue")
-    result = sqs.send_message_batch(
-        QueueUrl=fifo, Entries=[{"Id": "e", "MessageBody": "x", "MessageGroupId": "g"}]
-    )
-    assert not result.get("Successful")
-    assert [(f["Id"], f["Code"]) for f in result["Failed"]] == [("e", "InvalidParameterValue")]
+    # In a batch it fails the whole request (AWS).
+    with pytest.raises(ClientError) as e:
+        sqs.send_message_batch(
+            QueueUrl=fifo, Entries=[{"Id": "e", "MessageBody": "x", "MessageGroupId": "g"}]
+        )
+    assert_error(e, "InvalidParameterValue", 400)
     assert counts(sqs, fifo) == (0, 0, 0)
 
     for bad in ("x" * 129, "has space", "caf\u00e9"):

@@ -155,7 +155,7 @@ fn receive(c: &mut Criterion) {
                 let outcome = index.claim(NOW_MS, limits);
                 debug_assert_eq!(outcome.delivered.len(), BATCH);
                 for delivery in outcome.delivered {
-                    index.ack(delivery.seq, delivery.nonce, fifo);
+                    index.ack(delivery.seq, delivery.nonce, fifo, NOW_MS);
                     // Send it again as a new message so the index keeps its size (and a
                     // FIFO group keeps its length).
                     index.insert(

@@ -325,6 +325,27 @@ fn send_message_batch() {
         encode("SendMessageBatch", json!({"Successful": [], "Failed": []})),
         document("SendMessageBatch", Some(""))
     );
+    // The core leaves an empty Failed out (as AWS's JSON does): the XML is the same.
+    assert_eq!(
+        encode(
+            "SendMessageBatch",
+            json!({"Successful": [{"Id": "a", "MessageId": "m", "MD5OfMessageBody": "d"}]})
+        ),
+        document(
+            "SendMessageBatch",
+            Some(
+                "<SendMessageBatchResultEntry><Id>a</Id><MessageId>m</MessageId>\
+                 <MD5OfMessageBody>d</MD5OfMessageBody></SendMessageBatchResultEntry>"
+            )
+        )
+    );
+    assert_eq!(
+        encode("DeleteMessageBatch", json!({"Successful": [{"Id": "a"}]})),
+        document(
+            "DeleteMessageBatch",
+            Some("<DeleteMessageBatchResultEntry><Id>a</Id></DeleteMessageBatchResultEntry>")
+        )
+    );
 }
 
 #[test]

@@ -398,19 +398,38 @@ async fn fifo_sends_need_a_group_and_a_deduplication_id() {
         400,
     );
 
-    // A batch reports each entry: the bad ones fail, the good ones are sent.
+    // In a batch an entry without a group fails the whole request (as on AWS) ...
+    expect_error(
+        h.client
+            .send_message_batch()
+            .queue_url(&url)
+            .entries(
+                SendMessageBatchRequestEntry::builder()
+                    .id("ok")
+                    .message_body("c")
+                    .message_group_id("g")
+                    .message_deduplication_id("b0")
+                    .build()
+                    .unwrap(),
+            )
+            .entries(
+                SendMessageBatchRequestEntry::builder()
+                    .id("no-group")
+                    .message_body("a")
+                    .message_deduplication_id("b1")
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+            .await,
+        "InvalidParameterValue",
+        400,
+    );
+    // ... while other bad entries fail on their own and the good ones are sent.
     let out = h
         .client
         .send_message_batch()
         .queue_url(&url)
-        .entries(
-            SendMessageBatchRequestEntry::builder()
-                .id("no-group")
-                .message_body("a")
-                .message_deduplication_id("b1")
-                .build()
-                .unwrap(),
-        )
         .entries(
             SendMessageBatchRequestEntry::builder()
                 .id("delayed")
@@ -436,10 +455,7 @@ async fn fifo_sends_need_a_group_and_a_deduplication_id() {
     let failed: HashMap<&str, &str> = out.failed().iter().map(|f| (f.id(), f.code())).collect();
     assert_eq!(
         failed,
-        HashMap::from([
-            ("no-group", "MissingParameter"),
-            ("delayed", "InvalidParameterValue")
-        ])
+        HashMap::from([("delayed", "InvalidParameterValue")])
     );
     assert_eq!(out.successful().len(), 1);
     assert_eq!(out.successful()[0].id(), "ok");

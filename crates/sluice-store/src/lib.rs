@@ -624,6 +624,7 @@ impl QueueStore for EmbeddedStore {
         key: &QueueKey,
         receipt: Receipt,
         latest_only: bool,
+        now: EpochMs,
     ) -> StoreResult<AckOutcome> {
         self.check_writable()?;
         let mut state = self.state.lock();
@@ -631,7 +632,7 @@ impl QueueStore for EmbeddedStore {
         if slot.meta.id != receipt.queue_id {
             return Err(StoreError::ForeignReceipt);
         }
-        let outcome = slot.index.ack(receipt.seq, receipt.nonce, latest_only);
+        let outcome = slot.index.ack(receipt.seq, receipt.nonce, latest_only, now);
         if outcome == AckOutcome::Deleted && slot.index.is_fifo() {
             // Deleting may unlock the message's group: its next message is now available.
             slot.notify.notify_one();

@@ -316,10 +316,13 @@ async fn ack_outcomes(b: &dyn Backend) {
         panic!("two deliveries expected")
     };
     assert_eq!(
-        store.ack(&key("q"), ra, false).await,
+        store.ack(&key("q"), ra, false, T0).await,
         Ok(AckOutcome::Deleted)
     );
-    assert_eq!(store.ack(&key("q"), ra, false).await, Ok(AckOutcome::Gone));
+    assert_eq!(
+        store.ack(&key("q"), ra, false, T0).await,
+        Ok(AckOutcome::Gone)
+    );
 
     // b comes back and is received again: its first handle is now an older one.
     let second = store
@@ -329,7 +332,7 @@ async fn ack_outcomes(b: &dyn Backend) {
     assert_eq!(bodies(&second), ["b"]);
     let rb_new = receipts(&second)[0];
     assert_eq!(
-        store.ack(&key("q"), rb_old, true).await,
+        store.ack(&key("q"), rb_old, true, T0).await,
         Ok(AckOutcome::Stale)
     );
 
@@ -341,11 +344,11 @@ async fn ack_outcomes(b: &dyn Backend) {
     let rx = receipts(&x)[0];
     assert_eq!(rx.queue_id, other.id);
     assert_eq!(
-        store.ack(&key("q"), rx, false).await,
+        store.ack(&key("q"), rx, false, T0).await,
         Err(StoreError::ForeignReceipt)
     );
     assert_eq!(
-        store.ack(&key("nope"), ra, false).await,
+        store.ack(&key("nope"), ra, false, T0).await,
         Err(StoreError::NoSuchQueue)
     );
 
@@ -362,20 +365,23 @@ async fn ack_outcomes(b: &dyn Backend) {
         "a deleted message stays deleted; a stale handle deleted nothing"
     );
     assert_eq!(
-        store.ack(&key("q"), rb_old, true).await,
+        store.ack(&key("q"), rb_old, true, T0).await,
         Ok(AckOutcome::Stale),
         "the latest receive is remembered"
     );
     // Without latest_only (standard queues) any handle of the message deletes it.
     assert_eq!(
-        store.ack(&key("q"), rb_old, false).await,
+        store.ack(&key("q"), rb_old, false, T0).await,
         Ok(AckOutcome::Deleted)
     );
     assert_eq!(
-        store.ack(&key("q"), rb_new, true).await,
+        store.ack(&key("q"), rb_new, true, T0).await,
         Ok(AckOutcome::Gone)
     );
-    assert_eq!(store.ack(&key("q"), ra, false).await, Ok(AckOutcome::Gone));
+    assert_eq!(
+        store.ack(&key("q"), ra, false, T0).await,
+        Ok(AckOutcome::Gone)
+    );
     assert_eq!(
         store.counts(&key("q"), T0 + 1_000_000).await.unwrap(),
         counts(0, 0, 0)
@@ -387,6 +393,33 @@ async fn ack_outcomes(b: &dyn Backend) {
         .await
         .unwrap();
     assert!(left.deliveries.is_empty(), "deletes survive a restart");
+
+    // With latest_only (the FIFO rule) the current handle deletes only while its receive
+    // holds the message: once the visibility timeout runs out it has expired.
+    let t1 = T0 + 2_000_000;
+    store
+        .append(&key("q"), messages(&["c", "d"], t1), t1)
+        .await
+        .unwrap();
+    let got = store
+        .claim_visible(&key("q"), claim(2, 1_000), t1)
+        .await
+        .unwrap();
+    let [rc, rd] = receipts(&got)[..] else {
+        panic!("two deliveries expected")
+    };
+    assert_eq!(
+        store.ack(&key("q"), rc, true, t1 + 999).await,
+        Ok(AckOutcome::Deleted)
+    );
+    assert_eq!(
+        store.ack(&key("q"), rd, true, t1 + 1_000).await,
+        Ok(AckOutcome::Stale)
+    );
+    assert_eq!(
+        store.counts(&key("q"), t1 + 1_000).await.unwrap(),
+        counts(1, 0, 0)
+    );
 }
 
 async fn change_visibility_rules(b: &dyn Backend) {
@@ -454,14 +487,15 @@ async fn change_visibility_rules(b: &dyn Backend) {
     assert_eq!(only_b.deliveries[0].receive_count, 2);
     assert_eq!(only_b.next_visible_ms, Some(T0 + 40_001));
     let rb_new = receipts(&only_b)[0];
+    // A standard queue takes a superseded handle too (as AWS does).
     assert_eq!(
         store
             .change_visibility(&key("q"), rb, 5_000, T0 + 10_002)
             .await,
-        Err(StoreError::Visibility(VisibilityError::Stale))
+        Ok(())
     );
     assert_eq!(
-        store.ack(&key("q"), rb_new, false).await,
+        store.ack(&key("q"), rb_new, false, T0).await,
         Ok(AckOutcome::Deleted)
     );
     assert_eq!(
@@ -485,14 +519,20 @@ async fn change_visibility_rules(b: &dyn Backend) {
         .unwrap();
     assert!(none.deliveries.is_empty());
     assert_eq!(none.next_visible_ms, Some(T0 + 70_000));
+    // ... and one whose timeout ran out, which hides the message again.
     assert_eq!(
         store
             .change_visibility(&key("q"), ra, 1_000, T0 + 70_000)
             .await,
-        Err(StoreError::Visibility(VisibilityError::NotInFlight))
+        Ok(())
     );
+    let hidden = store
+        .claim_visible(&key("q"), claim(10, 30_000), T0 + 70_999)
+        .await
+        .unwrap();
+    assert!(hidden.deliveries.is_empty());
     let a = store
-        .claim_visible(&key("q"), claim(10, 30_000), T0 + 70_000)
+        .claim_visible(&key("q"), claim(10, 30_000), T0 + 71_000)
         .await
         .unwrap();
     assert_eq!(bodies(&a), ["a"]);
@@ -560,6 +600,67 @@ async fn purge_empties_the_queue(b: &dyn Backend) {
     );
 }
 
+/// A FIFO message with deduplication id `dedup` in group `g`.
+fn fifo_message(body: &str, dedup: &str, now: u64) -> NewMessage {
+    let mut fields = fields(body, now);
+    fields.group_id = Some("g".to_owned());
+    fields.deduplication_id = Some(dedup.to_owned());
+    NewMessage {
+        content: fields.into(),
+        delay_ms: 0,
+    }
+}
+
+async fn purge_clears_fifo_deduplication(b: &dyn Backend) {
+    let store = b.open().await;
+    create(
+        &*store,
+        NewQueue {
+            key: key("f.fifo"),
+            attributes: QueueAttributes::defaults(true),
+            tags: Default::default(),
+        },
+        T0,
+    )
+    .await;
+    let send = |body: &'static str, dedup: &'static str, now: u64| {
+        let store = store.clone();
+        async move {
+            store
+                .append(&key("f.fifo"), vec![fifo_message(body, dedup, now)], now)
+                .await
+                .unwrap()[0]
+                .duplicate
+        }
+    };
+    assert!(!send("a", "d1", T0).await);
+    assert!(send("a again", "d1", T0 + 1).await);
+    assert!(!send("b", "d2", T0 + 2).await);
+    store.purge(&key("f.fifo"), T0 + 10).await.unwrap();
+    // After the purge d1 is new again (as on AWS); d2 stays forgotten across the restart.
+    assert!(!send("a after purge", "d1", T0 + 20).await);
+
+    let store = b.restart(store, T0 + 30).await;
+
+    let send = |body: &'static str, dedup: &'static str, now: u64| {
+        let store = store.clone();
+        async move {
+            store
+                .append(&key("f.fifo"), vec![fifo_message(body, dedup, now)], now)
+                .await
+                .unwrap()[0]
+                .duplicate
+        }
+    };
+    assert!(send("a once more", "d1", T0 + 40).await);
+    assert!(!send("b after purge", "d2", T0 + 50).await);
+    let got = store
+        .claim_visible(&key("f.fifo"), claim(10, 30_000), T0 + 60)
+        .await
+        .unwrap();
+    assert_eq!(bodies(&got), ["a after purge", "b after purge"]);
+}
+
 async fn counts_are_exact(b: &dyn Backend) {
     let store = b.open().await;
     create(&*store, new_queue("q"), T0).await;
@@ -573,7 +674,7 @@ async fn counts_are_exact(b: &dyn Backend) {
     assert_eq!(bodies(&got), ["1", "2", "3", "4"]);
     assert_eq!(store.counts(&key("q"), T0).await.unwrap(), counts(3, 4, 3));
     store
-        .ack(&key("q"), receipts(&got)[0], false)
+        .ack(&key("q"), receipts(&got)[0], false, T0)
         .await
         .unwrap();
     assert_eq!(store.counts(&key("q"), T0).await.unwrap(), counts(3, 3, 3));
@@ -691,7 +792,7 @@ async fn in_flight_limit_refuses_receives(b: &dyn Backend) {
         StoreError::OverLimit
     );
     store
-        .ack(&key("q"), receipts(&first)[0], false)
+        .ack(&key("q"), receipts(&first)[0], false, T0)
         .await
         .unwrap();
     let c = store
@@ -1364,11 +1465,11 @@ async fn restart_restores_everything(b: &dyn Backend) {
         d.receipt(c.queue_id)
     };
     store
-        .ack(&key("main"), receipt_of(&first, "deleted"), false)
+        .ack(&key("main"), receipt_of(&first, "deleted"), false, T0)
         .await
         .unwrap();
     store
-        .ack(&key("main"), receipt_of(&first, "rich"), false)
+        .ack(&key("main"), receipt_of(&first, "rich"), false, T0)
         .await
         .unwrap();
     // Put "rich" back: send it again so it is visible with its full content.
@@ -1399,7 +1500,7 @@ async fn restart_restores_everything(b: &dyn Backend) {
         .unwrap();
     assert_eq!(bodies(&second), ["twice", "rich"]);
     store
-        .ack(&key("main"), receipt_of(&second, "rich"), false)
+        .ack(&key("main"), receipt_of(&second, "rich"), false, T0)
         .await
         .unwrap();
     store
@@ -1444,7 +1545,7 @@ async fn restart_restores_everything(b: &dyn Backend) {
     let newest_seq = newest.deliveries[1].seq;
     assert!(newest_seq > max_seq_before);
     store
-        .ack(&key("dlq"), receipts(&newest)[1], false)
+        .ack(&key("dlq"), receipts(&newest)[1], false, T0)
         .await
         .unwrap();
     store
@@ -1566,6 +1667,7 @@ macro_rules! conformance_suite {
                 ack_outcomes,
                 change_visibility_rules,
                 purge_empties_the_queue,
+                purge_clears_fifo_deduplication,
                 counts_are_exact,
                 retention_expires_messages,
                 in_flight_limit_refuses_receives,
@@ -1702,7 +1804,7 @@ async fn compaction_reclaims_space_and_keeps_live_messages() {
         assert_eq!(got.deliveries.len(), 10);
         for r in receipts(&got) {
             assert_eq!(
-                store.ack(&key("churn"), r, false).await,
+                store.ack(&key("churn"), r, false, T0).await,
                 Ok(AckOutcome::Deleted)
             );
             max_seq = max_seq.max(r.seq);
@@ -1859,7 +1961,7 @@ async fn close_waits_for_a_snapshot_in_progress() {
         .await
         .unwrap();
     for r in &receipts(&got)[400..] {
-        store.ack(&key("q"), *r, false).await.unwrap();
+        store.ack(&key("q"), *r, false, T0).await.unwrap();
     }
     // This durable write starts the snapshot; close right after it.
     store

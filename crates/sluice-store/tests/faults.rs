@@ -126,7 +126,7 @@ async fn disk_full_is_503_then_recovers_and_acknowledged_sends_survive_a_crash()
     assert!(is_full(
         &store.claim_visible(&key("q"), claim(10, 60_000), T0).await
     ));
-    assert!(is_full(&store.ack(&key("q"), receipt, false).await));
+    assert!(is_full(&store.ack(&key("q"), receipt, false, T0).await));
     assert!(is_full(
         &store.change_visibility(&key("q"), receipt, 0, T0).await
     ));
@@ -159,7 +159,7 @@ async fn disk_full_is_503_then_recovers_and_acknowledged_sends_survive_a_crash()
         acked.insert(format!("after-{i}"));
     }
     assert_eq!(
-        store.ack(&key("q"), receipt, false).await.unwrap(),
+        store.ack(&key("q"), receipt, false, T0).await.unwrap(),
         AckOutcome::Deleted
     );
     let deleted = bodies(&received)[0].to_owned();
@@ -284,7 +284,7 @@ async fn failed_journal_refuses_every_change_and_never_acknowledges() {
     assert!(is_failed(
         &store.claim_visible(&key("q"), claim(10, 60_000), T0).await
     ));
-    assert!(is_failed(&store.ack(&key("q"), receipt, false).await));
+    assert!(is_failed(&store.ack(&key("q"), receipt, false, T0).await));
     assert!(is_failed(&store.purge(&key("q"), T0).await));
     assert!(is_failed(&store.create_queue(new_queue("other"), T0).await));
     assert!(store.queue(&key("q")).await.is_some());

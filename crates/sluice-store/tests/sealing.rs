@@ -86,7 +86,7 @@ async fn snapshots_and_journal_hold_encrypted_messages_sealed() {
             .await
             .unwrap();
         for r in receipts(&got) {
-            store.ack(&key("secret"), r, false).await.unwrap();
+            store.ack(&key("secret"), r, false, T0).await.unwrap();
         }
         round += 1;
         let names = file_names(&journal);

@@ -210,10 +210,12 @@ pub struct BatchResultErrorEntry {
     pub message: String,
 }
 
+/// AWS leaves `Failed` out when no entry failed (its JSON answers since 2024).
 #[derive(Debug, Default, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct SendMessageBatchOutput {
     pub successful: Vec<SendMessageBatchResultEntry>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub failed: Vec<BatchResultErrorEntry>,
 }
 
@@ -291,11 +293,13 @@ pub struct BatchResultId {
     pub id: String,
 }
 
-/// Output of DeleteMessageBatch and ChangeMessageVisibilityBatch.
+/// Output of DeleteMessageBatch and ChangeMessageVisibilityBatch; `Failed` is left out
+/// when empty, as in SendMessageBatch.
 #[derive(Debug, Default, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct BatchIdsOutput {
     pub successful: Vec<BatchResultId>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub failed: Vec<BatchResultErrorEntry>,
 }
 

@@ -1,6 +1,7 @@
 //! FIFO queue state kept beside a queue's index: message groups (strict order within a
-//! group, and a group is locked while any of its messages is in flight), the
-//! five-minute deduplication window, and recent ReceiveRequestAttemptIds.
+//! group, and a group is locked while its first message is in flight), the order in
+//! which groups are served, the five-minute deduplication window, and recent
+//! ReceiveRequestAttemptIds.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -9,45 +10,64 @@ use serde::{Deserialize, Serialize};
 use crate::clock::EpochMs;
 use crate::limits::DEDUPLICATION_WINDOW_MS;
 
-/// One message group: its messages in order, and how many are in flight.
+/// Where a group stands in the line of groups waiting to be served: the turn of its head
+/// message. A message never received takes its turn from its sequence number; one that
+/// comes back from flight (its visibility timeout ran out, or was set to 0) queues up
+/// behind every message the queue holds at that moment, so a group that was just served
+/// goes behind groups that have not been, as AWS orders them.
+pub(crate) type Turn = (u64, u64);
+
+/// One message group: its messages in sequence order, in every phase.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Group {
     pub msgs: BTreeSet<u64>,
-    pub in_flight: u32,
-    /// The head sequence number under which the group is listed as available.
-    pub listed_at: Option<u64>,
+    /// The turn under which the group is listed as available.
+    pub listed_at: Option<Turn>,
 }
 
 /// Groups and which of them can hand out their head message now.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Groups {
     pub groups: HashMap<String, Group>,
-    /// Unlocked groups whose head message is visible, by head sequence number: the
-    /// oldest waiting group is served first.
-    pub available: BTreeSet<(u64, String)>,
+    /// Groups whose head (first message in sequence order) is visible, by the head's
+    /// turn: the group waiting longest is served first. A group whose head is in flight
+    /// is locked, whatever its later messages do; one whose head is visible again is
+    /// served up to its first message still in flight.
+    pub available: BTreeSet<(Turn, String)>,
+    /// Turns of visible messages that came back from flight (others use their sequence
+    /// number); forgotten when the message leaves the visible set.
+    pub returned: HashMap<u64, Turn>,
+    /// The highest sequence number this queue has held, and how many messages have come
+    /// back from flight since: together they order returns among sends.
+    pub max_seq: u64,
+    pub returns: u64,
 }
 
 impl Groups {
+    /// Gives a message that just came back from flight its turn behind everything
+    /// the queue holds now.
+    pub fn returned_now(&mut self, seq: u64) {
+        self.returns += 1;
+        self.returned.insert(seq, (self.max_seq, self.returns));
+    }
+
     /// Re-lists a group after any change to its messages. `head_ready` says whether a
     /// message (the group's head) is visible.
     pub fn refresh(&mut self, group: &str, head_ready: impl Fn(u64) -> bool) {
         let Some(g) = self.groups.get_mut(group) else {
             return;
         };
-        if let Some(head) = g.listed_at.take() {
-            self.available.remove(&(head, group.to_owned()));
+        if let Some(turn) = g.listed_at.take() {
+            self.available.remove(&(turn, group.to_owned()));
         }
-        if g.msgs.is_empty() && g.in_flight == 0 {
+        let Some(&head) = g.msgs.first() else {
             self.groups.remove(group);
             return;
-        }
-        if g.in_flight == 0 {
-            if let Some(&head) = g.msgs.first() {
-                if head_ready(head) {
-                    g.listed_at = Some(head);
-                    self.available.insert((head, group.to_owned()));
-                }
-            }
+        };
+        if head_ready(head) {
+            let turn = self.returned.get(&head).copied().unwrap_or((head, 0));
+            g.listed_at = Some(turn);
+            self.available.insert((turn, group.to_owned()));
         }
     }
 }

@@ -59,13 +59,15 @@ fn attribute_error(message: String) -> SqsError {
     SqsError::invalid_parameter(message)
 }
 
+/// Attribute names take letters and digits of any script (AWS accepts `attr.1øßä`),
+/// underscore, hyphen and period; punctuation such as `!`, `"`, `§`, `(` or `?` is refused.
 fn validate_attribute_name(name: &str, kind: &str) -> SqsResult<()> {
     let lower = name.to_ascii_lowercase();
     let valid = !name.is_empty()
-        && name.len() <= MESSAGE_ATTRIBUTE_NAME_MAX_LEN
+        && name.chars().count() <= MESSAGE_ATTRIBUTE_NAME_MAX_LEN
         && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.')
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '-' || c == '.')
         && !name.starts_with('.')
         && !name.ends_with('.')
         && !name.contains("..")
@@ -95,6 +97,19 @@ fn validate_number(name: &str, kind: &str, value: &str) -> SqsResult<()> {
     Ok(())
 }
 
+/// An attribute without a value, in AWS's words, which name the base type
+/// (test_send_message_with_empty_string_attribute).
+fn empty_value_error(name: &str, kind: &str, base: BaseType) -> SqsError {
+    let type_name = match base {
+        BaseType::String => "String",
+        BaseType::Number => "Number",
+        BaseType::Binary => "Binary",
+    };
+    attribute_error(format!(
+        "Message ({kind}) attribute '{name}' must contain a non-empty value of type '{type_name}'."
+    ))
+}
+
 fn validate_attribute_value(name: &str, kind: &str, v: &MessageAttributeValue) -> SqsResult<()> {
     if v.data_type.is_empty() {
         return Err(attribute_error(format!(
@@ -120,12 +135,11 @@ fn validate_attribute_value(name: &str, kind: &str, v: &MessageAttributeValue) -
     })?;
     match base {
         BaseType::String | BaseType::Number => {
-            let s = v.string_value.as_deref().filter(|s| !s.is_empty()).ok_or_else(|| {
-                attribute_error(format!(
-                    "The message ({kind}) attribute '{name}' must contain a non-empty message attribute value for message attribute type '{}'.",
-                    v.data_type
-                ))
-            })?;
+            let s = v
+                .string_value
+                .as_deref()
+                .filter(|s| !s.is_empty())
+                .ok_or_else(|| empty_value_error(name, kind, base))?;
             if v.binary_value.is_some() {
                 return Err(attribute_error(format!(
                     "Message ({kind}) attribute '{name}' with type '{}' must use field 'String'.",
@@ -147,10 +161,7 @@ fn validate_attribute_value(name: &str, kind: &str, v: &MessageAttributeValue) -
         }
         BaseType::Binary => {
             if v.binary_value.as_ref().is_none_or(|b| b.0.is_empty()) {
-                return Err(attribute_error(format!(
-                    "The message ({kind}) attribute '{name}' must contain a non-empty message attribute value for message attribute type '{}'.",
-                    v.data_type
-                )));
+                return Err(empty_value_error(name, kind, base));
             }
             if v.string_value.is_some() {
                 return Err(attribute_error(format!(
@@ -243,8 +254,10 @@ pub fn md5_of_attributes(attrs: &MessageAttributeMap) -> Option<String> {
     Some(hex::encode(hasher.finalize()))
 }
 
-/// Selects message attributes by the names a ReceiveMessage asked for: `All`, `.*`,
-/// a `prefix.*` pattern or an exact name.
+/// Selects message attributes by the names a ReceiveMessage asked for: `All`, `*` or
+/// `.*` (every attribute), a `prefix.*` pattern (every name that starts with the prefix:
+/// AWS gives `Hello` and `Help.Me` for `Hel.*`) or an exact name. Names that match
+/// nothing, even ones no attribute could have, are no error.
 pub fn filter_attributes(attrs: &MessageAttributeMap, requested: &[String]) -> MessageAttributeMap {
     if requested.is_empty() || attrs.is_empty() {
         return MessageAttributeMap::new();
@@ -253,14 +266,10 @@ pub fn filter_attributes(attrs: &MessageAttributeMap, requested: &[String]) -> M
         .iter()
         .filter(|(name, _)| {
             requested.iter().any(|r| {
-                r == "All"
-                    || r == ".*"
+                matches!(r.as_str(), "All" | "*" | ".*")
                     || r == name.as_str()
-                    || r.strip_suffix(".*").is_some_and(|prefix| {
-                        name.len() > prefix.len()
-                            && name.starts_with(prefix)
-                            && name.as_bytes()[prefix.len()] == b'.'
-                    })
+                    || r.strip_suffix(".*")
+                        .is_some_and(|prefix| name.starts_with(prefix))
             })
         })
         .map(|(k, v)| (k.clone(), v.clone()))
@@ -336,11 +345,44 @@ mod tests {
             ("ok", string_attr("String.", "v")),
             ("ok", string_attr("Number", "abc")),
             ("ok", string_attr("String", "")),
+            ("Invalid-!-attr", string_attr("String", "v")),
+            ("Invalid-§-attr", string_attr("String", "v")),
+            ("Invalid-(-attr", string_attr("String", "v")),
+            ("Invalid.", string_attr("String", "v")),
+            ("aWs.x", string_attr("String", "v")),
         ] {
             let mut one = MessageAttributeMap::new();
             one.insert(name.into(), value);
             assert!(validate_message_attributes(&one).is_err(), "{name}");
         }
+        let mut unicode = MessageAttributeMap::new();
+        unicode.insert("attr.1øßä".into(), string_attr("String", "Valida"));
+        validate_message_attributes(&unicode).unwrap();
+        let long: String = "L".repeat(257);
+        let mut one = MessageAttributeMap::new();
+        one.insert(long, string_attr("String", "v"));
+        assert!(validate_message_attributes(&one).is_err());
+        for (data_type, type_name) in [("String", "String"), ("Number.n", "Number")] {
+            let mut one = MessageAttributeMap::new();
+            one.insert("E".into(), string_attr(data_type, ""));
+            assert_eq!(
+                validate_message_attributes(&one).unwrap_err().message,
+                format!("Message (user) attribute 'E' must contain a non-empty value of type '{type_name}'.")
+            );
+        }
+        let mut one = MessageAttributeMap::new();
+        one.insert(
+            "B".into(),
+            MessageAttributeValue {
+                data_type: "Binary".into(),
+                binary_value: Some(Blob(vec![])),
+                ..Default::default()
+            },
+        );
+        assert_eq!(
+            validate_message_attributes(&one).unwrap_err().message,
+            "Message (user) attribute 'B' must contain a non-empty value of type 'Binary'."
+        );
         let many: MessageAttributeMap = (0..11)
             .map(|i| (format!("a{i}"), string_attr("String", "v")))
             .collect();
@@ -366,7 +408,20 @@ mod tests {
         };
         assert_eq!(names(&["All"]).len(), 4);
         assert_eq!(names(&[".*"]).len(), 4);
-        assert_eq!(names(&["a.*"]), vec!["a.b", "a.c"]);
+        assert_eq!(names(&["*"]).len(), 4);
+        // A prefix need not end at a period: AWS gives Hello and Help.Me for Hel.*.
+        assert_eq!(names(&["a.*"]), vec!["a.b", "a.c", "ab"]);
+        assert_eq!(names(&["a.b.*"]), vec!["a.b"]);
+        assert_eq!(names(&["a*"]), Vec::<String>::new());
+        let attrs: MessageAttributeMap = ["Help.Me", "Hello", "General"]
+            .iter()
+            .map(|n| (n.to_string(), string_attr("String", "v")))
+            .collect();
+        let hel: Vec<String> = filter_attributes(&attrs, &["Hel.*".to_owned()])
+            .into_keys()
+            .collect();
+        assert_eq!(hel, vec!["Hello", "Help.Me"]);
+        assert!(filter_attributes(&attrs, &["Foo".to_owned(), "Help".to_owned()]).is_empty());
         assert_eq!(names(&["z"]), vec!["z"]);
         assert!(names(&[]).is_empty());
     }

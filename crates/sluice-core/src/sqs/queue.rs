@@ -305,11 +305,9 @@ impl QueueIndex {
             }
         }
         if let (Some(fifo), Some(group)) = (self.fifo.as_mut(), s.content.group_id()) {
+            fifo.groups.max_seq = fifo.groups.max_seq.max(seq);
             let g = fifo.groups.groups.entry(group.to_owned()).or_default();
             g.msgs.insert(seq);
-            if s.phase == Phase::InFlight {
-                g.in_flight += 1;
-            }
             let messages = &self.messages;
             fifo.groups
                 .refresh(group, |head| messages[&head].phase == Phase::Ready);
@@ -334,10 +332,8 @@ impl QueueIndex {
         if let (Some(fifo), Some(group)) = (self.fifo.as_mut(), s.content.group_id()) {
             if let Some(g) = fifo.groups.groups.get_mut(group) {
                 g.msgs.remove(&seq);
-                if s.phase == Phase::InFlight {
-                    g.in_flight -= 1;
-                }
             }
+            fifo.groups.returned.remove(&seq);
             let messages = &self.messages;
             fifo.groups
                 .refresh(group, |head| messages[&head].phase == Phase::Ready);
@@ -366,9 +362,7 @@ impl QueueIndex {
                 (self.fifo.as_mut(), s.content.group_id().map(str::to_owned))
             {
                 if was == Phase::InFlight {
-                    if let Some(g) = fifo.groups.groups.get_mut(&group) {
-                        g.in_flight -= 1;
-                    }
+                    fifo.groups.returned_now(seq);
                 }
                 let messages = &self.messages;
                 fifo.groups
@@ -439,27 +433,25 @@ impl QueueIndex {
                 break;
             };
             let before = outcome.delivered.len() + outcome.dead_lettered.len();
-            // The group had nothing in flight, so its in-flight messages are the ones this
-            // receive took: the next candidate is the first message after them, and only
-            // if it is visible (a delayed message holds back the rest of its group).
+            // The group's head is visible: take its messages in order up to the first one
+            // that is not (one still in flight holds back every later message of its
+            // group, and so does a delayed one).
+            let mut taken: Option<u64> = None;
             while outcome.delivered.len() < limits.max_messages {
                 let fifo = self.fifo.as_ref().expect("fifo index");
                 let Some(g) = fifo.groups.groups.get(&group) else {
                     break;
                 };
-                let next = g
-                    .msgs
-                    .iter()
-                    .copied()
-                    .find(|seq| self.messages[seq].phase != Phase::InFlight)
-                    .filter(|seq| self.messages[seq].phase == Phase::Ready);
-                let Some(seq) = next else { break };
+                let next = match taken {
+                    None => g.msgs.first().copied(),
+                    Some(last) => g.msgs.range(last + 1..).next().copied(),
+                };
+                let Some(seq) = next.filter(|seq| self.messages[seq].phase == Phase::Ready) else {
+                    break;
+                };
                 self.take_or_dead_letter(seq, now, limits, outcome);
+                taken = Some(seq);
             }
-            let fifo = self.fifo.as_mut().expect("fifo index");
-            let messages = &self.messages;
-            fifo.groups
-                .refresh(&group, |head| messages[&head].phase == Phase::Ready);
             if outcome.delivered.len() + outcome.dead_lettered.len() == before {
                 // A listed group always yields its head; never spin if it did not.
                 debug_assert!(false, "available FIFO group {group} yielded nothing");
@@ -562,12 +554,19 @@ impl QueueIndex {
         taken
     }
 
-    /// Deletes a message by receipt. With `latest_only`, a handle from an older receive
-    /// does not delete (FIFO); otherwise any handle of the message does (standard).
-    pub fn ack(&mut self, seq: u64, nonce: u32, latest_only: bool) -> AckOutcome {
+    /// Deletes a message by receipt. With `latest_only` (FIFO), only the handle of the
+    /// current receive deletes, and only while the message is in flight under it: AWS
+    /// answers a handle whose visibility timeout ran out as expired. Otherwise
+    /// (standard) any handle of the message deletes it.
+    pub fn ack(&mut self, seq: u64, nonce: u32, latest_only: bool, now: EpochMs) -> AckOutcome {
+        if latest_only {
+            self.advance(now);
+        }
         match self.messages.get(&seq) {
             None => AckOutcome::Gone,
-            Some(s) if latest_only && s.nonce != nonce => AckOutcome::Stale,
+            Some(s) if latest_only && (s.nonce != nonce || s.phase != Phase::InFlight) => {
+                AckOutcome::Stale
+            }
             Some(_) => {
                 self.remove(seq);
                 AckOutcome::Deleted
@@ -575,7 +574,10 @@ impl QueueIndex {
         }
     }
 
-    /// Sets a new visibility timeout for an in-flight message, counted from `now`.
+    /// Sets a new visibility timeout for a received message, counted from `now`. A FIFO
+    /// queue takes only the handle of the current receive, while it holds the message.
+    /// A standard queue, as on AWS, takes any handle of the message, even one whose
+    /// timeout ran out: the message is hidden again for the new timeout.
     pub fn change_visibility(
         &mut self,
         seq: u64,
@@ -584,11 +586,15 @@ impl QueueIndex {
         now: EpochMs,
     ) -> Result<EpochMs, VisibilityError> {
         self.advance(now);
+        let fifo = self.is_fifo();
         let state = self.messages.get(&seq).ok_or(VisibilityError::Gone)?;
-        if state.nonce != nonce {
+        if fifo && state.nonce != nonce {
             return Err(VisibilityError::Stale);
         }
-        if state.phase != Phase::InFlight {
+        if fifo && state.phase != Phase::InFlight {
+            return Err(VisibilityError::NotInFlight);
+        }
+        if state.phase == Phase::Delayed {
             return Err(VisibilityError::NotInFlight);
         }
         let max_ms = u64::from(VISIBILITY_TIMEOUT_MAX_S) * 1000;
@@ -623,13 +629,21 @@ impl QueueIndex {
     /// once if the deadline has passed.
     fn reschedule(&mut self, seq: u64, visible_at_ms: EpochMs, waiting: Phase, now: EpochMs) {
         if let Some(mut state) = self.remove(seq) {
+            let returned = state.phase == Phase::InFlight && visible_at_ms <= now;
             state.visible_at_ms = visible_at_ms;
             state.phase = if visible_at_ms > now {
                 waiting
             } else {
                 Phase::Ready
             };
+            let group = state.content.group_id().map(str::to_owned);
             self.insert(seq, state);
+            if let (true, Some(fifo), Some(group)) = (returned, self.fifo.as_mut(), group) {
+                fifo.groups.returned_now(seq);
+                let messages = &self.messages;
+                fifo.groups
+                    .refresh(&group, |head| messages[&head].phase == Phase::Ready);
+            }
         }
     }
 
@@ -651,18 +665,12 @@ impl QueueIndex {
         self.reschedule(seq, visible_at_ms, Phase::InFlight, now);
     }
 
-    /// Removes every message (PurgeQueue). A FIFO queue keeps its deduplication window:
-    /// a purge does not make a recent duplicate new.
+    /// Removes every message (PurgeQueue). A FIFO queue's deduplication window goes too:
+    /// on AWS a message sent after a purge is new even if its deduplication id was seen
+    /// (test_purge_queue_clears_fifo_deduplication_cache).
     pub fn purge(&mut self) -> usize {
         let n = self.messages.len();
-        let dedup = self.fifo.take().map(|f| f.dedup);
-        *self = Self::default();
-        if let Some(dedup) = dedup {
-            self.fifo = Some(Box::new(FifoState {
-                dedup,
-                ..FifoState::default()
-            }));
-        }
+        *self = Self::for_queue(self.is_fifo());
         n
     }
 }
@@ -794,17 +802,20 @@ mod tests {
             q.change_visibility(1, d.nonce, 0, T0 + 40_000),
             Ok(T0 + 40_000)
         );
+        // A standard queue takes a handle whose timeout ran out, and hides the message.
         assert_eq!(
             q.change_visibility(1, d.nonce, 10, T0 + 40_000),
-            Err(VisibilityError::NotInFlight)
+            Ok(T0 + 40_010)
         );
-        let d2 = q.claim(T0 + 40_000, limits(1, 30_000)).delivered.remove(0);
+        assert!(q.claim(T0 + 40_009, limits(1, 1)).delivered.is_empty());
+        let d2 = q.claim(T0 + 40_010, limits(1, 30_000)).delivered.remove(0);
+        // ... and a superseded one, which changes the current receive's timeout.
         assert_eq!(
-            q.change_visibility(1, d.nonce, 10, T0 + 40_001),
-            Err(VisibilityError::Stale)
+            q.change_visibility(1, d.nonce, 10, T0 + 40_011),
+            Ok(T0 + 40_021)
         );
         assert_eq!(
-            q.change_visibility(1, d2.nonce, 43_200_000, T0 + 40_001),
+            q.change_visibility(1, d2.nonce, 43_200_000, T0 + 40_011),
             Err(VisibilityError::BeyondLimit)
         );
         assert_eq!(
@@ -814,15 +825,41 @@ mod tests {
     }
 
     #[test]
+    fn fifo_change_visibility_takes_only_the_current_receive() {
+        let mut q = QueueIndex::new_fifo();
+        send_grouped(&mut q, 1, "g", T0, 0);
+        let d = q.claim(T0, limits(1, 1_000)).delivered.remove(0);
+        assert_eq!(
+            q.change_visibility(1, d.nonce, 10, T0 + 1_000),
+            Err(VisibilityError::NotInFlight)
+        );
+        let d2 = q.claim(T0 + 1_000, limits(1, 1_000)).delivered.remove(0);
+        assert_eq!(
+            q.change_visibility(1, d.nonce, 10, T0 + 1_001),
+            Err(VisibilityError::Stale)
+        );
+        assert_eq!(
+            q.change_visibility(1, d2.nonce, 10, T0 + 1_001),
+            Ok(T0 + 1_011)
+        );
+    }
+
+    #[test]
     fn ack_semantics() {
         let mut q = QueueIndex::new();
         send(&mut q, 1, T0, 0);
         let d1 = q.claim(T0, limits(1, 0)).delivered.remove(0);
         let _d2 = q.claim(T0, limits(1, 0)).delivered.remove(0);
-        assert_eq!(q.ack(1, d1.nonce, true), AckOutcome::Stale);
-        assert_eq!(q.ack(1, d1.nonce, false), AckOutcome::Deleted);
-        assert_eq!(q.ack(1, d1.nonce, false), AckOutcome::Gone);
+        assert_eq!(q.ack(1, d1.nonce, true, T0), AckOutcome::Stale);
+        assert_eq!(q.ack(1, d1.nonce, false, T0), AckOutcome::Deleted);
+        assert_eq!(q.ack(1, d1.nonce, false, T0), AckOutcome::Gone);
         assert_eq!(q.counts(T0), QueueCounts::default());
+        // latest_only: the current handle deletes only until its timeout runs out.
+        send(&mut q, 2, T0, 0);
+        send(&mut q, 3, T0, 0);
+        let got = q.claim(T0, limits(2, 1_000)).delivered;
+        assert_eq!(q.ack(2, got[0].nonce, true, T0 + 999), AckOutcome::Deleted);
+        assert_eq!(q.ack(3, got[1].nonce, true, T0 + 1_000), AckOutcome::Stale);
     }
 
     #[test]
@@ -884,7 +921,7 @@ mod tests {
         assert!(q.claim(T0 + 1, limits(10, 10_000)).delivered.is_empty());
         // Deleting 1 unlocks the group: 2 and 3 come next, in order.
         assert_eq!(
-            q.ack(1, first.delivered[0].nonce, true),
+            q.ack(1, first.delivered[0].nonce, true, T0),
             AckOutcome::Deleted
         );
         let next = q.claim(T0 + 2, limits(10, 10_000));
@@ -903,6 +940,8 @@ mod tests {
 
     #[test]
     fn fifo_visibility_zero_on_a_later_message_keeps_the_group_locked() {
+        // AWS (test_fifo_group_visibility_extends_with_change_message_visibility): while
+        // a group's first message is in flight, later ones stay hidden even when visible.
         let mut q = QueueIndex::new_fifo();
         send_grouped(&mut q, 1, "g", T0, 0);
         send_grouped(&mut q, 2, "g", T0, 0);
@@ -915,6 +954,92 @@ mod tests {
         q.change_visibility(1, got.delivered[0].nonce, 0, T0 + 3)
             .unwrap();
         assert_eq!(seqs(&q.claim(T0 + 4, limits(10, 30_000))), vec![1, 2]);
+    }
+
+    #[test]
+    fn fifo_head_back_from_flight_unlocks_its_group_up_to_the_next_in_flight_message() {
+        // AWS: g1-m1 and g1-m2 in flight, g1-m1 set visible -> receive gives g2-m1, g1-m1.
+        let mut q = QueueIndex::new_fifo();
+        send_grouped(&mut q, 1, "g1", T0, 0);
+        send_grouped(&mut q, 2, "g1", T0, 0);
+        send_grouped(&mut q, 3, "g2", T0, 0);
+        let got = q.claim(T0, limits(2, 30_000));
+        assert_eq!(seqs(&got), vec![1, 2]);
+        q.change_visibility(1, got.delivered[0].nonce, 0, T0 + 1)
+            .unwrap();
+        assert_eq!(seqs(&q.claim(T0 + 2, limits(3, 30_000))), vec![3, 1]);
+        // The same when the head's own timeout runs out first.
+        let mut q = QueueIndex::new_fifo();
+        send_grouped(&mut q, 1, "g1", T0, 0);
+        send_grouped(&mut q, 2, "g1", T0, 0);
+        send_grouped(&mut q, 3, "g2", T0, 0);
+        let got = q.claim(T0, limits(2, 30_000));
+        q.change_visibility(1, got.delivered[0].nonce, 1_000, T0 + 1)
+            .unwrap();
+        assert_eq!(seqs(&q.claim(T0 + 2_000, limits(3, 30_000))), vec![3, 1]);
+    }
+
+    #[test]
+    fn fifo_extending_one_message_hides_it_and_every_later_message_of_its_group() {
+        // AWS: foo, bar, baz received with a 1 s timeout; the one at `extended` gets 4 s;
+        // 2.5 s later a receive gets the messages before it.
+        for (extended, expected) in [(0usize, vec![]), (1, vec![1]), (2, vec![1, 2])] {
+            let mut q = QueueIndex::new_fifo();
+            for seq in 1..=3 {
+                send_grouped(&mut q, seq, "1", T0, 0);
+            }
+            let got = q.claim(T0, limits(10, 1_000));
+            assert_eq!(seqs(&got), vec![1, 2, 3]);
+            let d = &got.delivered[extended];
+            q.change_visibility(d.seq, d.nonce, 4_000, T0 + 100)
+                .unwrap();
+            assert_eq!(
+                seqs(&q.claim(T0 + 2_600, limits(5, 30_000))),
+                expected,
+                "extended {extended}"
+            );
+        }
+    }
+
+    #[test]
+    fn fifo_a_group_just_served_goes_behind_groups_not_yet_served() {
+        // AWS: g1-m1, g2-m1, g2-m2, g3-m1, g1-m2; receive(3, VT=0) = g1-m1, g1-m2, g2-m1;
+        // the next receive(10) = g3-m1, g1-m1, g1-m2, g2-m1, g2-m2.
+        let mut q = QueueIndex::new_fifo();
+        send_grouped(&mut q, 1, "g1", T0, 0);
+        send_grouped(&mut q, 2, "g2", T0, 0);
+        send_grouped(&mut q, 3, "g2", T0, 0);
+        send_grouped(&mut q, 4, "g3", T0, 0);
+        send_grouped(&mut q, 5, "g1", T0, 0);
+        assert_eq!(seqs(&q.claim(T0, limits(3, 0))), vec![1, 5, 2]);
+        assert_eq!(seqs(&q.claim(T0, limits(10, 0))), vec![4, 1, 5, 2, 3]);
+    }
+
+    #[test]
+    fn fifo_a_group_unlocked_by_deletes_keeps_its_head_turn() {
+        // AWS: g1-m1, g2-m1, g1-m2, g2-m2, g1-m3, g1-m4, g3-m1; receive(2) = g1-m1, g1-m2;
+        // both deleted; receive(10) = g2-m1, g2-m2, g1-m3, g1-m4, g3-m1.
+        let mut q = QueueIndex::new_fifo();
+        for (seq, group) in [
+            (1, "g1"),
+            (2, "g2"),
+            (3, "g1"),
+            (4, "g2"),
+            (5, "g1"),
+            (6, "g1"),
+            (7, "g3"),
+        ] {
+            send_grouped(&mut q, seq, group, T0, 0);
+        }
+        let got = q.claim(T0, limits(2, 30_000));
+        assert_eq!(seqs(&got), vec![1, 3]);
+        for d in &got.delivered {
+            assert_eq!(q.ack(d.seq, d.nonce, true, T0), AckOutcome::Deleted);
+        }
+        assert_eq!(
+            seqs(&q.claim(T0 + 1, limits(10, 30_000))),
+            vec![2, 4, 5, 6, 7]
+        );
     }
 
     #[test]
@@ -959,14 +1084,14 @@ mod tests {
         // The retry restarted the visibility timeout.
         assert!(q.claim(T0 + 45_000, limits(10, 1)).delivered.is_empty());
         // Once one of them is deleted, the attempt no longer answers.
-        q.ack(1, got.delivered[0].nonce, true);
+        q.ack(1, got.delivered[0].nonce, true, T0);
         assert!(q.retry_attempt("try-1", T0 + 46_000, 30_000).is_none());
         // Unknown or expired attempts do not answer either.
         assert!(q.retry_attempt("other", T0, 30_000).is_none());
     }
 
     #[test]
-    fn dedup_window_lasts_five_minutes_and_survives_purge() {
+    fn dedup_window_lasts_five_minutes_and_purge_clears_it() {
         let mut q = QueueIndex::new_fifo();
         let d1 = super::super::fifo::dedup_key(false, None, "d1");
         q.dedup().unwrap().remember(d1, 7, Some(1), T0);
@@ -977,9 +1102,11 @@ mod tests {
                 .map(|e| e.message_id),
             Some(7)
         );
-        q.purge();
-        assert!(q.dedup().unwrap().lookup(d1, T0 + 1).is_some());
         assert!(q.dedup().unwrap().lookup(d1, T0 + 300_000).is_none());
+        q.dedup().unwrap().remember(d1, 8, Some(2), T0);
+        q.purge();
+        assert!(q.is_fifo());
+        assert!(q.dedup().unwrap().lookup(d1, T0 + 1).is_none());
         assert!(QueueIndex::new().dedup().is_none());
     }
 

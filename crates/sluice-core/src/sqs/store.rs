@@ -196,11 +196,14 @@ pub trait QueueStore: Send + Sync + 'static {
         request: ClaimRequest,
         now: EpochMs,
     ) -> StoreResult<Claimed>;
+    /// Deletes a message by receipt; `latest_only` is the FIFO rule (see
+    /// [`crate::sqs::queue::QueueIndex::ack`]), judged at `now`.
     async fn ack(
         &self,
         key: &QueueKey,
         receipt: Receipt,
         latest_only: bool,
+        now: EpochMs,
     ) -> StoreResult<AckOutcome>;
     async fn change_visibility(
         &self,

@@ -367,8 +367,9 @@ impl QueueStore for CountingStore {
         key: &QueueKey,
         receipt: Receipt,
         latest_only: bool,
+        now: EpochMs,
     ) -> StoreResult<AckOutcome> {
-        self.inner.ack(key, receipt, latest_only).await
+        self.inner.ack(key, receipt, latest_only, now).await
     }
     async fn change_visibility(
         &self,

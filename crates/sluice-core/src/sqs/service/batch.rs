@@ -9,6 +9,8 @@ use super::{RequestContext, Sqs};
 use crate::limits::*;
 use crate::sqs::api::*;
 use crate::sqs::error::{SqsError, SqsErrorKind, SqsResult};
+use crate::sqs::message;
+use crate::sqs::store::QueueMeta;
 
 fn entry_error(id: &str, e: &SqsError) -> BatchResultErrorEntry {
     BatchResultErrorEntry {
@@ -66,6 +68,29 @@ fn check_entries<'a>(
     Ok(out)
 }
 
+/// A FIFO batch whose entry lacks a message group id, or a deduplication id the queue
+/// cannot derive, fails as a whole on AWS (not as a failed entry), and always as
+/// InvalidParameterValue, even where a lone SendMessage says MissingParameter.
+fn check_fifo_entries(
+    queue: &QueueMeta,
+    entries: &[SendMessageBatchRequestEntry],
+) -> SqsResult<()> {
+    for entry in entries {
+        if entry.message_group_id.is_none() {
+            return Err(SqsError::invalid_parameter(
+                "The request must contain the parameter MessageGroupId.",
+            ));
+        }
+        if entry.message_deduplication_id.is_none() && !queue.attributes.content_based_deduplication
+        {
+            return Err(SqsError::invalid_parameter(
+                "The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly",
+            ));
+        }
+    }
+    Ok(())
+}
+
 impl Sqs {
     pub async fn send_message_batch(
         &self,
@@ -79,10 +104,32 @@ impl Sqs {
             "SendMessageBatchRequestEntry",
             entries.iter().map(|e| e.id.as_deref()),
         )?;
+        // The size limit counts every entry, even one that fails on its own.
+        let total_bytes: usize = entries
+            .iter()
+            .map(|e| {
+                message::message_size_bytes(
+                    e.message_body.as_deref().unwrap_or_default(),
+                    e.message_attributes
+                        .as_ref()
+                        .unwrap_or(&MessageAttributeMap::new()),
+                )
+            })
+            .sum();
+        if total_bytes > MAXIMUM_MESSAGE_SIZE_MAX_BYTES as usize {
+            return Err(SqsError::new(
+                SqsErrorKind::BatchRequestTooLong,
+                format!(
+                    "Batch requests cannot be longer than {MAXIMUM_MESSAGE_SIZE_MAX_BYTES} bytes. You have sent {total_bytes} bytes."
+                ),
+            ));
+        }
+        if queue.attributes.fifo_queue {
+            check_fifo_entries(&queue, &entries)?;
+        }
         let now = self.now();
         let mut output = SendMessageBatchOutput::default();
         let mut accepted = Vec::new();
-        let mut total_bytes = 0usize;
         for (entry, id) in entries.iter().zip(&ids) {
             let prepared = self.prepare(
                 ctx,
@@ -94,24 +141,14 @@ impl Sqs {
                     system_attributes: &entry.message_system_attributes,
                     group_id: &entry.message_group_id,
                     deduplication_id: &entry.message_deduplication_id,
+                    in_batch: true,
                 },
                 now,
             );
             match prepared {
-                Ok(p) => {
-                    total_bytes += p.size_bytes;
-                    accepted.push((*id, p));
-                }
+                Ok(p) => accepted.push((*id, p)),
                 Err(e) => output.failed.push(entry_error(id, &e)),
             }
-        }
-        if total_bytes > MAXIMUM_MESSAGE_SIZE_MAX_BYTES as usize {
-            return Err(SqsError::new(
-                SqsErrorKind::BatchRequestTooLong,
-                format!(
-                    "Batch requests cannot be longer than {MAXIMUM_MESSAGE_SIZE_MAX_BYTES} bytes. You have sent {total_bytes} bytes."
-                ),
-            ));
         }
         let mut messages = Vec::with_capacity(accepted.len());
         let mut replies = Vec::with_capacity(accepted.len());

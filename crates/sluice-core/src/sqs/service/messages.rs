@@ -22,12 +22,13 @@ pub(crate) struct Outgoing<'a> {
     pub system_attributes: &'a Option<MessageAttributeMap>,
     pub group_id: &'a Option<String>,
     pub deduplication_id: &'a Option<String>,
+    /// Whether this is a SendMessageBatch entry: AWS words some rejections differently.
+    pub in_batch: bool,
 }
 
 /// A checked message and the digests its sender is owed.
 pub(crate) struct Prepared {
     pub message: NewMessage,
-    pub size_bytes: usize,
     pub reply: SendMessageOutput,
 }
 
@@ -95,8 +96,14 @@ impl Sqs {
         let size_bytes = message::message_size_bytes(body, &attributes);
         let max = queue.attributes.maximum_message_size_bytes as usize;
         if size_bytes > max {
+            // test_send_oversized_message and test_send_batch_message_size.
+            let verdict = if out.in_batch {
+                "cannot be validated"
+            } else {
+                "are invalid"
+            };
             return Err(SqsError::invalid_parameter(format!(
-                "One or more parameters are invalid. Reason: Message must be shorter than {max} bytes."
+                "One or more parameters {verdict}. Reason: Message must be shorter than {max} bytes."
             )));
         }
         if let Some(group) = out.group_id {
@@ -146,7 +153,6 @@ impl Sqs {
                 content,
                 delay_ms: u64::from(delay_s) * 1000,
             },
-            size_bytes,
             reply,
         })
     }
@@ -169,6 +175,7 @@ impl Sqs {
                 system_attributes: &input.message_system_attributes,
                 group_id: &input.message_group_id,
                 deduplication_id: &input.message_deduplication_id,
+                in_batch: false,
             },
             now,
         )?;
@@ -327,7 +334,7 @@ impl Sqs {
         }
         match self
             .store
-            .ack(&queue.key, receipt, queue.attributes.fifo_queue)
+            .ack(&queue.key, receipt, queue.attributes.fifo_queue, self.now())
             .await?
         {
             AckOutcome::Deleted | AckOutcome::Gone => Ok(()),

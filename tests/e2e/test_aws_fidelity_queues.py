@@ -14,6 +14,7 @@ import time
 import pytest
 from botocore.exceptions import ClientError
 
+from conftest import make_client
 from sqs_helpers import assert_error
 
 ACCOUNT_ID = "000000000000"
@@ -114,6 +115,20 @@ def test_url_of_another_region_is_non_existent_here(sqs, queue):
     # The same URL form naming this region works.
     here = f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT_ID}/{name_of(queue)}"
     assert sqs.send_message(QueueUrl=here, MessageBody="x")["MessageId"]
+
+
+def test_queue_name_and_attributes_must_be_given(server, queue):
+    # The SDK would refuse these requests itself; AWS's own answers are the subject.
+    raw = make_client(server, parameter_validation=False)
+    no_name = "Value for parameter QueueName is invalid. Reason: Must specify a queue name."
+    expect_error(lambda: raw.create_queue(), "InvalidParameterValue", 400, no_name)
+    expect_error(lambda: raw.get_queue_url(), "InvalidParameterValue", 400, no_name)
+    expect_error(
+        lambda: raw.set_queue_attributes(QueueUrl=queue),
+        "MissingParameter",
+        400,
+        "The request must contain the parameter Attribute.Name.",
+    )
 
 
 # ---------------------------------------------------------------------------------

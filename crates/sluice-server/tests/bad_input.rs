@@ -839,12 +839,20 @@ async fn missing_required_parameters_for_every_action() {
     let table: &[(&str, Expected, Expected)] = &[
         (
             "CreateQueue",
-            Some(("MissingParameter", "MissingParameter", "QueueName")),
+            Some((
+                "InvalidParameterValue",
+                "InvalidParameterValue",
+                "Value for parameter QueueName is invalid. Reason: Must specify a queue name.",
+            )),
             None,
         ),
         (
             "GetQueueUrl",
-            Some(("MissingParameter", "MissingParameter", "QueueName")),
+            Some((
+                "InvalidParameterValue",
+                "InvalidParameterValue",
+                "Value for parameter QueueName is invalid. Reason: Must specify a queue name.",
+            )),
             None,
         ),
         ("ListQueues", None, None),
@@ -853,7 +861,11 @@ async fn missing_required_parameters_for_every_action() {
         (
             "SetQueueAttributes",
             QUEUE_URL,
-            Some(("MissingParameter", "MissingParameter", "Attributes")),
+            Some((
+                "MissingParameter",
+                "MissingParameter",
+                "The request must contain the parameter Attribute.Name.",
+            )),
         ),
         ("PurgeQueue", QUEUE_URL, None),
         (

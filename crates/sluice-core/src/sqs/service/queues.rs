@@ -18,7 +18,7 @@ impl Sqs {
         ctx: &RequestContext,
         input: CreateQueueInput,
     ) -> SqsResult<QueueUrlOutput> {
-        let name = required(&input.queue_name, "QueueName")?;
+        let name = input.queue_name.as_deref().ok_or_else(no_queue_name)?;
         let requested = input.attributes.unwrap_or_default();
         // FifoQueue makes a FIFO queue; a standard queue knows no such attribute, so
         // even "false" is refused (before the name is checked against either kind).
@@ -167,7 +167,11 @@ impl Sqs {
         ctx: &RequestContext,
         input: GetQueueUrlInput,
     ) -> SqsResult<QueueUrlOutput> {
-        let name = required(&input.queue_name, "QueueName")?;
+        let name = input
+            .queue_name
+            .as_deref()
+            .filter(|n| !n.is_empty())
+            .ok_or_else(no_queue_name)?;
         let account = input
             .queue_owner_aws_account_id
             .as_deref()
@@ -270,7 +274,8 @@ impl Sqs {
         let (_editing, meta) = self.begin_edit(ctx, input.queue_url.as_deref()).await?;
         let requested = input.attributes.unwrap_or_default();
         if requested.is_empty() {
-            return Err(SqsError::missing_parameter("Attributes"));
+            // AWS names the Query form's first member.
+            return Err(SqsError::missing_parameter("Attribute.Name"));
         }
         let mut attrs = meta.attributes.clone();
         attributes::apply(&mut attrs, &requested)?;
@@ -423,6 +428,13 @@ fn max_results(value: Option<i64>, max: u32) -> SqsResult<Option<u32>> {
             &format!("MaxResults must be an integer between 1 and {max}."),
         )),
     }
+}
+
+/// AWS's answer to a CreateQueue or GetQueueUrl that names no queue.
+fn no_queue_name() -> SqsError {
+    SqsError::invalid_parameter(
+        "Value for parameter QueueName is invalid. Reason: Must specify a queue name.",
+    )
 }
 
 fn encode_token(last_name: &str) -> String {

@@ -129,20 +129,23 @@ def test_create_fifo_queue_and_its_attributes(sqs, unique_name, queue):
     # FIFO-ness is fixed at creation.
     with pytest.raises(ClientError) as e:
         sqs.set_queue_attributes(QueueUrl=url, Attributes={"FifoQueue": "false"})
-    assert_error(e, "InvalidAttributeName", 400, "InvalidAttributeName")
+    assert_error(e, "InvalidAttributeValue", 400, "InvalidAttributeValue")
     assert attributes(sqs, url, "FifoQueue") == {"FifoQueue": "true"}
 
-    # A standard queue shows none of the FIFO attributes, even when asked by name.
+    # A standard queue shows none of the FIFO attributes; asked for FifoQueue or
+    # ContentBasedDeduplication by name, it does not know them.
     standard = attributes(sqs, queue)
     assert not set(FIFO_ATTRIBUTES) & set(standard), standard
-    assert attributes(sqs, queue, "FifoQueue", "ContentBasedDeduplication") == {}
+    for name in ("FifoQueue", "ContentBasedDeduplication"):
+        with pytest.raises(ClientError) as e:
+            attributes(sqs, queue, name)
+        assert_error(e, "InvalidAttributeName", 400, "InvalidAttributeName")
 
 
 def test_fifo_name_and_flag_must_agree(sqs, unique_name):
     cases = [
         (unique_name(), {"FifoQueue": "true"}),  # flag without the suffix
         (unique_name(".fifo"), {}),  # suffix without the flag
-        (unique_name(".fifo"), {"FifoQueue": "false"}),
         (".fifo", {"FifoQueue": "true"}),  # nothing before the suffix
         (unique_name(".FIFO"), {"FifoQueue": "true"}),  # the suffix is lower case
     ]

@@ -26,7 +26,7 @@ fn first_permission_writes_the_sqs_default_document() {
     assert_eq!(
         text,
         concat!(
-            r#"{"Version":"2012-10-17","Id":"arn:aws:sqs:us-east-1:123456789012:queue1/SQSDefaultPolicy","#,
+            r#"{"Version":"2008-10-17","Id":"arn:aws:sqs:us-east-1:123456789012:queue1/SQSDefaultPolicy","#,
             r#""Statement":[{"Sid":"AliceSendMessage","Effect":"Allow","#,
             r#""Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"SQS:SendMessage","#,
             r#""Resource":"arn:aws:sqs:us-east-1:123456789012:queue1"}]}"#
@@ -197,12 +197,12 @@ fn errors_carry_aws_codes_and_messages() {
         (
             remove_permission(Some(&one), "nope").map(|_| String::new()),
             "InvalidParameterValue",
-            "Value nope for parameter Label is invalid. Reason: can't find label on existing policy.",
+            "Value nope for parameter Label is invalid. Reason: can't find label.",
         ),
         (
             remove_permission(None, "a").map(|_| String::new()),
             "InvalidParameterValue",
-            "Value a for parameter Label is invalid. Reason: can't find label on existing policy.",
+            "Value a for parameter Label is invalid. Reason: can't find label.",
         ),
     ];
     for (result, code, message) in cases {

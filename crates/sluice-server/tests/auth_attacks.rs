@@ -649,17 +649,19 @@ async fn other_routes_to_a_queue_are_checked_like_the_direct_one() {
         case(
             "dot segments in the path do not reach another queue",
             q(DAVE, "/111111111111/open/../secret", &send_params),
-            Expect::Err("InvalidAddress", 404),
+            Expect::Err("AWS.SimpleQueueService.NonExistentQueue", 400),
         ),
         case(
             "trailing dot segments (signed path normalises to the denied queue)",
             q(DAVE, "/111111111111/secret/x/..", &send_params),
             DENIED,
         ),
+        // Requests are answered in the region they were signed for: a queue of
+        // another region does not exist there.
         case(
             "QueueUrl naming another region by its host",
             q(DAVE, "/", &pairs(&other_region)),
-            DENIED,
+            Expect::Err("AWS.SimpleQueueService.NonExistentQueue", 400),
         ),
         case(
             "a missing queue the caller could use is reported missing",
@@ -1592,18 +1594,27 @@ async fn a_forged_task_handle_cannot_cancel_another_queues_task() {
             env.now(),
         )
     };
-    // The task's real source decides, whatever the handle names.
+    // A handle acts only on a task of the source it names, and the caller must be
+    // allowed that source.
     let cases = vec![
-        // Carol has no permission at all; the handle's ARN does not parse.
+        // Carol has no permission at all; the handle's ARN does not parse, so it is
+        // no handle (as AWS answers a malformed one).
         case(
             "forged handle with an unparsable source ARN",
             cancel(CAROL, &first, "not-an-arn"),
-            Expect::Err("AccessDenied", 403),
+            Expect::Err("InvalidParameterValue", 400),
         ),
-        // Dave may use open-dlq, and names it instead of the task's real source.
+        // Dave may use open-dlq, and names it instead of the task's real source: that
+        // queue has no such task.
         case(
             "forged handle naming a queue the caller may use",
             cancel(DAVE, &second, &Env::arn(ACCOUNT, "open-dlq")),
+            Expect::Err("ResourceNotFoundException", 404),
+        ),
+        // Carol names the task's real source, which she may not use.
+        case(
+            "handle of the task's real source, caller not allowed",
+            cancel(CAROL, &second, &Env::arn(ACCOUNT, "safe-dlq")),
             Expect::Err("AccessDenied", 403),
         ),
     ];

@@ -837,18 +837,18 @@ async fn missing_required_parameters_for_every_action() {
         (
             "CreateQueue",
             Some((
-                "MissingRequiredParameterException",
-                "MissingParameter",
-                "QueueName",
+                "InvalidParameterValueException",
+                "InvalidParameterValue",
+                "Value for parameter QueueName is invalid. Reason: Must specify a queue name.",
             )),
             None,
         ),
         (
             "GetQueueUrl",
             Some((
-                "MissingRequiredParameterException",
-                "MissingParameter",
-                "QueueName",
+                "InvalidParameterValueException",
+                "InvalidParameterValue",
+                "Value for parameter QueueName is invalid. Reason: Must specify a queue name.",
             )),
             None,
         ),
@@ -861,7 +861,7 @@ async fn missing_required_parameters_for_every_action() {
             Some((
                 "MissingRequiredParameterException",
                 "MissingParameter",
-                "Attributes",
+                "The request must contain the parameter Attribute.Name.",
             )),
         ),
         ("PurgeQueue", QUEUE_URL, None),

@@ -9,6 +9,7 @@ mod common;
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
+use aws_sdk_sqs::error::ProvideErrorMetadata;
 use aws_sdk_sqs::operation::cancel_message_move_task::CancelMessageMoveTaskError;
 use aws_sdk_sqs::operation::list_dead_letter_source_queues::ListDeadLetterSourceQueuesError;
 use aws_sdk_sqs::operation::start_message_move_task::StartMessageMoveTaskError;
@@ -164,7 +165,6 @@ async fn redrive_policy_values_are_checked() {
         redrive(&dlq_arn, 1001),
         redrive(&arn_of("no-such-dlq"), 3),
         r#"{"maxReceiveCount":3}"#.to_owned(),
-        "not json".to_owned(),
     ] {
         let result = h
             .client
@@ -174,6 +174,17 @@ async fn redrive_policy_values_are_checked() {
             .send()
             .await;
         expect_error(result, "InvalidParameterValue", 400);
+    }
+    // A value that is no JSON map is refused as an attribute value.
+    for bad in ["not json", " ", "[]"] {
+        let result = h
+            .client
+            .set_queue_attributes()
+            .queue_url(&src)
+            .attributes(A::RedrivePolicy, bad)
+            .send()
+            .await;
+        expect_error(result, "InvalidAttributeValue", 400);
     }
     assert_eq!(h.attribute(&src, A::RedrivePolicy).await, None);
 
@@ -275,7 +286,6 @@ async fn redrive_allow_policy_is_enforced() {
     for bad in [
         r#"{"redrivePermission":"byQueue"}"#,
         r#"{"redrivePermission":"denyAll","sourceQueueArns":["arn:aws:sqs:us-east-1:000000000000:a"]}"#,
-        r#"{"redrivePermission":"sometimes"}"#,
     ] {
         let result = h
             .client
@@ -286,6 +296,18 @@ async fn redrive_allow_policy_is_enforced() {
             .await;
         expect_error(result, "InvalidParameterValue", 400);
     }
+    // One SQS cannot read at all is an invalid attribute value.
+    let result = h
+        .client
+        .set_queue_attributes()
+        .queue_url(&allow)
+        .attributes(
+            A::RedriveAllowPolicy,
+            r#"{"redrivePermission":"sometimes"}"#,
+        )
+        .send()
+        .await;
+    expect_error(result, "InvalidAttributeValue", 400);
     h.stop().await;
 }
 
@@ -510,11 +532,11 @@ async fn cancel_message_move_task_stops_it() {
         .source_arn(&dlq_arn)
         .send()
         .await;
-    let err = expect_error(result, "AWS.SimpleQueueService.UnsupportedOperation", 400);
-    assert!(matches!(
-        err.into_service_error(),
-        StartMessageMoveTaskError::UnsupportedOperation(_)
-    ));
+    let err = expect_error(result, "InvalidParameterValue", 400);
+    assert_eq!(
+        err.message(),
+        Some("There is already a task running. Only one active task is allowed for a source queue arn at a given time.")
+    );
 
     let cancelled = h
         .client
@@ -535,20 +557,26 @@ async fn cancel_message_move_task_stops_it() {
     assert_eq!(visible, 6 - moved_at_cancel as u64);
     assert_eq!(h.counts(&src).await.0, moved_at_cancel as u64);
 
-    // A cancelled task cannot be cancelled again; unknown handles are not found.
-    for bad in [handle.as_str(), "not-a-handle"] {
-        let result = h
-            .client
-            .cancel_message_move_task()
-            .task_handle(bad)
-            .send()
-            .await;
-        let err = expect_error(result, "ResourceNotFoundException", 404);
-        assert!(matches!(
-            err.into_service_error(),
-            CancelMessageMoveTaskError::ResourceNotFoundException(_)
-        ));
-    }
+    // A cancelled task cannot be cancelled again.
+    let result = h
+        .client
+        .cancel_message_move_task()
+        .task_handle(&handle)
+        .send()
+        .await;
+    let err = expect_error(result, "ResourceNotFoundException", 404);
+    assert!(matches!(
+        err.into_service_error(),
+        CancelMessageMoveTaskError::ResourceNotFoundException(_)
+    ));
+    // A handle that is no handle is an invalid parameter.
+    let result = h
+        .client
+        .cancel_message_move_task()
+        .task_handle("not-a-handle")
+        .send()
+        .await;
+    expect_error(result, "InvalidParameterValue", 400);
 
     // A new task may start now, and finishes the job.
     h.advance_secs(1).await;

@@ -143,7 +143,8 @@ async fn fifo_queues_are_created_with_fifo_attributes() {
             .attributes(A::FifoQueue, "false")
             .send()
             .await,
-        "InvalidParameterValue",
+        // A standard queue knows no FifoQueue attribute, even "false".
+        "InvalidAttributeName",
         400,
     );
 
@@ -243,8 +244,20 @@ async fn fifo_queues_are_created_with_fifo_attributes() {
         Some("true".into())
     );
 
-    // FifoQueue is fixed at creation, whichever way it is set.
-    for (queue, value) in [(&url, "false"), (&url, "true"), (&standard, "true")] {
+    // FifoQueue is fixed at creation: a FIFO queue accepts "true" (no change) and
+    // refuses "false"; a standard queue knows no such attribute.
+    h.client
+        .set_queue_attributes()
+        .queue_url(&url)
+        .attributes(A::FifoQueue, "true")
+        .send()
+        .await
+        .expect("FifoQueue=true on a FIFO queue changes nothing");
+    for (queue, value, code) in [
+        (&url, "false", "InvalidAttributeValue"),
+        (&standard, "true", "InvalidAttributeName"),
+        (&standard, "false", "InvalidAttributeName"),
+    ] {
         expect_error(
             h.client
                 .set_queue_attributes()
@@ -252,7 +265,7 @@ async fn fifo_queues_are_created_with_fifo_attributes() {
                 .attributes(A::FifoQueue, value)
                 .send()
                 .await,
-            "InvalidAttributeName",
+            code,
             400,
         );
     }

@@ -186,7 +186,7 @@ async fn add_then_remove_writes_the_policy_sqs_writes() {
         let text = policy(&h, &url).await.expect("policy set");
         let expected = format!(
             concat!(
-                r#"{{"Version":"2012-10-17","Id":"{arn}/SQSDefaultPolicy","Statement":[{{"Sid":"AliceSend","#,
+                r#"{{"Version":"2008-10-17","Id":"{arn}/SQSDefaultPolicy","Statement":[{{"Sid":"AliceSend","#,
                 r#""Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::111122223333:root"}},"#,
                 r#""Action":"SQS:SendMessage","Resource":"{arn}"}}]}}"#
             ),
@@ -321,7 +321,7 @@ async fn refusals_carry_aws_codes_and_messages() {
             ),
             (
                 remove(&h, p, &url, "missing").await,
-                refusal("InvalidParameterValue", "Value missing for parameter Label is invalid. Reason: can't find label on existing policy."),
+                refusal("InvalidParameterValue", "Value missing for parameter Label is invalid. Reason: can't find label."),
             ),
         ];
         for (got, want) in cases {

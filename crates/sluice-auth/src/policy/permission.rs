@@ -3,7 +3,8 @@
 //! `{"Sid": label, "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::ACCOUNT:root"},
 //!   "Action": "SQS:SendMessage", "Resource": queue_arn}`
 //! (a list where several principals or actions are given), inside a document whose
-//! defaults are Version `2012-10-17` and Id `<queue ARN>/SQSDefaultPolicy`. Statements
+//! defaults are Version `2008-10-17` (the policy language version SQS still writes, as
+//! AWS's recorded answers show) and Id `<queue ARN>/SQSDefaultPolicy`. Statements
 //! already in the policy are kept as they are; the generated shape keeps its key order so
 //! the JSON reads as SQS writes it.
 
@@ -11,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use thiserror::Error;
 
-use super::document::POLICY_VERSION_CURRENT;
+use super::document::POLICY_VERSION_LEGACY;
 use super::limits::{
     PERMISSION_LABEL_MAX_LEN, POLICY_ACTIONS_PER_STATEMENT_MAX, POLICY_MAX_BYTES,
     POLICY_PRINCIPALS_MAX, POLICY_STATEMENTS_MAX,
@@ -66,8 +67,8 @@ pub enum PolicyEditError {
     #[error("Value {label} for parameter Label is invalid. Reason: Already exists.")]
     LabelExists { label: String },
     /// InvalidParameterValue. AWS: "Value L for parameter Label is invalid. Reason:
-    /// can't find label on existing policy."
-    #[error("Value {label} for parameter Label is invalid. Reason: can't find label on existing policy.")]
+    /// can't find label."
+    #[error("Value {label} for parameter Label is invalid. Reason: can't find label.")]
     LabelNotFound { label: String },
     /// OverLimit (AddPermission's documented error for "maximum number of permissions
     /// reached"); message after SQS's policy-size wording.
@@ -272,7 +273,7 @@ pub fn add_permission(
     }
 
     let mut policy = read_stored(existing)?.unwrap_or_else(|| StoredPolicy {
-        version: Some(POLICY_VERSION_CURRENT.to_owned()),
+        version: Some(POLICY_VERSION_LEGACY.to_owned()),
         id: Some(format!("{queue_arn}{DEFAULT_POLICY_ID_SUFFIX}")),
         statement: Vec::new(),
     });

@@ -4,8 +4,11 @@
 use serde::{Deserialize, Serialize};
 
 use super::api::AttributeMap;
-use super::error::{SqsError, SqsResult};
+use super::error::{SqsError, SqsErrorKind, SqsResult};
 use super::names::QueueKey;
+pub use super::redrive::{
+    parse_redrive_allow_policy, parse_redrive_policy, RedriveAllowPolicy, RedrivePolicy,
+};
 use crate::limits::*;
 
 /// The attributes a queue is configured with (the read-only ones are computed).
@@ -51,52 +54,6 @@ impl QueueAttributes {
 
     pub fn retention_ms(&self) -> u64 {
         u64::from(self.message_retention_s) * 1000
-    }
-}
-
-/// Where messages go after too many receives.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RedrivePolicy {
-    pub dead_letter_target_arn: String,
-    pub max_receive_count: u32,
-}
-
-impl RedrivePolicy {
-    pub fn to_json(&self) -> String {
-        serde_json::json!({
-            "deadLetterTargetArn": self.dead_letter_target_arn,
-            "maxReceiveCount": self.max_receive_count,
-        })
-        .to_string()
-    }
-}
-
-/// Which source queues may use this queue as their dead-letter queue.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub enum RedriveAllowPolicy {
-    AllowAll,
-    DenyAll,
-    ByQueue(Vec<String>),
-}
-
-impl RedriveAllowPolicy {
-    pub fn allows(&self, source_arn: &str) -> bool {
-        match self {
-            Self::AllowAll => true,
-            Self::DenyAll => false,
-            Self::ByQueue(arns) => arns.iter().any(|a| a == source_arn),
-        }
-    }
-
-    pub fn to_json(&self) -> String {
-        match self {
-            Self::AllowAll => serde_json::json!({"redrivePermission": "allowAll"}),
-            Self::DenyAll => serde_json::json!({"redrivePermission": "denyAll"}),
-            Self::ByQueue(arns) => {
-                serde_json::json!({"redrivePermission": "byQueue", "sourceQueueArns": arns})
-            }
-        }
-        .to_string()
     }
 }
 
@@ -149,10 +106,15 @@ pub struct QueueFacts<'a> {
     pub last_modified_ms: u64,
 }
 
-/// Checks that every requested name is known; `All` selects every attribute.
-pub fn validate_requested_names(names: &[String]) -> SqsResult<()> {
+/// Checks that every requested name is known; `All` selects every attribute. A
+/// standard queue does not know FifoQueue or ContentBasedDeduplication: asking for
+/// either by name is refused, as AWS does (with `All` they are simply left out).
+pub fn validate_requested_names(names: &[String], fifo_queue: bool) -> SqsResult<()> {
     for name in names {
-        if name != "All" && !ALL_ATTRIBUTE_NAMES.contains(&name.as_str()) {
+        let known = name == "All" || ALL_ATTRIBUTE_NAMES.contains(&name.as_str());
+        let standard_unknown =
+            !fifo_queue && (name == "FifoQueue" || name == "ContentBasedDeduplication");
+        if !known || standard_unknown {
             return Err(SqsError::invalid_attribute_name(name));
         }
     }
@@ -209,23 +171,12 @@ fn render_one(facts: &QueueFacts<'_>, name: &str) -> Option<String> {
     })
 }
 
-/// Whether a request is creating a queue (where `FifoQueue` is allowed) or changing one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AttributeWrite {
-    Create,
-    Set,
-}
-
 /// Applies requested attribute values to `attrs`, checking names and ranges as AWS does.
 /// Cross-queue rules (the DLQ exists and allows this source) are the service's job.
-pub fn apply(
-    attrs: &mut QueueAttributes,
-    requested: &AttributeMap,
-    mode: AttributeWrite,
-) -> SqsResult<()> {
+pub fn apply(attrs: &mut QueueAttributes, requested: &AttributeMap) -> SqsResult<()> {
     refuse_two_kinds_of_sse(requested)?;
     for (name, value) in requested {
-        apply_one(attrs, name, value, mode)?;
+        apply_one(attrs, name, value)?;
     }
     if attrs.fifo_queue {
         validate_high_throughput(attrs)?;
@@ -233,12 +184,7 @@ pub fn apply(
     Ok(())
 }
 
-fn apply_one(
-    attrs: &mut QueueAttributes,
-    name: &str,
-    value: &str,
-    mode: AttributeWrite,
-) -> SqsResult<()> {
+fn apply_one(attrs: &mut QueueAttributes, name: &str, value: &str) -> SqsResult<()> {
     match name {
         "VisibilityTimeout" => {
             attrs.visibility_timeout_s = ranged(name, value, 0, VISIBILITY_TIMEOUT_MAX_S)?
@@ -286,16 +232,25 @@ fn apply_one(
                 attrs.kms_master_key_id = None;
             }
         }
+        // A standard queue knows no FifoQueue attribute at all, not even "false";
+        // a FIFO queue accepts "true" (no change) but never becomes standard.
+        "FifoQueue" if !attrs.fifo_queue => return Err(SqsError::invalid_attribute_name(name)),
         "FifoQueue" => {
-            let fifo = boolean(name, value)?;
-            if mode == AttributeWrite::Set || fifo != attrs.fifo_queue {
-                return Err(SqsError::invalid_attribute_name(name));
+            if !boolean(name, value)? {
+                return Err(SqsError::new(
+                    SqsErrorKind::InvalidAttributeValue,
+                    "Invalid value for the parameter FifoQueue. Reason: Modifying queue type is not supported.",
+                ));
             }
         }
-        "ContentBasedDeduplication" | "DeduplicationScope" | "FifoThroughputLimit"
-            if !attrs.fifo_queue =>
-        {
+        "ContentBasedDeduplication" if !attrs.fifo_queue => {
             return Err(SqsError::invalid_attribute_name(name));
+        }
+        "DeduplicationScope" | "FifoThroughputLimit" if !attrs.fifo_queue => {
+            return Err(SqsError::new(
+                SqsErrorKind::InvalidAttributeName,
+                format!("You can specify the {name} only when FifoQueue is set to true."),
+            ));
         }
         "ContentBasedDeduplication" => attrs.content_based_deduplication = boolean(name, value)?,
         "DeduplicationScope" => {
@@ -326,7 +281,7 @@ fn refuse_two_kinds_of_sse(requested: &AttributeMap) -> SqsResult<()> {
         .is_some_and(|v| !v.is_empty());
     if managed && kms {
         return Err(SqsError::new(
-            super::error::SqsErrorKind::InvalidAttributeName,
+            SqsErrorKind::InvalidAttributeName,
             SSE_KINDS_EXCLUSIVE_MESSAGE,
         ));
     }
@@ -341,15 +296,17 @@ fn validate_high_throughput(attrs: &QueueAttributes) -> SqsResult<()> {
         && attrs.deduplication_scope.as_deref() == Some("queue")
     {
         return Err(SqsError::new(
-            super::error::SqsErrorKind::InvalidAttributeValue,
-            "Invalid value for the parameter FifoThroughputLimit. Reason: To enable FifoThroughputLimit=perMessageGroupId, DeduplicationScope must be messageGroup.",
+            SqsErrorKind::InvalidAttributeValue,
+            "Invalid value for the parameter FifoThroughputLimit. Reason: To set FifoThroughputLimit to perMessageGroupId, the DeduplicationScope must be messageGroup.",
         ));
     }
     Ok(())
 }
 
+/// An integer attribute within `[min, max]`. The value is taken as given: AWS refuses
+/// surrounding spaces (`" 6"`) like any other non-number.
 fn ranged(name: &str, value: &str, min: u32, max: u32) -> SqsResult<u32> {
-    match value.trim().parse::<u32>() {
+    match value.parse::<u32>() {
         Ok(v) if (min..=max).contains(&v) => Ok(v),
         _ => Err(SqsError::invalid_attribute_value(name)),
     }
@@ -371,115 +328,11 @@ fn parse_policy(value: &str) -> SqsResult<Option<String>> {
     // quotas; the refusal's message is the one SQS gives.
     if let Err(violation) = sluice_auth::policy::validate_queue_policy(value) {
         return Err(SqsError::new(
-            super::error::SqsErrorKind::InvalidAttributeValue,
+            SqsErrorKind::InvalidAttributeValue,
             violation.to_string(),
         ));
     }
     Ok(Some(value.to_owned()))
-}
-
-fn redrive_error(reason: &str) -> SqsError {
-    SqsError::new(
-        super::error::SqsErrorKind::InvalidParameterValue,
-        format!("Value for parameter RedrivePolicy is invalid. Reason: {reason}"),
-    )
-}
-
-/// Parses a RedrivePolicy JSON document; the empty string removes the policy.
-pub fn parse_redrive_policy(value: &str) -> SqsResult<Option<RedrivePolicy>> {
-    if value.trim().is_empty() {
-        return Ok(None);
-    }
-    let doc: serde_json::Value = serde_json::from_str(value)
-        .map_err(|_| redrive_error("Redrive policy is not a valid JSON map."))?;
-    let obj = doc
-        .as_object()
-        .ok_or_else(|| redrive_error("Redrive policy is not a valid JSON map."))?;
-    for key in obj.keys() {
-        if key != "deadLetterTargetArn" && key != "maxReceiveCount" {
-            return Err(redrive_error(&format!("Only following attributes are supported: [deadLetterTargetArn, maxReceiveCount]. Found: {key}")));
-        }
-    }
-    let arn = obj
-        .get("deadLetterTargetArn")
-        .and_then(|v| v.as_str())
-        .ok_or_else(|| {
-            redrive_error(
-                "Redrive policy does not contain mandatory attribute: deadLetterTargetArn.",
-            )
-        })?;
-    if QueueKey::from_arn(arn).is_none() {
-        return Err(redrive_error("Invalid value for deadLetterTargetArn."));
-    }
-    let count = match obj.get("maxReceiveCount") {
-        Some(serde_json::Value::Number(n)) => n.as_u64(),
-        Some(serde_json::Value::String(s)) => s.trim().parse::<u64>().ok(),
-        None => {
-            return Err(redrive_error(
-                "Redrive policy does not contain mandatory attribute: maxReceiveCount.",
-            ))
-        }
-        _ => None,
-    };
-    let count = count
-        .filter(|c| (u64::from(MAX_RECEIVE_COUNT_MIN)..=u64::from(MAX_RECEIVE_COUNT_MAX)).contains(c))
-        .ok_or_else(|| {
-            redrive_error(&format!(
-                "Invalid value for maxReceiveCount: {}, valid values are from {MAX_RECEIVE_COUNT_MIN} to {MAX_RECEIVE_COUNT_MAX} both inclusive.",
-                obj.get("maxReceiveCount").map(|v| v.to_string()).unwrap_or_default()
-            ))
-        })?;
-    Ok(Some(RedrivePolicy {
-        dead_letter_target_arn: arn.to_owned(),
-        max_receive_count: count as u32,
-    }))
-}
-
-fn allow_error(reason: &str) -> SqsError {
-    SqsError::invalid_parameter(format!(
-        "Value for parameter RedriveAllowPolicy is invalid. Reason: {reason}"
-    ))
-}
-
-/// Parses a RedriveAllowPolicy JSON document; the empty string removes the policy.
-pub fn parse_redrive_allow_policy(value: &str) -> SqsResult<Option<RedriveAllowPolicy>> {
-    if value.trim().is_empty() {
-        return Ok(None);
-    }
-    let doc: serde_json::Value = serde_json::from_str(value)
-        .map_err(|_| allow_error("Amazon SQS can't parse the redrive allow policy."))?;
-    let permission = doc
-        .get("redrivePermission")
-        .and_then(|v| v.as_str())
-        .ok_or_else(|| allow_error("Redrive permission is missing."))?;
-    let arns: Option<Vec<String>> = match doc.get("sourceQueueArns") {
-        None => None,
-        Some(serde_json::Value::Array(items)) => Some(
-            items
-                .iter()
-                .map(|v| v.as_str().map(str::to_owned))
-                .collect::<Option<Vec<_>>>()
-                .ok_or_else(|| allow_error("sourceQueueArns must be a list of queue ARNs."))?,
-        ),
-        Some(_) => return Err(allow_error("sourceQueueArns must be a list of queue ARNs.")),
-    };
-    match (permission, arns) {
-        ("allowAll", None) => Ok(Some(RedriveAllowPolicy::AllowAll)),
-        ("denyAll", None) => Ok(Some(RedriveAllowPolicy::DenyAll)),
-        ("allowAll" | "denyAll", Some(_)) => Err(allow_error(
-            "Only byQueue redrive permission can specify sourceQueueArns.",
-        )),
-        ("byQueue", Some(arns)) if !arns.is_empty() && arns.len() <= REDRIVE_ALLOW_SOURCE_ARNS_MAX => {
-            if arns.iter().any(|a| QueueKey::from_arn(a).is_none()) {
-                return Err(allow_error("Invalid source queue ARN."));
-            }
-            Ok(Some(RedriveAllowPolicy::ByQueue(arns)))
-        }
-        ("byQueue", _) => Err(allow_error(&format!(
-            "byQueue redrive permission requires between 1 and {REDRIVE_ALLOW_SOURCE_ARNS_MAX} sourceQueueArns."
-        ))),
-        _ => Err(allow_error("Invalid redrive permission.")),
-    }
 }
 
 #[cfg(test)]
@@ -516,13 +369,13 @@ mod tests {
             ("VisibilityTimeout", "-1", "0"),
             ("VisibilityTimeout", "abc", "1"),
         ] {
-            let err = apply(&mut a, &map(&[(name, bad)]), AttributeWrite::Set).unwrap_err();
+            let err = apply(&mut a, &map(&[(name, bad)])).unwrap_err();
             assert_eq!(
                 err.kind,
-                super::super::error::SqsErrorKind::InvalidAttributeValue,
+                SqsErrorKind::InvalidAttributeValue,
                 "{name}={bad}"
             );
-            apply(&mut a, &map(&[(name, good)]), AttributeWrite::Set).unwrap();
+            apply(&mut a, &map(&[(name, good)])).unwrap();
         }
         assert_eq!(a.visibility_timeout_s, 1);
     }
@@ -536,31 +389,17 @@ mod tests {
             "ApproximateNumberOfMessages",
             "ContentBasedDeduplication",
         ] {
-            let err = apply(&mut a, &map(&[(name, "1")]), AttributeWrite::Set).unwrap_err();
-            assert_eq!(
-                err.kind,
-                super::super::error::SqsErrorKind::InvalidAttributeName,
-                "{name}"
-            );
+            let err = apply(&mut a, &map(&[(name, "1")])).unwrap_err();
+            assert_eq!(err.kind, SqsErrorKind::InvalidAttributeName, "{name}");
         }
     }
 
     #[test]
     fn sse_kinds_switch_each_other_off_and_cannot_be_asked_for_together() {
         let mut a = QueueAttributes::defaults(false);
-        apply(
-            &mut a,
-            &map(&[("KmsMasterKeyId", "alias/orders")]),
-            AttributeWrite::Set,
-        )
-        .unwrap();
+        apply(&mut a, &map(&[("KmsMasterKeyId", "alias/orders")])).unwrap();
         assert!(!a.sqs_managed_sse_enabled);
-        apply(
-            &mut a,
-            &map(&[("SqsManagedSseEnabled", "true")]),
-            AttributeWrite::Set,
-        )
-        .unwrap();
+        apply(&mut a, &map(&[("SqsManagedSseEnabled", "true")])).unwrap();
         assert_eq!(a.kms_master_key_id, None);
         let err = apply(
             &mut a,
@@ -568,62 +407,114 @@ mod tests {
                 ("SqsManagedSseEnabled", "true"),
                 ("KmsMasterKeyId", "alias/aws/sqs"),
             ]),
-            AttributeWrite::Create,
         )
         .unwrap_err();
-        assert_eq!(
-            err.kind,
-            super::super::error::SqsErrorKind::InvalidAttributeName
-        );
+        assert_eq!(err.kind, SqsErrorKind::InvalidAttributeName);
         assert_eq!(err.message, SSE_KINDS_EXCLUSIVE_MESSAGE);
         // Turning managed SSE off while naming a key is fine.
         apply(
             &mut a,
             &map(&[("SqsManagedSseEnabled", "false"), ("KmsMasterKeyId", "k1")]),
-            AttributeWrite::Set,
         )
         .unwrap();
         assert_eq!(a.kms_master_key_id.as_deref(), Some("k1"));
     }
 
     #[test]
-    fn redrive_policy_parses_and_renders() {
-        let p = parse_redrive_policy(r#"{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:000000000000:dlq","maxReceiveCount":"3"}"#)
-            .unwrap()
-            .unwrap();
-        assert_eq!(p.max_receive_count, 3);
-        assert_eq!(
-            p.to_json(),
-            r#"{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:000000000000:dlq","maxReceiveCount":3}"#
-        );
-        assert!(parse_redrive_policy(
-            r#"{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:0:d","maxReceiveCount":0}"#
-        )
-        .is_err());
-        assert!(
-            parse_redrive_policy(r#"{"deadLetterTargetArn":"x","maxReceiveCount":1}"#).is_err()
-        );
-        assert!(parse_redrive_policy("{").is_err());
-        assert_eq!(parse_redrive_policy("").unwrap(), None);
+    fn integers_with_spaces_are_invalid() {
+        let mut a = QueueAttributes::defaults(false);
+        for name in [
+            "VisibilityTimeout",
+            "MessageRetentionPeriod",
+            "MaximumMessageSize",
+            "DelaySeconds",
+            "ReceiveMessageWaitTimeSeconds",
+            "KmsDataKeyReusePeriodSeconds",
+        ] {
+            for bad in [" 2000", "2000 ", "", "544.43"] {
+                let err = apply(&mut a, &map(&[(name, bad)])).unwrap_err();
+                assert_eq!(
+                    err.kind,
+                    SqsErrorKind::InvalidAttributeValue,
+                    "{name}={bad:?}"
+                );
+                assert_eq!(
+                    err.message,
+                    format!("Invalid value for the parameter {name}.")
+                );
+            }
+        }
     }
 
     #[test]
-    fn redrive_allow_policy_rules() {
-        let by = parse_redrive_allow_policy(
-            r#"{"redrivePermission":"byQueue","sourceQueueArns":["arn:aws:sqs:us-east-1:0:a"]}"#,
-        )
-        .unwrap()
-        .unwrap();
-        assert!(by.allows("arn:aws:sqs:us-east-1:0:a"));
-        assert!(!by.allows("arn:aws:sqs:us-east-1:0:b"));
-        assert!(parse_redrive_allow_policy(r#"{"redrivePermission":"byQueue"}"#).is_err());
-        assert!(parse_redrive_allow_policy(
-            r#"{"redrivePermission":"denyAll","sourceQueueArns":["arn:aws:sqs:us-east-1:0:a"]}"#
-        )
-        .is_err());
+    fn fifo_queue_on_each_kind_of_queue() {
+        let mut standard = QueueAttributes::defaults(false);
+        for value in ["true", "false"] {
+            let err = apply(&mut standard, &map(&[("FifoQueue", value)])).unwrap_err();
+            assert_eq!(err.kind, SqsErrorKind::InvalidAttributeName);
+            assert_eq!(err.message, "Unknown Attribute FifoQueue.");
+        }
+        let mut fifo = QueueAttributes::defaults(true);
+        apply(&mut fifo, &map(&[("FifoQueue", "true")])).unwrap();
+        let err = apply(&mut fifo, &map(&[("FifoQueue", "false")])).unwrap_err();
+        assert_eq!(err.kind, SqsErrorKind::InvalidAttributeValue);
         assert_eq!(
-            parse_redrive_allow_policy(r#"{"redrivePermission":"denyAll"}"#).unwrap(),
-            Some(RedriveAllowPolicy::DenyAll)
+            err.message,
+            "Invalid value for the parameter FifoQueue. Reason: Modifying queue type is not supported."
         );
+        assert!(fifo.fifo_queue);
+    }
+
+    #[test]
+    fn fifo_only_attributes_on_a_standard_queue() {
+        let mut a = QueueAttributes::defaults(false);
+        for (name, value, message) in [
+            (
+                "ContentBasedDeduplication",
+                "false",
+                "Unknown Attribute ContentBasedDeduplication.",
+            ),
+            (
+                "DeduplicationScope",
+                "queue",
+                "You can specify the DeduplicationScope only when FifoQueue is set to true.",
+            ),
+            (
+                "FifoThroughputLimit",
+                "perQueue",
+                "You can specify the FifoThroughputLimit only when FifoQueue is set to true.",
+            ),
+        ] {
+            let err = apply(&mut a, &map(&[(name, value)])).unwrap_err();
+            assert_eq!(err.kind, SqsErrorKind::InvalidAttributeName, "{name}");
+            assert_eq!(err.message, message);
+        }
+    }
+
+    #[test]
+    fn high_throughput_needs_message_group_deduplication() {
+        let mut a = QueueAttributes::defaults(true);
+        let err = apply(
+            &mut a,
+            &map(&[("FifoThroughputLimit", "perMessageGroupId")]),
+        )
+        .unwrap_err();
+        assert_eq!(err.kind, SqsErrorKind::InvalidAttributeValue);
+        assert_eq!(
+            err.message,
+            "Invalid value for the parameter FifoThroughputLimit. Reason: To set FifoThroughputLimit to perMessageGroupId, the DeduplicationScope must be messageGroup."
+        );
+    }
+
+    #[test]
+    fn a_standard_queue_is_asked_for_fifo_attributes_by_name() {
+        let names = |n: &[&str]| n.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        for name in ["FifoQueue", "ContentBasedDeduplication"] {
+            let err = validate_requested_names(&names(&[name]), false).unwrap_err();
+            assert_eq!(err.message, format!("Unknown Attribute {name}."));
+            validate_requested_names(&names(&[name]), true).unwrap();
+        }
+        validate_requested_names(&names(&["All", "QueueArn"]), false).unwrap();
+        assert!(validate_requested_names(&names(&["Foobar"]), true).is_err());
     }
 }

@@ -12,6 +12,7 @@ pub mod message;
 pub mod names;
 pub mod queue;
 pub mod receipt;
+pub mod redrive;
 pub mod sealing;
 pub mod service;
 pub mod store;

@@ -58,25 +58,29 @@ impl QueueKey {
         Some(Self::new(region, account, name))
     }
 
-    /// Resolves a queue URL. The path's last two segments are the account and the name;
-    /// a host of the form `sqs.REGION.amazonaws.com` or `REGION.queue.amazonaws.com`
-    /// names the region, otherwise the request's region applies.
-    pub fn from_url(url: &str, default_region: &str) -> Option<Self> {
-        let without_scheme = url.split_once("://").map(|(_, rest)| rest).unwrap_or(url);
-        let (host, path) = match without_scheme.split_once('/') {
-            Some((host, path)) if url.contains("://") => (host, path),
-            _ if url.starts_with('/') => ("", url.trim_start_matches('/')),
-            _ => (without_scheme, ""),
+    /// Resolves a QueueUrl parameter. AWS accepts the queue's full URL, its path
+    /// (`/ACCOUNT/NAME`: the path's last two segments) or its bare name, which names a
+    /// queue of the caller's own account and region. A host of the form
+    /// `sqs.REGION.amazonaws.com` or `REGION.queue.amazonaws.com` names the region,
+    /// otherwise the caller's region applies. `None`: the URL names no queue.
+    pub fn from_url(url: &str, caller_region: &str, caller_account: &str) -> Option<Self> {
+        let (host, path) = match url.split_once("://") {
+            Some((_, rest)) => rest.split_once('/').unwrap_or((rest, "")),
+            None => ("", url),
         };
         let path = path.split(['?', '#']).next().unwrap_or("");
         let mut segments = path.rsplit('/').filter(|s| !s.is_empty());
         let name = segments.next()?;
-        let account = segments.next()?;
-        if !account.bytes().all(|b| b.is_ascii_alphanumeric()) {
-            return None;
+        match segments.next() {
+            Some(account) if account.bytes().all(|b| b.is_ascii_alphanumeric()) => {
+                let region = region_from_host(host).unwrap_or(caller_region);
+                Some(Self::new(region, account, name))
+            }
+            Some(_) => None,
+            // A bare name: no scheme, no path.
+            None if !url.contains('/') => Some(Self::new(caller_region, caller_account, name)),
+            None => None,
         }
-        let region = region_from_host(host).unwrap_or(default_region);
-        Some(Self::new(region, account, name))
     }
 }
 
@@ -125,19 +129,55 @@ mod tests {
 
     #[test]
     fn urls_resolve_account_name_and_region() {
-        let key =
-            QueueKey::from_url("http://localhost:9324/000000000000/jobs", "us-east-1").unwrap();
-        assert_eq!(key, QueueKey::new("us-east-1", "000000000000", "jobs"));
-        let key = QueueKey::from_url(
-            "https://sqs.eu-west-1.amazonaws.com/123456789012/q1",
-            "us-east-1",
-        )
-        .unwrap();
-        assert_eq!(key, QueueKey::new("eu-west-1", "123456789012", "q1"));
-        let key = QueueKey::from_url("/123/q2", "ap-south-1").unwrap();
-        assert_eq!(key, QueueKey::new("ap-south-1", "123", "q2"));
-        assert!(QueueKey::from_url("http://localhost:9324/", "us-east-1").is_none());
-        assert!(QueueKey::from_url("jobs", "us-east-1").is_none());
+        let from = |url| QueueKey::from_url(url, "us-east-1", "000000000000");
+        assert_eq!(
+            from("http://localhost:9324/000000000000/jobs"),
+            Some(QueueKey::new("us-east-1", "000000000000", "jobs"))
+        );
+        assert_eq!(
+            from("https://sqs.eu-west-1.amazonaws.com/123456789012/q1"),
+            Some(QueueKey::new("eu-west-1", "123456789012", "q1"))
+        );
+        assert_eq!(
+            from("https://us-west-2.queue.amazonaws.com/123456789012/q1?x=1"),
+            Some(QueueKey::new("us-west-2", "123456789012", "q1"))
+        );
+        assert_eq!(
+            from("/123/q2"),
+            Some(QueueKey::new("us-east-1", "123", "q2"))
+        );
+        assert_eq!(
+            from("123/q2"),
+            Some(QueueKey::new("us-east-1", "123", "q2"))
+        );
+    }
+
+    #[test]
+    fn a_bare_name_is_a_queue_of_the_caller() {
+        assert_eq!(
+            QueueKey::from_url("jobs", "ap-south-1", "111122223333"),
+            Some(QueueKey::new("ap-south-1", "111122223333", "jobs"))
+        );
+        assert_eq!(
+            QueueKey::from_url("jobs.fifo", "us-east-1", "1"),
+            Some(QueueKey::new("us-east-1", "1", "jobs.fifo"))
+        );
+    }
+
+    #[test]
+    fn urls_naming_no_queue() {
+        for url in [
+            "",
+            "http://localhost:9324",
+            "http://localhost:9324/",
+            "http://localhost:9324/jobs",
+            "http://localhost:9324/000000000000/",
+            "/jobs",
+            "/../jobs",
+            "/111/open/../secret",
+        ] {
+            assert_eq!(QueueKey::from_url(url, "us-east-1", "1"), None, "{url}");
+        }
     }
 
     #[test]

@@ -144,7 +144,9 @@ impl Sqs {
         self.store.wake_all().await;
     }
 
-    /// Resolves a queue URL to an existing queue.
+    /// Resolves a QueueUrl parameter (a URL, a path or a bare name) to an existing
+    /// queue. A URL naming no queue, or a queue of another region than the one the
+    /// request was made in, is answered as a queue that does not exist, as AWS does.
     pub(crate) async fn resolve(
         &self,
         ctx: &RequestContext,
@@ -153,12 +155,9 @@ impl Sqs {
         let url = url
             .filter(|u| !u.is_empty())
             .ok_or_else(|| SqsError::missing_parameter("QueueUrl"))?;
-        let key = QueueKey::from_url(url, &ctx.region).ok_or_else(|| {
-            SqsError::new(
-                SqsErrorKind::InvalidAddress,
-                format!("The address {url} is not valid for this endpoint."),
-            )
-        })?;
+        let key = QueueKey::from_url(url, &ctx.region, &ctx.account_id)
+            .filter(|key| key.region == ctx.region)
+            .ok_or_else(SqsError::queue_does_not_exist)?;
         let meta = self.store.queue(&key).await;
         self.authorize(ctx, &key, meta.as_ref())?;
         meta.ok_or_else(SqsError::queue_does_not_exist)

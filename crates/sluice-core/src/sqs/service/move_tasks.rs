@@ -43,6 +43,9 @@ fn decode_handle(handle: &str) -> Option<(String, String)> {
     ))
 }
 
+const SOURCE_NOT_FOUND: &str =
+    "The resource that you specified for the SourceArn parameter doesn't exist.";
+
 fn not_found(message: &str) -> SqsError {
     SqsError::new(SqsErrorKind::ResourceNotFound, message)
 }
@@ -59,9 +62,7 @@ impl Sqs {
         })?;
         let source_meta = self.store.queue(&source).await;
         self.authorize(ctx, &source, source_meta.as_ref())?;
-        let source_meta = source_meta.ok_or_else(|| {
-            not_found("The resource that you specified for the SourceArn parameter doesn't exist.")
-        })?;
+        let source_meta = source_meta.ok_or_else(|| not_found(SOURCE_NOT_FOUND))?;
         let dead_letter_sources = self.dead_letter_sources(source_arn).await;
         if dead_letter_sources.is_empty() {
             return Err(SqsError::invalid_parameter(
@@ -113,9 +114,8 @@ impl Sqs {
             .iter()
             .any(|t| t.source == source && t.status == MoveTaskStatus::Running)
         {
-            return Err(SqsError::new(
-                SqsErrorKind::UnsupportedOperation,
-                "There is already a task running. Only one active task is allowed for each source queue arn at a given time.",
+            return Err(SqsError::invalid_parameter(
+                "There is already a task running. Only one active task is allowed for a source queue arn at a given time.",
             ));
         }
         let now = self.now();
@@ -146,19 +146,26 @@ impl Sqs {
         input: CancelMessageMoveTaskInput,
     ) -> SqsResult<CancelMessageMoveTaskOutput> {
         let handle = required(&input.task_handle, "TaskHandle")?;
-        let (task_id, _) =
-            decode_handle(handle).ok_or_else(|| not_found("Task does not exist."))?;
-        // The task's own source queue is the resource a cancellation acts on, whatever
-        // the (client-supplied) handle says.
-        let task = self
+        // A handle is the task's id and its source queue's ARN; the source named is
+        // the resource the cancellation acts on.
+        let (task_id, source) = decode_handle(handle)
+            .and_then(|(id, arn)| Some((id, QueueKey::from_arn(&arn)?)))
+            .ok_or_else(|| {
+                SqsError::invalid_parameter("Value for parameter TaskHandle is invalid.")
+            })?;
+        let source_meta = self.store.queue(&source).await;
+        self.authorize(ctx, &source, source_meta.as_ref())?;
+        if source_meta.is_none() {
+            return Err(not_found(SOURCE_NOT_FOUND));
+        }
+        let known = self
             .store
             .move_tasks()
             .await
-            .into_iter()
-            .find(|t| t.task_id == task_id);
-        if let Some(task) = &task {
-            let meta = self.store.queue(&task.source).await;
-            self.authorize(ctx, &task.source, meta.as_ref())?;
+            .iter()
+            .any(|t| t.task_id == task_id && t.source == source);
+        if !known {
+            return Err(not_found("Task does not exist."));
         }
         let task = self
             .store
@@ -186,9 +193,7 @@ impl Sqs {
         let source_meta = self.store.queue(&source).await;
         self.authorize(ctx, &source, source_meta.as_ref())?;
         if source_meta.is_none() {
-            return Err(not_found(
-                "The resource that you specified for the SourceArn parameter doesn't exist.",
-            ));
+            return Err(not_found(SOURCE_NOT_FOUND));
         }
         let max = match input.max_results {
             None => LIST_MOVE_TASKS_DEFAULT_RESULTS,

@@ -6,9 +6,10 @@ use base64::Engine;
 use super::{required, RequestContext, Sqs};
 use crate::limits::*;
 use crate::sqs::api::*;
-use crate::sqs::attributes::{self, AttributeWrite, QueueAttributes, QueueFacts};
+use crate::sqs::attributes::{self, QueueAttributes, QueueFacts};
 use crate::sqs::error::{SqsError, SqsErrorKind, SqsResult};
 use crate::sqs::names::{validate_queue_name, QueueKey};
+use crate::sqs::redrive::TargetRefusal;
 use crate::sqs::store::{CreateOutcome, NewQueue, QueueChange, QueueMeta};
 
 impl Sqs {
@@ -17,21 +18,24 @@ impl Sqs {
         ctx: &RequestContext,
         input: CreateQueueInput,
     ) -> SqsResult<QueueUrlOutput> {
-        let name = required(&input.queue_name, "QueueName")?;
+        let name = input.queue_name.as_deref().ok_or_else(no_queue_name)?;
         let requested = input.attributes.unwrap_or_default();
+        // FifoQueue makes a FIFO queue; a standard queue knows no such attribute, so
+        // even "false" is refused (before the name is checked against either kind).
         let fifo = match requested.get("FifoQueue").map(|v| v.to_ascii_lowercase()) {
             None => false,
             Some(v) if v == "true" => true,
-            Some(v) if v == "false" => false,
+            Some(v) if v == "false" => return Err(SqsError::invalid_attribute_name("FifoQueue")),
             Some(_) => return Err(SqsError::invalid_attribute_value("FifoQueue")),
         };
         validate_queue_name(name, fifo)?;
         let key = QueueKey::new(&ctx.region, &ctx.account_id, name);
         let mut attrs = QueueAttributes::defaults(fifo);
-        attributes::apply(&mut attrs, &requested, AttributeWrite::Create)?;
+        attributes::apply(&mut attrs, &requested)?;
         let tags = input.tags.unwrap_or_default();
         validate_tags(&tags)?;
-        self.check_dead_letter_target(&key, &attrs).await?;
+        self.check_dead_letter_target(&key, &attrs, &requested)
+            .await?;
 
         let now = self.now();
         let existing = self.store.queue(&key).await;
@@ -100,44 +104,47 @@ impl Sqs {
         })
     }
 
-    /// A redrive policy must name an existing queue of the same kind, in the same
-    /// account and region, whose redrive allow policy admits this source.
+    /// A RedrivePolicy the request sets must name an existing queue of the same kind,
+    /// in the same account and region, whose redrive allow policy admits this source.
+    /// Refusals quote the policy as the request gave it.
     pub(crate) async fn check_dead_letter_target(
         &self,
         source: &QueueKey,
         attrs: &QueueAttributes,
+        requested: &AttributeMap,
     ) -> SqsResult<()> {
-        let Some(policy) = &attrs.redrive_policy else {
+        let (Some(policy), Some(given)) = (&attrs.redrive_policy, requested.get("RedrivePolicy"))
+        else {
             return Ok(());
         };
-        let invalid = |reason: &str| {
-            SqsError::invalid_parameter(format!(
-                "Value {} for parameter RedrivePolicy is invalid. Reason: {reason}",
-                policy.to_json()
-            ))
-        };
+        // `parse_redrive_policy` only admits queue ARNs.
         let target = QueueKey::from_arn(&policy.dead_letter_target_arn)
-            .ok_or_else(|| invalid("Invalid value for deadLetterTargetArn."))?;
-        if target.region != source.region || target.account_id != source.account_id {
-            return Err(invalid(
-                "Dead-letter target must be in the same account and region as the source queue.",
-            ));
+            .ok_or_else(|| TargetRefusal::Missing.error(given))?;
+        if target.region != source.region {
+            return Err(TargetRefusal::OtherRegion.error(given));
+        }
+        if target.account_id != source.account_id {
+            return Err(TargetRefusal::OtherAccount.error(given));
         }
         let dlq = self
             .store
             .queue(&target)
             .await
-            .ok_or_else(|| invalid("Dead letter target does not exist."))?;
+            .ok_or_else(|| TargetRefusal::Missing.error(given))?;
         if dlq.attributes.fifo_queue != attrs.fifo_queue {
-            return Err(invalid("Dead-letter target must be the same type of queue (standard or FIFO) as the source queue."));
+            return Err(TargetRefusal::OtherKind.error(given));
         }
         if let Some(allow) = &dlq.attributes.redrive_allow_policy {
             if !allow.allows(&source.arn()) {
-                return Err(invalid(&format!(
-                    "Queue {} does not allow {} to use it as a dead-letter queue.",
-                    target.arn(),
-                    source.arn()
-                )));
+                return Err(SqsError::invalid_value(
+                    "RedrivePolicy",
+                    given,
+                    &format!(
+                        "Queue {} does not allow {} to use it as a dead-letter queue.",
+                        target.arn(),
+                        source.arn()
+                    ),
+                ));
             }
         }
         Ok(())
@@ -160,7 +167,11 @@ impl Sqs {
         ctx: &RequestContext,
         input: GetQueueUrlInput,
     ) -> SqsResult<QueueUrlOutput> {
-        let name = required(&input.queue_name, "QueueName")?;
+        let name = input
+            .queue_name
+            .as_deref()
+            .filter(|n| !n.is_empty())
+            .ok_or_else(no_queue_name)?;
         let account = input
             .queue_owner_aws_account_id
             .as_deref()
@@ -221,7 +232,7 @@ impl Sqs {
     ) -> SqsResult<GetQueueAttributesOutput> {
         let meta = self.resolve(ctx, input.queue_url.as_deref()).await?;
         let names = input.attribute_names.unwrap_or_default();
-        attributes::validate_requested_names(&names)?;
+        attributes::validate_requested_names(&names, meta.attributes.fifo_queue)?;
         let counts = self.store.counts(&meta.key, self.now()).await?;
         let facts = QueueFacts {
             key: &meta.key,
@@ -263,11 +274,13 @@ impl Sqs {
         let (_editing, meta) = self.begin_edit(ctx, input.queue_url.as_deref()).await?;
         let requested = input.attributes.unwrap_or_default();
         if requested.is_empty() {
-            return Err(SqsError::missing_parameter("Attributes"));
+            // AWS names the Query form's first member.
+            return Err(SqsError::missing_parameter("Attribute.Name"));
         }
         let mut attrs = meta.attributes.clone();
-        attributes::apply(&mut attrs, &requested, AttributeWrite::Set)?;
-        self.check_dead_letter_target(&meta.key, &attrs).await?;
+        attributes::apply(&mut attrs, &requested)?;
+        self.check_dead_letter_target(&meta.key, &attrs, &requested)
+            .await?;
         self.finish_edit(&meta, QueueChange::Attributes(attrs))
             .await
     }
@@ -415,6 +428,13 @@ fn max_results(value: Option<i64>, max: u32) -> SqsResult<Option<u32>> {
             &format!("MaxResults must be an integer between 1 and {max}."),
         )),
     }
+}
+
+/// AWS's answer to a CreateQueue or GetQueueUrl that names no queue.
+fn no_queue_name() -> SqsError {
+    SqsError::invalid_parameter(
+        "Value for parameter QueueName is invalid. Reason: Must specify a queue name.",
+    )
 }
 
 fn encode_token(last_name: &str) -> String {

@@ -169,7 +169,8 @@ CONFIG
         "$(signed cli-owner-secret get-queue-attributes --queue-url "$auth_url" --attribute-names Policy \
             --query Attributes.Policy --output text | python3 -c 'import json, sys; print(json.load(sys.stdin)["Statement"][0]["Sid"])')"
 
-    # STS on the same port: who am I, then a role through a profile's role_arn.
+    # STS on the same port: who am I, then a role through a profile's role_arn (with a
+    # HOME of its own, so the CLI's cache of assumed-role credentials starts empty).
     check "sts get-caller-identity names the account root" "arn:aws:iam::111111111111:root" \
         "$(AWS_ACCESS_KEY_ID=AKIACLIOWNER0000001 AWS_SECRET_ACCESS_KEY=cli-owner-secret \
             "$aws_cli" --endpoint-url "$auth_endpoint" sts get-caller-identity --query Arn --output text)"
@@ -187,11 +188,11 @@ region = us-east-1
 PROFILE
     check "a role_arn profile assumes the role through sluice" \
         "arn:aws:sts::111111111111:assumed-role/cli-worker/cli" \
-        "$(env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY AWS_ENDPOINT_URL="$auth_endpoint" \
+        "$(env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY HOME="$work_dir" AWS_ENDPOINT_URL="$auth_endpoint" \
             "$aws_cli" --profile worker sts get-caller-identity --query Arn --output text)"
     check "the role's session sends to SQS" "$auth_endpoint/111111111111/$name" \
-        "$(env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY AWS_ENDPOINT_URL="$auth_endpoint" \
-            "$aws_cli" --profile worker sqs get-queue-url --queue-name "$name" --query QueueUrl --output text)"
+        "$(env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY HOME="$work_dir" AWS_ENDPOINT_URL="$auth_endpoint" \
+            "$aws_cli" --profile worker --endpoint-url "$auth_endpoint" sqs get-queue-url --queue-name "$name" --query QueueUrl --output text)"
 fi
 
 echo "cli smoke: $passed passed, $failed failed"

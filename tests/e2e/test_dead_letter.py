@@ -80,7 +80,7 @@ def test_redrive_policy_must_name_an_existing_queue(sqs, queue):
     missing = "arn:aws:sqs:us-east-1:000000000000:e2e-no-such-dlq-queue"
     with pytest.raises(ClientError) as e:
         sqs.set_queue_attributes(QueueUrl=queue, Attributes={"RedrivePolicy": redrive(missing, 3)})
-    assert_error(e, "InvalidParameterValue", 400, "InvalidParameterValue")
+    assert_error(e, "InvalidParameterValue", 400, "InvalidParameterValueException")
     with pytest.raises(ClientError) as e:
         sqs.set_queue_attributes(QueueUrl=queue, Attributes={"RedrivePolicy": "{not json"})
     assert_error(e, "InvalidAttributeValue", 400)
@@ -240,7 +240,7 @@ def test_move_task_errors(sqs, make_queue):
     plain_url, plain_arn = make_queue()
     with pytest.raises(ClientError) as e:
         sqs.start_message_move_task(SourceArn=plain_arn)
-    assert_error(e, "InvalidParameterValue", 400, "InvalidParameterValue")
+    assert_error(e, "InvalidParameterValue", 400, "InvalidParameterValueException")
 
     missing = "arn:aws:sqs:us-east-1:000000000000:e2e-no-such-queue-for-move"
     with pytest.raises(ClientError) as e:
@@ -278,7 +278,7 @@ def test_redrive_allow_policy_is_enforced(sqs, make_queue):
         sqs.set_queue_attributes(
             QueueUrl=denied_url, Attributes={"RedrivePolicy": redrive(dlq_arn, 3)}
         )
-    assert_error(e, "InvalidParameterValue", 400, "InvalidParameterValue")
+    assert_error(e, "InvalidParameterValue", 400, "InvalidParameterValueException")
     attrs = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["RedriveAllowPolicy"])
     assert json.loads(attrs["Attributes"]["RedriveAllowPolicy"]) == {
         "redrivePermission": "byQueue",

@@ -152,7 +152,7 @@ def test_fifo_name_and_flag_must_agree(sqs, unique_name):
     for name, attrs in cases:
         with pytest.raises(ClientError) as e:
             sqs.create_queue(QueueName=name, Attributes=attrs)
-        assert_error(e, "InvalidParameterValue", 400, "InvalidParameterValue")
+        assert_error(e, "InvalidParameterValue", 400, "InvalidParameterValueException")
         with pytest.raises(sqs.exceptions.QueueDoesNotExist):
             sqs.get_queue_url(QueueName=name)
     with pytest.raises(ClientError) as e:
@@ -246,7 +246,7 @@ def test_high_throughput_combinations(sqs, unique_name, make_fifo):
 def test_send_requires_message_group_id(sqs, fifo):
     with pytest.raises(ClientError) as e:
         sqs.send_message(QueueUrl=fifo, MessageBody="x", MessageDeduplicationId="d")
-    assert_error(e, "MissingParameter", 400, "MissingParameter")
+    assert_error(e, "MissingParameter", 400, "MissingRequiredParameterException")
     # In a batch the missing group fails the whole request, as InvalidParameterValue (AWS).
     with pytest.raises(ClientError) as e:
         sqs.send_message_batch(
@@ -266,7 +266,7 @@ def test_send_requires_message_group_id(sqs, fifo):
             sqs.send_message(
                 QueueUrl=fifo, MessageBody="x", MessageGroupId=bad, MessageDeduplicationId="d"
             )
-        assert_error(e, "InvalidParameterValue", 400, "InvalidParameterValue")
+        assert_error(e, "InvalidParameterValue", 400, "InvalidParameterValueException")
     # Punctuation is allowed, up to 128 characters.
     send(sqs, fifo, "punct", group="!#$%&()*+,-./:;<=>?@[]^_`{|}~" + "g" * 99)
     assert counts(sqs, fifo) == (2, 0, 0)
@@ -276,7 +276,7 @@ def test_per_message_delay_is_rejected(sqs, make_fifo, advance):
     url, _ = make_fifo(DelaySeconds=10)
     with pytest.raises(ClientError) as e:
         send(sqs, url, "late", DelaySeconds=5)
-    assert_error(e, "InvalidParameterValue", 400, "InvalidParameterValue")
+    assert_error(e, "InvalidParameterValue", 400, "InvalidParameterValueException")
     result = sqs.send_message_batch(
         QueueUrl=url,
         Entries=[
@@ -300,7 +300,7 @@ def test_per_message_delay_is_rejected(sqs, make_fifo, advance):
 def test_deduplication_id_required_without_content_based_deduplication(sqs, fifo, queue):
     with pytest.raises(ClientError) as e:
         sqs.send_message(QueueUrl=fifo, MessageBody="x", MessageGroupId="g")
-    assert_error(e, "InvalidParameterValue", 400, "InvalidParameterValue")
+    assert_error(e, "InvalidParameterValue", 400, "InvalidParameterValueException")
     # In a batch it fails the whole request (AWS).
     with pytest.raises(ClientError) as e:
         sqs.send_message_batch(
@@ -321,7 +321,7 @@ def test_deduplication_id_required_without_content_based_deduplication(sqs, fifo
     # A standard queue takes no deduplication id.
     with pytest.raises(ClientError) as e:
         sqs.send_message(QueueUrl=queue, MessageBody="x", MessageDeduplicationId="d")
-    assert_error(e, "InvalidParameterValue", 400, "InvalidParameterValue")
+    assert_error(e, "InvalidParameterValue", 400, "InvalidParameterValueException")
 
 
 def test_sequence_numbers_increase(sqs, fifo, queue):
@@ -535,12 +535,12 @@ def test_redelivery_after_visibility_expiry_keeps_order(sqs, make_fifo, advance)
     # The first receive's handles are stale now.
     with pytest.raises(ClientError) as e:
         sqs.delete_message(QueueUrl=url, ReceiptHandle=first[0]["ReceiptHandle"])
-    assert_error(e, "InvalidParameterValue", 400, "InvalidParameterValue")
+    assert_error(e, "InvalidParameterValue", 400, "InvalidParameterValueException")
     with pytest.raises(ClientError) as e:
         sqs.change_message_visibility(
             QueueUrl=url, ReceiptHandle=first[1]["ReceiptHandle"], VisibilityTimeout=0
         )
-    assert_error(e, "InvalidParameterValue", 400, "InvalidParameterValue")
+    assert_error(e, "InvalidParameterValue", 400, "InvalidParameterValueException")
     # Nothing happened to the messages: still in flight, the group still locked.
     assert counts(sqs, url) == (0, 3, 0)
     assert receive(sqs, url) == []
@@ -629,7 +629,7 @@ def test_dead_letter_queue_keeps_message_group(sqs, make_fifo, make_queue, advan
     _, standard_arn = make_queue("-std")
     with pytest.raises(ClientError) as e:
         make_fifo("-src", RedrivePolicy=redrive(standard_arn, 1))
-    assert_error(e, "InvalidParameterValue", 400, "InvalidParameterValue")
+    assert_error(e, "InvalidParameterValue", 400, "InvalidParameterValueException")
 
     dlq_url, dlq_arn = make_fifo("-dlq")
     # ...nor a FIFO dead-letter queue for a standard one.
@@ -704,7 +704,7 @@ def test_move_task_back_to_a_fifo_source(sqs, make_fifo, make_queue, advance):
     _, standard_arn = make_queue("-std")
     with pytest.raises(ClientError) as e:
         sqs.start_message_move_task(SourceArn=dlq_arn, DestinationArn=standard_arn)
-    assert_error(e, "InvalidParameterValue", 400, "InvalidParameterValue")
+    assert_error(e, "InvalidParameterValue", 400, "InvalidParameterValueException")
 
     sqs.start_message_move_task(SourceArn=dlq_arn)
     task = wait_for_task(sqs, dlq_arn, "COMPLETED")

@@ -6,7 +6,7 @@ import threading
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import make_client
+from conftest import ACCOUNT_ID, make_client
 from sqs_helpers import assert_error, md5_hex, md5_of_message_attributes
 
 # A long poll must still be waiting this long (real time) after its request went out.
@@ -64,7 +64,7 @@ def test_send_receive_delete(sqs, queue):
     assert msg["MD5OfBody"] == md5_hex(b"hello world")
     assert msg["ReceiptHandle"]
     attrs = msg["Attributes"]
-    assert attrs["SenderId"] == "AKIDTEST"
+    assert attrs["SenderId"] == ACCOUNT_ID  # the sender's account, not its key
     assert attrs["ApproximateReceiveCount"] == "1"
     assert int(attrs["ApproximateFirstReceiveTimestamp"]) >= int(attrs["SentTimestamp"]) > 0
     assert counts(sqs, queue) == (0, 1, 0)
@@ -138,7 +138,7 @@ def test_message_size_limit(sqs, make_queue):
     sqs.send_message(QueueUrl=url, MessageBody="x" * 1024)
     with pytest.raises(ClientError) as e:
         sqs.send_message(QueueUrl=url, MessageBody="x" * 1025)
-    assert_error(e, "InvalidParameterValue", 400, "InvalidParameterValue")
+    assert_error(e, "InvalidParameterValue", 400, "InvalidParameterValueException")
     # Message attributes count too: name, data type and value.
     with pytest.raises(ClientError) as e:
         sqs.send_message(
@@ -207,7 +207,7 @@ def test_message_attributes_are_filtered_by_name_and_prefix(sqs, queue, advance)
 def test_invalid_message_attributes(sqs, queue, attributes):
     with pytest.raises(ClientError) as e:
         sqs.send_message(QueueUrl=queue, MessageBody="x", MessageAttributes=attributes)
-    assert_error(e, "InvalidParameterValue", 400, "InvalidParameterValue")
+    assert_error(e, "InvalidParameterValue", 400, "InvalidParameterValueException")
 
 
 def test_send_message_batch(sqs, queue):
@@ -466,7 +466,7 @@ def test_message_delay_seconds_overrides_queue(sqs, make_queue, advance):
 def test_invalid_delay_seconds(sqs, queue):
     with pytest.raises(ClientError) as e:
         sqs.send_message(QueueUrl=queue, MessageBody="x", DelaySeconds=901)
-    assert_error(e, "InvalidParameterValue", 400, "InvalidParameterValue")
+    assert_error(e, "InvalidParameterValue", 400, "InvalidParameterValueException")
 
 
 @pytest.mark.parametrize(
@@ -482,7 +482,7 @@ def test_invalid_delay_seconds(sqs, queue):
 def test_invalid_receive_parameters(sqs, queue, kwargs):
     with pytest.raises(ClientError) as e:
         sqs.receive_message(QueueUrl=queue, **kwargs)
-    assert_error(e, "InvalidParameterValue", 400, "InvalidParameterValue")
+    assert_error(e, "InvalidParameterValue", 400, "InvalidParameterValueException")
 
 
 def test_receive_up_to_ten(sqs, queue):
@@ -646,7 +646,7 @@ def test_receive_with_message_system_attribute_names(sqs, queue):
     sqs.send_message(QueueUrl=queue, MessageBody="x")
     msg = receive_one(sqs, queue, MessageSystemAttributeNames=["SenderId", "SentTimestamp"])
     assert set(msg["Attributes"]) == {"SenderId", "SentTimestamp"}
-    assert msg["Attributes"]["SenderId"] == "AKIDTEST"
+    assert msg["Attributes"]["SenderId"] == ACCOUNT_ID
 
 
 def test_queue_url_host_does_not_matter(sqs, server, queue):

@@ -60,7 +60,7 @@ def test_create_existing_queue_with_different_attributes_fails(sqs, unique_name)
 def test_invalid_queue_name(sqs, bad_name):
     with pytest.raises(ClientError) as e:
         sqs.create_queue(QueueName=bad_name)
-    assert_error(e, "InvalidParameterValue", 400, "InvalidParameterValue")
+    assert_error(e, "InvalidParameterValue", 400, "InvalidParameterValueException")
 
 
 def test_queue_deleted_recently_then_allowed_after_60s(sqs, advance, unique_name):

@@ -67,10 +67,11 @@ def pytest_report_header(config):
 
 
 class SluiceProcess:
-    """One `sluice` process on a free loopback port; `extra_args` are added to
-    `--listen`. Its output goes to a temporary log, shown if it fails to start."""
+    """One `sluice` process on a free loopback port, its admin listener on another;
+    `extra_args` are added to those, `env` to the environment. Its output goes to a
+    temporary log, shown if it fails to start."""
 
-    def __init__(self, *extra_args: str):
+    def __init__(self, *extra_args: str, env: dict = None):
         self.port = _free_port()
         self.endpoint = f"http://127.0.0.1:{self.port}"
         self.admin_port = _free_port()
@@ -87,7 +88,12 @@ class SluiceProcess:
             ],
             stdout=self.log,
             stderr=subprocess.STDOUT,
-            env={**os.environ, "RUST_LOG": os.environ.get("RUST_LOG", "warn"), "NO_COLOR": "1"},
+            env={
+                **os.environ,
+                "RUST_LOG": os.environ.get("RUST_LOG", "warn"),
+                "NO_COLOR": "1",
+                **(env or {}),
+            },
         )
         deadline = time.monotonic() + STARTUP_TIMEOUT_S
         while not _accepts(self.port):
@@ -126,10 +132,10 @@ class SluiceProcess:
 
 @pytest.fixture(scope="session")
 def sluice():
-    """Starts the session's server (in memory, on the test clock, reset allowed) and
+    """Starts the session's server (in memory, on the test clock) and
     yields its SluiceProcess; stops it at the end."""
     try:
-        process = SluiceProcess("--in-memory", "--test-clock", "--allow-reset")
+        process = SluiceProcess("--in-memory", "--test-clock")
     except RuntimeError as e:
         pytest.exit(str(e), returncode=2)
     try:

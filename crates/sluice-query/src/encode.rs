@@ -57,8 +57,15 @@ pub fn encode_output(action: &str, output: &Value, request_id: &str) -> String {
     if let Some(fields) = fields {
         open_with_suffix(&mut out, name, "Result");
         out.push('>');
+        let empty_at = out.len();
         write_members(&mut out, fields, output);
-        close_with_suffix(&mut out, name, "Result");
+        if out.len() == empty_at {
+            // Nothing to say (an empty receive): AWS writes the empty element.
+            out.pop();
+            out.push_str("/>");
+        } else {
+            close_with_suffix(&mut out, name, "Result");
+        }
     }
     out.push_str("<ResponseMetadata><RequestId>");
     push_text(&mut out, request_id);

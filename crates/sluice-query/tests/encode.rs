@@ -12,9 +12,12 @@ const QUEUE_URL: &str = "https://sqs.us-east-2.amazonaws.com/123456789012/MyQueu
 /// The response document for `action`, with `result` inside its Result element, or no
 /// Result element if `None`.
 fn document(action: &str, result: Option<&str>) -> String {
-    let result = result
-        .map(|inner| format!("<{action}Result>{inner}</{action}Result>"))
-        .unwrap_or_default();
+    // An empty result is the empty element, as AWS writes it (`<ReceiveMessageResult/>`).
+    let result = match result {
+        None => String::new(),
+        Some("") => format!("<{action}Result/>"),
+        Some(inner) => format!("<{action}Result>{inner}</{action}Result>"),
+    };
     format!(
         "<?xml version=\"1.0\"?><{action}Response xmlns=\"{XML_NAMESPACE}\">{result}\
          <ResponseMetadata><RequestId>{REQUEST_ID}</RequestId></ResponseMetadata></{action}Response>"

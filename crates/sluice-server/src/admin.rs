@@ -9,6 +9,7 @@
 //! - `POST /test-clock/advance?ms=N`, only on a server started with the hidden
 //!   `--test-clock`: moves the clock every time-dependent rule reads.
 
+use std::future::IntoFuture;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 
@@ -102,4 +103,36 @@ async fn advance_test_clock(State(state): State<Arc<AdminState>>, uri: Uri) -> R
         sqs.clock_moved().await;
     }
     (StatusCode::OK, "ok\n").into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sluice_core::clock::SystemClock;
+    use sluice_store::{EmbeddedStore, StoreOptions};
+
+    async fn serve(state: Arc<AdminState>) -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(axum::serve(listener, router(state)).into_future());
+        format!("http://{addr}")
+    }
+
+    async fn get(url: String) -> u16 {
+        reqwest::get(url).await.unwrap().status().as_u16()
+    }
+
+    #[tokio::test]
+    async fn ready_only_once_the_service_is_set() {
+        let state = AdminState::new(false, None);
+        let base = serve(state.clone()).await;
+        assert_eq!(get(format!("{base}/health")).await, 200);
+        assert_eq!(get(format!("{base}/ready")).await, 503);
+        let store = EmbeddedStore::open(StoreOptions::in_memory(), &SystemClock)
+            .unwrap()
+            .0;
+        state.set_ready(Sqs::new(store, Arc::new(SystemClock)));
+        assert_eq!(get(format!("{base}/ready")).await, 200);
+        assert_eq!(get(format!("{base}/nothing-here")).await, 404);
+    }
 }

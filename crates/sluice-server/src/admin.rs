@@ -9,7 +9,6 @@
 //! - `POST /test-clock/advance?ms=N`, only on a server started with the hidden
 //!   `--test-clock`: moves the clock every time-dependent rule reads.
 
-use std::future::IntoFuture;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 
@@ -107,6 +106,8 @@ async fn advance_test_clock(State(state): State<Arc<AdminState>>, uri: Uri) -> R
 
 #[cfg(test)]
 mod tests {
+    use std::future::IntoFuture;
+
     use super::*;
     use sluice_core::clock::SystemClock;
     use sluice_store::{EmbeddedStore, StoreOptions};

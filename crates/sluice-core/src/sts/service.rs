@@ -71,11 +71,11 @@ impl Sts {
             .role_session_name
             .as_deref()
             .ok_or_else(|| StsError::missing("roleSessionName"))?;
-        validate_role_arn(role_arn)?;
-        validate_session_name(session_name)?;
+        ROLE_ARN.check(role_arn)?;
+        ROLE_SESSION_NAME.check(session_name)?;
         let duration_s = parse_duration(input.duration_seconds.as_deref())?;
         if let Some(external_id) = &input.external_id {
-            validate_external_id(external_id)?;
+            EXTERNAL_ID.check(external_id)?;
         }
         let packed_policy_size = match &input.policy {
             Some(policy) => Some(check_session_policy(policy)?),
@@ -165,75 +165,64 @@ impl Sts {
     }
 }
 
-fn validate_role_arn(arn: &str) -> Result<(), StsError> {
-    let len = arn.chars().count();
-    if !(STS_ROLE_ARN_MIN_LEN..=STS_ROLE_ARN_MAX_LEN).contains(&len) {
-        return Err(StsError::validation(
-            arn,
-            "roleArn",
-            &format!("Member must have length greater than or equal to {STS_ROLE_ARN_MIN_LEN}"),
-        ));
-    }
-    Ok(())
+/// A string member's model constraints: its length in characters and, when `pattern`
+/// is given, the characters its pattern allows.
+struct StringRule {
+    member: &'static str,
+    min_len: usize,
+    max_len: usize,
+    pattern: Option<(&'static str, fn(char) -> bool)>,
 }
 
-fn validate_session_name(name: &str) -> Result<(), StsError> {
-    let len = name.chars().count();
-    if len < STS_ROLE_SESSION_NAME_MIN_LEN {
-        return Err(StsError::validation(
-            name,
-            "roleSessionName",
-            &format!(
-                "Member must have length greater than or equal to {STS_ROLE_SESSION_NAME_MIN_LEN}"
-            ),
-        ));
+impl StringRule {
+    fn check(&self, value: &str) -> Result<(), StsError> {
+        let len = value.chars().count();
+        let broken = if len < self.min_len {
+            format!(
+                "Member must have length greater than or equal to {}",
+                self.min_len
+            )
+        } else if len > self.max_len {
+            format!(
+                "Member must have length less than or equal to {}",
+                self.max_len
+            )
+        } else {
+            match self.pattern {
+                Some((pattern, allowed)) if !value.chars().all(allowed) => {
+                    format!("Member must satisfy regular expression pattern: {pattern}")
+                }
+                _ => return Ok(()),
+            }
+        };
+        Err(StsError::validation(value, self.member, &broken))
     }
-    if len > STS_ROLE_SESSION_NAME_MAX_LEN {
-        return Err(StsError::validation(
-            name,
-            "roleSessionName",
-            &format!(
-                "Member must have length less than or equal to {STS_ROLE_SESSION_NAME_MAX_LEN}"
-            ),
-        ));
-    }
-    let allowed = |c: char| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c);
-    if !name.chars().all(allowed) {
-        return Err(StsError::validation(
-            name,
-            "roleSessionName",
-            "Member must satisfy regular expression pattern: [\\w+=,.@-]*",
-        ));
-    }
-    Ok(())
 }
 
-fn validate_external_id(id: &str) -> Result<(), StsError> {
-    let len = id.chars().count();
-    let allowed = |c: char| c.is_ascii_alphanumeric() || "_+=,.@:/-".contains(c);
-    if len < STS_EXTERNAL_ID_MIN_LEN {
-        return Err(StsError::validation(
-            id,
-            "externalId",
-            &format!("Member must have length greater than or equal to {STS_EXTERNAL_ID_MIN_LEN}"),
-        ));
-    }
-    if len > STS_EXTERNAL_ID_MAX_LEN {
-        return Err(StsError::validation(
-            id,
-            "externalId",
-            &format!("Member must have length less than or equal to {STS_EXTERNAL_ID_MAX_LEN}"),
-        ));
-    }
-    if !id.chars().all(allowed) {
-        return Err(StsError::validation(
-            id,
-            "externalId",
-            "Member must satisfy regular expression pattern: [\\w+=,.@:\\/-]*",
-        ));
-    }
-    Ok(())
-}
+const ROLE_ARN: StringRule = StringRule {
+    member: "roleArn",
+    min_len: STS_ROLE_ARN_MIN_LEN,
+    max_len: STS_ROLE_ARN_MAX_LEN,
+    pattern: None,
+};
+
+const ROLE_SESSION_NAME: StringRule = StringRule {
+    member: "roleSessionName",
+    min_len: STS_ROLE_SESSION_NAME_MIN_LEN,
+    max_len: STS_ROLE_SESSION_NAME_MAX_LEN,
+    pattern: Some(("[\\w+=,.@-]*", |c| {
+        c.is_ascii_alphanumeric() || "_+=,.@-".contains(c)
+    })),
+};
+
+const EXTERNAL_ID: StringRule = StringRule {
+    member: "externalId",
+    min_len: STS_EXTERNAL_ID_MIN_LEN,
+    max_len: STS_EXTERNAL_ID_MAX_LEN,
+    pattern: Some(("[\\w+=,.@:\\/-]*", |c| {
+        c.is_ascii_alphanumeric() || "_+=,.@:/-".contains(c)
+    })),
+};
 
 /// DurationSeconds: a whole number of seconds, at least 900; the role's maximum is
 /// checked once the role is known.

@@ -103,13 +103,7 @@ impl Authenticator {
             .iter()
             .filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?)))
             .collect();
-        let request = RequestParts {
-            method: parts.method.as_str(),
-            path: parts.uri.path(),
-            query: parts.uri.query(),
-            headers: &headers,
-            body,
-        };
+        let request = request_parts(parts, &headers, body);
         let token = security_token(parts);
         if self.is_open() {
             let scope = sigv4::scope(&request).ok().flatten();
@@ -238,6 +232,8 @@ fn invalid_token() -> AuthError {
 
 /// The service a request's SigV4 credential scope is signed for, if it names one.
 pub fn scope_service(parts: &Parts) -> Option<String> {
+    // The scope is in the Authorization header or the presigned query; nothing else
+    // of the request is read.
     let headers: Vec<(&str, &str)> = parts
         .headers
         .get("authorization")
@@ -245,14 +241,23 @@ pub fn scope_service(parts: &Parts) -> Option<String> {
         .map(|v| ("authorization", v))
         .into_iter()
         .collect();
-    let request = RequestParts {
+    let request = request_parts(parts, &headers, &[]);
+    sigv4::scope(&request).ok().flatten().map(|s| s.service)
+}
+
+/// What SigV4 reads of a request.
+fn request_parts<'a>(
+    parts: &'a Parts,
+    headers: &'a [(&'a str, &'a str)],
+    body: &'a [u8],
+) -> RequestParts<'a> {
+    RequestParts {
         method: parts.method.as_str(),
         path: parts.uri.path(),
         query: parts.uri.query(),
-        headers: &headers,
-        body: &[],
-    };
-    sigv4::scope(&request).ok().flatten().map(|s| s.service)
+        headers,
+        body,
+    }
 }
 
 /// An authentication failure as every service renders it.

@@ -171,8 +171,11 @@ struct StringRule {
     member: &'static str,
     min_len: usize,
     max_len: usize,
-    pattern: Option<(&'static str, fn(char) -> bool)>,
+    pattern: Option<Pattern>,
 }
+
+/// A pattern as the model writes it, and the test of one character against it.
+type Pattern = (&'static str, fn(char) -> bool);
 
 impl StringRule {
     fn check(&self, value: &str) -> Result<(), StsError> {

@@ -141,13 +141,16 @@ impl Authenticator {
         }
         // The caller and the secret behind the access key id: a configured identity's,
         // or a session's when the key is not configured and a token comes with it.
-        let named_key = sigv4::scope(&request)
-            .ok()
-            .flatten()
-            .map(|s| s.access_key_id);
+        // (The scope is read here only when a token comes: the usual request pays for
+        // one parse of its Authorization header, in `verify`.)
         let mut session = None;
-        if let (Some(key), Some(token)) = (&named_key, &token) {
-            if self.identities.get(key).is_none() {
+        if let Some(token) = &token {
+            let session_key = sigv4::scope(&request)
+                .ok()
+                .flatten()
+                .map(|s| s.access_key_id)
+                .filter(|key| self.identities.get(key).is_none());
+            if let Some(key) = &session_key {
                 session = Some(sts.session(key, token, now_ms).map_err(|e| match e {
                     SessionError::Expired => expired_token(),
                     SessionError::Invalid => invalid_token(),

@@ -59,7 +59,7 @@ pub fn parse_boolean(value: &str) -> Option<bool> {
 #[command(
     name = "sluice",
     version,
-    about = "A self-hosted server speaking the Amazon SQS wire protocols."
+    about = "A self-hosted server speaking the Amazon SQS and STS wire protocols."
 )]
 pub struct Cli {
     /// Address to listen on [default: 127.0.0.1:9324].

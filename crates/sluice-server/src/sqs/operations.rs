@@ -43,14 +43,11 @@ impl From<SqsError> for Failure {
 fn decode<T: DeserializeOwned>(action: &str, params: Params<'_>) -> Result<T, Failure> {
     match params {
         Params::Json(bytes) => {
-            let value: serde_json::Value = match bytes {
-                [] => serde_json::Value::Object(Default::default()),
-                bytes => serde_json::from_slice(bytes)
-                    .map_err(|_| Failure::Wire(serialization_error(None)))?,
-            };
-            json_shape::check_input(action, &value)
+            // An empty body is an empty input, as AWS takes it.
+            let bytes = if bytes.is_empty() { b"{}" } else { bytes };
+            json_shape::check_input(action, bytes)
                 .map_err(|message| Failure::Wire(serialization_error(message)))?;
-            serde_json::from_value(value)
+            serde_json::from_slice(bytes)
                 .map_err(|e| Failure::Wire(serialization_error(Some(e.to_string()))))
         }
         Params::Value(value) => serde_json::from_value(value).map_err(|e| {

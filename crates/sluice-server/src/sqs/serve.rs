@@ -20,8 +20,9 @@ pub const QUERY: Protocol = Protocol::Query {
     namespace: sluice_query::XML_NAMESPACE,
 };
 
-/// Actions that address no queue, and so are not valid on a queue's URL.
-const SERVICE_ACTIONS: &[&str] = &["CreateQueue", "ListQueues", "GetQueueUrl"];
+/// Actions that address no queue, and so are not valid on a queue's URL. GetQueueUrl
+/// is: AWS answers it there for whichever queue its QueueName names.
+const SERVICE_ACTIONS: &[&str] = &["CreateQueue", "ListQueues"];
 
 /// What SQS answers for an action it does not have (or that is not valid where it was
 /// sent): 400 InvalidAction.

@@ -15,7 +15,8 @@ import botocore.exceptions
 import pytest
 
 from sqs_helpers import assert_error, md5_hex, md5_of_message_attributes, wire_protocol
-from test_wire import NS, json_call, query
+from test_aws_fidelity_queues import wait_for_status
+from test_wire import NS, http, json_call, query
 
 STANDARD_ALL = {
     "ApproximateNumberOfMessages": "0",
@@ -1162,7 +1163,7 @@ def test_json_protocol_on_the_queue_url_path(queue):
 # --- Message move tasks -----------------------------------------------------------------
 
 
-def test_move_task_shapes(sqs, make_queue, advance):
+def test_move_task_shapes(sqs, make_queue):
     dlq, dlq_arn = make_queue()
     src, src_arn = make_queue(
         RedrivePolicy=json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 1})
@@ -1173,10 +1174,7 @@ def test_move_task_shapes(sqs, make_queue, advance):
     handle = sqs.start_message_move_task(SourceArn=dlq_arn, DestinationArn=dest_arn)["TaskHandle"]
     decoded = json.loads(base64.b64decode(handle))
     assert decoded["sourceArn"] == dlq_arn and decoded["taskId"]
-    advance(5_000)
-    results = sqs.list_message_move_tasks(SourceArn=dlq_arn)["Results"]
-    assert len(results) == 1
-    done = results[0]
+    done = wait_for_status(sqs, dlq_arn, "COMPLETED")
     assert set(done) == {
         "ApproximateNumberOfMessagesMoved",
         "ApproximateNumberOfMessagesToMove",
@@ -1236,3 +1234,193 @@ def test_cancel_with_invalid_task_handle(sqs):
         lambda: sqs.cancel_message_move_task(TaskHandle="foobared"),
         "Value for parameter TaskHandle is invalid.",
     )
+
+
+# --- Second batch: Query-only shapes, FIFO behaviours, move-task failures ------------------
+
+
+def test_query_errors_have_an_empty_detail(sqs, queue):
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=11)
+    error = e.value.response["Error"]
+    if wire_protocol() == "query":
+        assert error.get("Detail") is None and "Detail" in error, error
+        assert "QueryErrorCode" not in error
+    else:
+        assert "Detail" not in error, error
+
+
+def test_fifo_queue_type_change_is_an_invalid_attribute_value_in_json(server, fifo):
+    if wire_protocol() != "json":
+        pytest.skip("the JSON body's members")
+    status, headers, body = json_call(
+        server, "SetQueueAttributes", {"QueueUrl": fifo, "Attributes": {"FifoQueue": "false"}}
+    )
+    assert status == 400, body
+    doc = json.loads(body)
+    assert doc["__type"] == "com.amazonaws.sqs#InvalidAttributeValue"
+    assert doc["message"] == (
+        "Invalid value for the parameter FifoQueue. Reason: Modifying queue type is not supported."
+    )
+    assert headers["x-amzn-query-error"] == "InvalidAttributeValue;Sender"
+
+
+def test_query_get_without_action_asking_for_json_is_still_xml(queue):
+    status, _, body = http("GET", queue, headers={"Accept": "application/json"})
+    assert status == 404, body
+    assert b"<UnknownOperationException" in body
+
+
+def test_query_list_queues_answers_json_when_asked(server, queue):
+    status, _, body = http(
+        "GET",
+        f"{server}/?Action=ListQueues&Version=2012-11-05",
+        headers={"Accept": "application/json"},
+    )
+    assert status == 200, body
+    doc = json.loads(body)
+    assert "ListQueuesResponse" in doc, doc
+    status, _, body = http("GET", f"{server}/?Action=ListQueues&Version=2012-11-05")
+    assert status == 200 and b"<ListQueuesResponse" in body
+
+
+def test_query_receive_answers_json_when_asked(sqs, queue):
+    sqs.send_message(QueueUrl=queue, MessageBody="as json")
+    status, _, body = http(
+        "GET",
+        f"{queue}?Action=ReceiveMessage&Version=2012-11-05&VisibilityTimeout=0",
+        headers={"Accept": "application/json"},
+    )
+    assert status == 200, body
+    doc = json.loads(body)
+    messages = doc["ReceiveMessageResponse"]["ReceiveMessageResult"]["messages"]
+    assert messages[0]["Body"] == "as json"
+
+
+def test_fifo_receive_groups_messages_in_group_order(sqs, fifo):
+    for i, (group, body) in enumerate([("g1", "g1-m1"), ("g2", "g2-m1"), ("g1", "g1-m2"), ("g1", "g1-m3")]):
+        sqs.send_message(
+            QueueUrl=fifo, MessageBody=body, MessageGroupId=group, MessageDeduplicationId=str(i)
+        )
+    got = sqs.receive_message(QueueUrl=fifo, MaxNumberOfMessages=10)["Messages"]
+    assert [m["Body"] for m in got] == ["g1-m1", "g1-m2", "g1-m3", "g2-m1"]
+
+
+def test_fifo_approx_number_of_messages(sqs, fifo):
+    for i, group in enumerate(["1", "1", "1", "2", "3"]):
+        sqs.send_message(
+            QueueUrl=fifo, MessageBody=f"m{i}", MessageGroupId=group, MessageDeduplicationId=str(i)
+        )
+    got = sqs.receive_message(QueueUrl=fifo, MaxNumberOfMessages=4)["Messages"]
+    assert len(got) == 4
+    assert counts(sqs, fifo)[0] == "1"
+    for m in got:
+        sqs.delete_message(QueueUrl=fifo, ReceiptHandle=m["ReceiptHandle"])
+    assert counts(sqs, fifo) == ("1", "0", "0")
+
+
+@pytest.mark.parametrize("content_based", ["true", "false"])
+def test_fifo_deduplication_arrives_once_after_delete(sqs, make_queue, content_based):
+    url, _ = make_queue(".fifo", FifoQueue="true", ContentBasedDeduplication=content_based)
+    send = {"QueueUrl": url, "MessageBody": "once", "MessageGroupId": "g"}
+    if content_based == "false":
+        send["MessageDeduplicationId"] = "d"
+    first = sqs.send_message(**send)
+    m = sqs.receive_message(QueueUrl=url)["Messages"][0]
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+    again = sqs.send_message(**send)
+    assert again["MessageId"] == first["MessageId"]
+    assert "Messages" not in sqs.receive_message(QueueUrl=url)
+
+
+def test_fifo_deduplication_not_on_message_group_id(sqs, fifo):
+    sqs.send_message(QueueUrl=fifo, MessageBody="a", MessageGroupId="g1", MessageDeduplicationId="d")
+    sqs.send_message(QueueUrl=fifo, MessageBody="b", MessageGroupId="g2", MessageDeduplicationId="d")
+    got = sqs.receive_message(QueueUrl=fifo, MaxNumberOfMessages=10)["Messages"]
+    assert [m["Body"] for m in got] == ["a"]
+
+
+def test_fifo_message_group_scope_no_throughput_setting(sqs, make_queue):
+    url, _ = make_queue(".fifo", FifoQueue="true", DeduplicationScope="messageGroup")
+    sqs.send_message(QueueUrl=url, MessageBody="a", MessageGroupId="g1", MessageDeduplicationId="d")
+    sqs.send_message(QueueUrl=url, MessageBody="b", MessageGroupId="g2", MessageDeduplicationId="d")
+    got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+    assert sorted(m["Body"] for m in got) == ["a", "b"]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="not matched: AWS keeps deduplicating queue-wide after a switch to messageGroup; "
+    "Sluice switches at once (remembering the scope a queue was made with would change "
+    "the journal's record format)",
+)
+def test_fifo_change_to_high_throughput_after_creation(sqs, fifo):
+    sqs.send_message(QueueUrl=fifo, MessageBody="t1", MessageGroupId="g1", MessageDeduplicationId="old")
+    sqs.set_queue_attributes(
+        QueueUrl=fifo,
+        Attributes={"DeduplicationScope": "messageGroup", "FifoThroughputLimit": "perMessageGroupId"},
+    )
+    assert attrs_of(sqs, fifo, "DeduplicationScope", "FifoThroughputLimit") == {
+        "DeduplicationScope": "messageGroup",
+        "FifoThroughputLimit": "perMessageGroupId",
+    }
+    sqs.send_message(QueueUrl=fifo, MessageBody="t3", MessageGroupId="g3", MessageDeduplicationId="old")
+    sqs.send_message(QueueUrl=fifo, MessageBody="t4", MessageGroupId="g4", MessageDeduplicationId="new")
+    sqs.send_message(QueueUrl=fifo, MessageBody="t5", MessageGroupId="g5", MessageDeduplicationId="new")
+    got = sqs.receive_message(QueueUrl=fifo, MaxNumberOfMessages=10)["Messages"]
+    assert sorted(m["Body"] for m in got) == ["t1", "t4"]
+
+
+def test_move_task_fails_when_its_destination_goes(sqs, make_queue):
+    dlq, dlq_arn = make_queue()
+    make_queue(RedrivePolicy=json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 1}))
+    dest, dest_arn = make_queue()
+    for i in range(5):
+        sqs.send_message(QueueUrl=dlq, MessageBody=f"m{i}")
+    sqs.start_message_move_task(
+        SourceArn=dlq_arn, DestinationArn=dest_arn, MaxNumberOfMessagesPerSecond=1
+    )
+    sqs.delete_queue(QueueUrl=dest)
+    failed = wait_for_status(sqs, dlq_arn, "FAILED")
+    assert failed["FailureReason"] == "AWS.SimpleQueueService.NonExistentQueue"
+    assert "TaskHandle" not in failed
+
+
+def test_create_queue_exists_over_query_too(sqs, unique_name):
+    name = unique_name()
+    sqs.create_queue(QueueName=name, Attributes={"DelaySeconds": "1"})
+    response = refused(
+        lambda: sqs.create_queue(QueueName=name, Attributes={"DelaySeconds": "2"}),
+        "QueueAlreadyExists",
+        400,
+        "QueueNameExists",
+        "A queue already exists with the same name and a different value for attribute "
+        "DelaySeconds",
+    )
+    assert response["Error"]["Type"] == "Sender"
+
+
+def test_send_message_answer_members(sqs, queue, fifo):
+    plain = sqs.send_message(QueueUrl=queue, MessageBody="m")
+    assert set(plain) - {"ResponseMetadata"} == {"MD5OfMessageBody", "MessageId"}
+    fifo_sent = sqs.send_message(
+        QueueUrl=fifo, MessageBody="m", MessageGroupId="g", MessageDeduplicationId="d"
+    )
+    assert set(fifo_sent) - {"ResponseMetadata"} == {
+        "MD5OfMessageBody",
+        "MessageId",
+        "SequenceNumber",
+    }
+
+
+def test_received_message_members(sqs, queue):
+    sqs.send_message(QueueUrl=queue, MessageBody="m")
+    msg = sqs.receive_message(QueueUrl=queue)["Messages"][0]
+    assert set(msg) == {"Body", "MD5OfBody", "MessageId", "ReceiptHandle"}
+
+
+def test_list_queue_tags_and_policy_of_a_fresh_queue(sqs, queue):
+    assert set(sqs.list_queue_tags(QueueUrl=queue)) == {"ResponseMetadata"}
+    assert set(sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["Policy"])) == {
+        "ResponseMetadata"
+    }

@@ -1350,9 +1350,8 @@ def test_fifo_message_group_scope_no_throughput_setting(sqs, make_queue):
 
 @pytest.mark.xfail(
     strict=True,
-    reason="not matched: AWS keeps deduplicating queue-wide after a switch to messageGroup; "
-    "Sluice switches at once (remembering the scope a queue was made with would change "
-    "the journal's record format)",
+    reason="not matched: AWS still deduplicated queue-wide after a switch to messageGroup "
+    "(it documents up to 60 s for attribute changes); Sluice switches at once, see README",
 )
 def test_fifo_change_to_high_throughput_after_creation(sqs, fifo):
     sqs.send_message(QueueUrl=fifo, MessageBody="t1", MessageGroupId="g1", MessageDeduplicationId="old")

@@ -43,7 +43,21 @@ pub fn decode_input(action: &str, params: &[(String, String)]) -> Result<Value, 
             root.place(&steps, value, name)?;
         }
     }
-    root.into_json(&mut String::new())
+    let mut input = root.into_json(&mut String::new())?;
+    if action == "ReceiveMessage" {
+        attribute_names_win(&mut input);
+    }
+    Ok(input)
+}
+
+/// On the Query protocol AWS reads a receive's `AttributeName.N` alone when it is
+/// given, ignoring `MessageSystemAttributeName.N` (over JSON it takes both).
+fn attribute_names_win(input: &mut Value) {
+    if let Some(members) = input.as_object_mut() {
+        if members.contains_key("AttributeNames") {
+            members.remove("MessageSystemAttributeNames");
+        }
+    }
 }
 
 /// Resolves a parameter name into `steps`. `Ok(false)` means the name is not one of the
@@ -146,6 +160,29 @@ mod tests {
             Shape::Map { value, .. } => 2 + depth(value),
             Shape::Struct(fields) => fields.iter().map(|f| 1 + depth(f.shape)).max().unwrap_or(0),
         }
+    }
+
+    fn params(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn a_receives_attribute_names_win_over_its_system_attribute_names() {
+        let both = params(&[
+            ("AttributeName.1", "SenderId"),
+            ("MessageSystemAttributeName.1", "All"),
+        ]);
+        let input = decode_input("ReceiveMessage", &both).unwrap();
+        assert_eq!(input, serde_json::json!({"AttributeNames": ["SenderId"]}));
+        let system_only = params(&[("MessageSystemAttributeName.1", "All")]);
+        let input = decode_input("ReceiveMessage", &system_only).unwrap();
+        assert_eq!(
+            input,
+            serde_json::json!({"MessageSystemAttributeNames": ["All"]})
+        );
     }
 
     #[test]

@@ -20,12 +20,14 @@
 mod decode;
 mod encode;
 mod form;
+mod json_answer;
 mod spec;
 mod xml_text;
 
 pub use decode::decode_input;
 pub use encode::{encode_error, encode_error_in, encode_output};
 pub use form::{parse_form, MAX_INDEX, NOT_UTF8};
+pub use json_answer::encode_output_json;
 pub use xml_text::push_text;
 
 /// The XML namespace of every SQS Query response.

@@ -324,6 +324,18 @@ fn receive_message() {
             "ReceiveRequestAttemptId": "attempt-1",
             "AttributeNames": ["All"],
             "MessageAttributeNames": ["All"],
+        })
+    );
+    // AWS reads MessageSystemAttributeName.N only without AttributeName.N.
+    let body = format!(
+        "Action=ReceiveMessage&QueueUrl={}\
+         &MessageSystemAttributeName.1=SenderId&MessageSystemAttributeName.2=SentTimestamp{COMMON}",
+        url()
+    );
+    assert_eq!(
+        decode("ReceiveMessage", &body),
+        json!({
+            "QueueUrl": QUEUE_URL,
             "MessageSystemAttributeNames": ["SenderId", "SentTimestamp"],
         })
     );

@@ -126,6 +126,18 @@ pub fn json_reply(body: Vec<u8>, request_id: &str) -> Response {
     with_request_id(response, request_id)
 }
 
+/// A Query answer in JSON, for a Query request that asked for it (`Accept:
+/// application/json`).
+pub fn query_json_reply(body: serde_json::Value, request_id: &str) -> Response {
+    let response = (
+        StatusCode::OK,
+        [("content-type", "application/json")],
+        body.to_string(),
+    )
+        .into_response();
+    with_request_id(response, request_id)
+}
+
 pub fn xml_reply(body: String, request_id: &str) -> Response {
     let response = (StatusCode::OK, [("content-type", XML_CONTENT_TYPE)], body).into_response();
     with_request_id(response, request_id)

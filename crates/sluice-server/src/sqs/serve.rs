@@ -13,15 +13,16 @@ use super::longpoll::Slot;
 use super::operations::{dispatch, Failure, Params, Reply};
 use crate::connection::ConnectionInfo;
 use crate::front::{AppState, Incoming};
-use crate::wire::{error_reply, json_reply, xml_reply, Protocol, WireError};
+use crate::wire::{error_reply, json_reply, query_json_reply, xml_reply, Protocol, WireError};
 
 /// SQS's Query protocol: its documents' namespace.
 pub const QUERY: Protocol = Protocol::Query {
     namespace: sluice_query::XML_NAMESPACE,
 };
 
-/// Actions that address no queue, and so are not valid on a queue's URL.
-const SERVICE_ACTIONS: &[&str] = &["CreateQueue", "ListQueues", "GetQueueUrl"];
+/// Actions that address no queue, and so are not valid on a queue's URL. GetQueueUrl
+/// is: AWS answers it there for whichever queue its QueueName names.
+const SERVICE_ACTIONS: &[&str] = &["CreateQueue", "ListQueues"];
 
 /// What SQS answers for an action it does not have (or that is not valid where it was
 /// sent): 400 InvalidAction.
@@ -55,7 +56,11 @@ pub async fn serve(app: &AppState, request: Incoming, mut slot: Slot) -> Respons
             Err(failure) => failure_reply(Protocol::Json, &failure, &request_id),
         };
     }
-    query(app, ctx, &parts.uri, params, &request_id, gate).await
+    let wants_json = parts
+        .headers
+        .get(axum::http::header::ACCEPT)
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"application/json"));
+    query(app, ctx, &parts.uri, params, &request_id, wants_json, gate).await
 }
 
 async fn query(
@@ -64,6 +69,7 @@ async fn query(
     uri: &axum::http::Uri,
     mut params: Vec<(String, String)>,
     request_id: &str,
+    wants_json: bool,
     gate: impl FnOnce(&mut sluice_core::sqs::api::ReceiveMessageInput),
 ) -> Response {
     let Some(action) = params
@@ -96,20 +102,20 @@ async fn query(
             return error_reply(QUERY, &to_wire(&e, QUERY), request_id);
         }
     };
-    match dispatch(&app.sqs, &ctx, &action, Params::Value(input), gate).await {
-        Ok(Reply::Value(v)) => xml_reply(
-            sluice_query::encode_output(&action, &v, request_id),
-            request_id,
-        ),
-        Ok(Reply::Json(bytes)) => {
-            let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
-            xml_reply(
-                sluice_query::encode_output(&action, &v, request_id),
-                request_id,
-            )
-        }
-        Err(failure) => failure_reply(QUERY, &failure, request_id),
+    let output = match dispatch(&app.sqs, &ctx, &action, Params::Value(input), gate).await {
+        Ok(Reply::Value(v)) => v,
+        Ok(Reply::Json(bytes)) => serde_json::from_slice(&bytes).unwrap_or_default(),
+        Err(failure) => return failure_reply(QUERY, &failure, request_id),
+    };
+    if wants_json {
+        // AWS answers a Query request that accepts JSON in JSON.
+        let body = sluice_query::encode_output_json(&action, &output, request_id);
+        return query_json_reply(body, request_id);
     }
+    xml_reply(
+        sluice_query::encode_output(&action, &output, request_id),
+        request_id,
+    )
 }
 
 /// A Query request that names no action: HTTP 404 and a bare

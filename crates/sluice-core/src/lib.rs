@@ -5,5 +5,6 @@
 pub mod access;
 pub mod clock;
 pub mod limits;
+pub mod sns_envelope;
 pub mod sqs;
 pub mod sts;

@@ -1,4 +1,4 @@
-//! Sluice's domain core. SQS semantics live here as plain Rust types and functions:
+//! Sluice's domain core. SQS, SNS and STS semantics live here as plain Rust types and functions:
 //! no HTTP, no SQL, no files. Time comes in through [`clock::Clock`]; storage sits
 //! behind [`sqs::store::QueueStore`].
 

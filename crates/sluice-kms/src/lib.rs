@@ -4,18 +4,25 @@
 //! are sealed by envelope encryption with AES-256-GCM: a data key per (queue, master
 //! key), wrapped by the master key and reused for the queue's
 //! `KmsDataKeyReusePeriodSeconds`, then replaced. [`Keyring`] implements the core's
-//! `MessageSealer`, which is all the store and the service see.
+//! `MessageSealer`, which is all the store and the service see. It also holds the
+//! server's SNS signing identity ([`SnsSigningIdentity`]: an RSA key and its
+//! self-signed certificate), which implements the core's `NotificationSigner`.
 
 mod config;
 mod envelope;
 mod keyring;
 mod material;
 mod session;
+mod sns_signing;
 
 pub use config::KeyConfig;
 pub use envelope::{Envelope, ENVELOPE_VERSION};
 pub use keyring::{Keyring, AWS_MANAGED_SQS_ALIAS, SERVER_KEY_ID};
 pub use session::{TokenKey, TOKEN_KEY_NAME};
+pub use sns_signing::{
+    SnsSigningIdentity, SNS_SIGNING_CERT_FILE, SNS_SIGNING_CERT_VALIDITY_DAYS,
+    SNS_SIGNING_KEY_BITS, SNS_SIGNING_KEY_FILE,
+};
 
 /// Bytes of an AES-256 key (master keys and data keys alike).
 pub const KEY_BYTES: usize = 32;

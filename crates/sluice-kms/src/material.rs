@@ -58,7 +58,7 @@ pub(crate) fn load_or_generate(dir: &Path, name: &str) -> Result<[u8; KEY_BYTES]
     Ok(key)
 }
 
-fn create_private_dir(dir: &Path) -> Result<(), String> {
+pub(crate) fn create_private_dir(dir: &Path) -> Result<(), String> {
     use std::os::unix::fs::DirBuilderExt;
     if dir.is_dir() {
         return Ok(());
@@ -74,7 +74,7 @@ fn create_private_dir(dir: &Path) -> Result<(), String> {
 /// so the key is either wholly there or not at all. It never replaces an existing file
 /// (a hard link, not a rename): two processes starting on one data directory at once
 /// must not each believe their own key is on disk. `false` if the file existed.
-fn write_new(path: &Path, contents: &[u8]) -> Result<bool, String> {
+pub(crate) fn write_new(path: &Path, contents: &[u8]) -> Result<bool, String> {
     use std::os::unix::fs::OpenOptionsExt;
     let tmp: PathBuf = path.with_extension(format!("key.{}.tmp", std::process::id()));
     let fail = |e: std::io::Error| format!("cannot write key file {}: {e}", path.display());

@@ -5,6 +5,8 @@
 //! makes them durable before they are acknowledged; receives, deletes and visibility
 //! changes ride the next commit (a crash can only cause a redelivery, which
 //! at-least-once allows). Without a data directory the store runs in memory only.
+//! SNS topics and subscriptions live in the same state and journal (`topics.rs`,
+//! `topic_store.rs`), each change durable before it is acknowledged.
 //!
 //! # Storage faults
 //!
@@ -29,6 +31,8 @@
 mod compaction;
 mod record;
 mod state;
+mod topic_store;
+mod topics;
 
 use std::path::PathBuf;
 use std::sync::Arc;

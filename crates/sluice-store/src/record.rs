@@ -8,6 +8,8 @@ use sluice_core::sqs::names::QueueKey;
 use sluice_core::sqs::queue::MessageState;
 use sluice_core::sqs::store::{MoveTask, QueueMeta};
 
+pub use crate::topics::{SubscriptionRecord, TopicRecord};
+
 /// The version of the record encoding; bumped with a migration when it changes.
 pub const RECORD_FORMAT_VERSION: u32 = 1;
 
@@ -103,9 +105,24 @@ pub enum Record {
         sealed: Vec<u8>,
     },
     /// Everything was wiped (the admin listener's reset): every queue, message, move
-    /// task and record of a recent deletion. Counters keep running. (After
-    /// `SentSealed`, for the same reason.)
+    /// task and record of a recent deletion, and every SNS topic and subscription.
+    /// Counters keep running. (After `SentSealed`, for the same reason.)
     Reset,
+    // SNS. New variants go after these, never between: postcard numbers by position.
+    /// A topic was created or changed: its whole stored form (an upsert).
+    TopicSaved(TopicRecord),
+    /// A topic was deleted, with every subscription to it.
+    TopicRemoved {
+        region: String,
+        account_id: String,
+        name: String,
+    },
+    /// A subscription was added, confirmed or changed: its whole stored form (an upsert).
+    SubscriptionSaved(SubscriptionRecord),
+    /// A subscription was removed (its topic counts it in SubscriptionsDeleted).
+    SubscriptionRemoved {
+        arn: String,
+    },
 }
 
 impl Record {

@@ -14,6 +14,7 @@ use sluice_core::sqs::sealing::{protection, MessageSealer, Protection, SealError
 use sluice_core::sqs::store::{MoveTask, QueueMeta, Waiters};
 
 use crate::record::{Record, Redrive, RECORD_FORMAT_VERSION};
+use crate::topics::TopicState;
 
 pub(crate) struct Slot {
     pub meta: QueueMeta,
@@ -46,6 +47,8 @@ pub(crate) struct State {
     pub last_now_ms: EpochMs,
     /// One copy of each sender id, shared by every message from that sender.
     pub senders: SharedStrings,
+    /// SNS topics and subscriptions.
+    pub topics: TopicState,
 }
 
 /// The record that persists one message: `SentSealed` when its queue is encrypted at
@@ -98,9 +101,10 @@ impl State {
         self.queues.insert(meta.id, Slot::new(meta));
     }
 
-    /// Wipes every queue, message and move task, and forgets recent deletions; waiting
-    /// receives are woken to find their queue gone.
+    /// Wipes every queue, message and move task, every topic and subscription, and
+    /// forgets recent deletions; waiting receives are woken to find their queue gone.
     pub fn reset(&mut self) {
+        self.topics.reset();
         for slot in self.queues.values() {
             slot.notify.notify_waiters();
         }
@@ -310,6 +314,10 @@ impl State {
                 self.next_queue_id = self.next_queue_id.max(next_queue_id);
             }
             Record::Reset => self.reset(),
+            record @ (Record::TopicSaved(_)
+            | Record::TopicRemoved { .. }
+            | Record::SubscriptionSaved(_)
+            | Record::SubscriptionRemoved { .. }) => self.topics.apply(record)?,
         }
         Ok(())
     }
@@ -371,6 +379,7 @@ impl State {
         for task in self.move_tasks.values() {
             out.push(Record::MoveTaskSaved(task.clone()).encode());
         }
+        self.topics.snapshot_records(&mut out);
         for (key, &at_ms) in &self.deleted_at {
             out.push(
                 Record::QueueRemoved {

@@ -8,9 +8,15 @@
 //! passed explicitly; nothing sleeps.
 //!
 //! To add a backend, implement [`Backend`] and add one `conformance_suite!` line at the
-//! bottom of this file.
+//! bottom of this file. SNS topics and subscriptions have their scenarios in
+//! `conformance/topics.rs`, run by the same macro.
 
 mod common;
+#[path = "conformance/topics.rs"]
+mod topics;
+use topics::{
+    reset_wipes_topics_and_subscriptions, subscriptions_follow_their_topic, topic_lifecycle,
+};
 
 use std::future::Future;
 use std::pin::pin;
@@ -1680,6 +1686,9 @@ macro_rules! conformance_suite {
                 watch_wakes_waiters,
                 new_messages_wake_one_waiter_at_a_time,
                 restart_restores_everything,
+                topic_lifecycle,
+                subscriptions_follow_their_topic,
+                reset_wipes_topics_and_subscriptions,
             );
         }
     };

@@ -1,6 +1,31 @@
-//! Amazon SNS semantics, as plain Rust with no HTTP, no storage and no clock in it.
-//! Today this holds subscription filter policies and the documents SNS delivers (with
-//! their signatures); topics, subscriptions and fan-out arrive beside them (issue 11).
+//! Amazon SNS semantics, as plain Rust with no HTTP, no storage engine and no clock in it.
+//!
+//! - `names.rs`, `limits.rs`: topic names, topic and subscription ARNs, every limit.
+//! - `topic_attributes.rs`, `subscription_attributes.rs`: attributes with AWS's defaults
+//!   and validation (filter policies through `filter/`).
+//! - `protocol.rs`: delivery protocols and their endpoints.
+//! - `service/`: the `Sns` service, one method per action; `access.rs`: `sns:` actions.
+//! - `store.rs`: the `TopicStore` boundary the embedded store implements.
+//! - `filter/`: filter policies; `notification/`: the documents SNS delivers.
+//!
+//! Publishing and fan-out arrive beside these (issue 11).
 
+pub mod access;
+pub mod api;
+pub mod error;
 pub mod filter;
+pub mod limits;
+pub mod names;
 pub mod notification;
+pub mod protocol;
+mod service;
+pub mod store;
+pub mod subscription_attributes;
+pub mod topic_attributes;
+
+pub use error::{SnsError, SnsErrorKind, SnsResult};
+pub use names::TopicKey;
+pub use service::{Sns, SnsContext};
+
+/// The API version Query requests name.
+pub const API_VERSION: &str = "2010-03-31";

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use parking_lot::Mutex;
 use sluice_core::clock::{EpochMs, ManualClock};
+use sluice_core::sns::store::TopicStore;
 use sluice_core::sqs::api::{MessageAttributeMap, TagMap};
 use sluice_core::sqs::attributes::{QueueAttributes, QueueCounts};
 use sluice_core::sqs::names::QueueKey;
@@ -216,6 +217,27 @@ pub trait Backend: Send + Sync {
     /// data, so every check after this call runs against recovered state. A backend
     /// without persistence returns `store` itself.
     async fn restart(&self, store: Arc<dyn QueueStore>, now: EpochMs) -> Arc<dyn QueueStore>;
+
+    /// A new, empty store seen both as a queue store and as a topic store (SNS).
+    async fn open_stores(&self) -> Stores;
+
+    /// [`Backend::restart`] for both views of one store.
+    async fn restart_stores(&self, stores: Stores, now: EpochMs) -> Stores;
+}
+
+/// One store seen as a [`QueueStore`] and as a [`TopicStore`].
+pub struct Stores {
+    pub queues: Arc<dyn QueueStore>,
+    pub topics: Arc<dyn TopicStore>,
+}
+
+impl Stores {
+    pub fn of(store: Arc<EmbeddedStore>) -> Self {
+        Self {
+            queues: store.clone(),
+            topics: store,
+        }
+    }
 }
 
 /// The embedded store without a data directory.
@@ -229,6 +251,14 @@ impl Backend for InMemory {
 
     async fn restart(&self, store: Arc<dyn QueueStore>, _now: EpochMs) -> Arc<dyn QueueStore> {
         store
+    }
+
+    async fn open_stores(&self) -> Stores {
+        Stores::of(in_memory_store())
+    }
+
+    async fn restart_stores(&self, stores: Stores, _now: EpochMs) -> Stores {
+        stores
     }
 }
 
@@ -273,6 +303,19 @@ impl Backend for Durable {
         }
         shut(store).await;
         open_durable(StoreOptions::durable(self.data_dir()), now)
+    }
+
+    async fn open_stores(&self) -> Stores {
+        Stores::of(open_durable(StoreOptions::durable(self.data_dir()), T0))
+    }
+
+    async fn restart_stores(&self, stores: Stores, now: EpochMs) -> Stores {
+        if !self.reopen {
+            return stores;
+        }
+        drop(stores.topics);
+        shut(stores.queues).await;
+        Stores::of(open_durable(StoreOptions::durable(self.data_dir()), now))
     }
 }
 

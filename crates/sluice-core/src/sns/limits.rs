@@ -1,0 +1,51 @@
+//! Every limit and default of SNS topics and subscriptions, named once with its unit.
+//! AWS's own quotas come from the SNS API reference and "Amazon SNS endpoints and quotas";
+//! where AWS's quota is far beyond what one in-memory server should hold, Sluice's own
+//! bound is named as such. (Filter policy limits live in `filter/limits.rs`.)
+
+/// Topic names: 1 to 256 characters of ASCII letters, digits, `-` and `_`, plus the
+/// `.fifo` suffix of a FIFO topic (counted in the 256).
+pub const TOPIC_NAME_MIN_CHARS: usize = 1;
+pub const TOPIC_NAME_MAX_CHARS: usize = 256;
+/// What a FIFO topic's name ends with.
+pub const FIFO_TOPIC_SUFFIX: &str = ".fifo";
+
+/// AWS's default quota of topics per account (and region): 100,000.
+pub const TOPICS_PER_ACCOUNT_MAX: usize = 100_000;
+/// AWS's quota is 12.5 million subscriptions per topic (and 100 per FIFO topic); Sluice
+/// holds subscriptions in memory and fans out in-process, so it bounds a standard topic
+/// at 10,000 subscriptions.
+pub const SUBSCRIPTIONS_PER_TOPIC_MAX: usize = 10_000;
+/// AWS's quota of subscriptions per FIFO topic.
+pub const SUBSCRIPTIONS_PER_FIFO_TOPIC_MAX: usize = 100;
+
+/// ListTopics, ListSubscriptions and ListSubscriptionsByTopic answer at most this many
+/// entries a page.
+pub const LIST_TOPICS_PAGE_SIZE: usize = 100;
+pub const LIST_SUBSCRIPTIONS_PAGE_SIZE: usize = 100;
+
+/// Tags: at most 50 per topic, keys of 1 to 128 characters, values of 0 to 256.
+pub const TAGS_PER_TOPIC_MAX: usize = 50;
+pub const TAG_KEY_MIN_CHARS: usize = 1;
+pub const TAG_KEY_MAX_CHARS: usize = 128;
+pub const TAG_VALUE_MAX_CHARS: usize = 256;
+
+/// DisplayName: at most 100 characters (AWS uses it as the SMS sender and email name).
+pub const DISPLAY_NAME_MAX_CHARS: usize = 100;
+/// Topic policies: at most 30 KiB, as SNS documents for access policies.
+pub const TOPIC_POLICY_MAX_BYTES: usize = 30 * 1024;
+
+/// The signature versions a topic may sign with; version 1 is AWS's default.
+pub const SIGNATURE_VERSIONS: [&str; 2] = ["1", "2"];
+pub const TRACING_CONFIG_VALUES: [&str; 2] = ["PassThrough", "Active"];
+pub const FIFO_THROUGHPUT_SCOPES: [&str; 2] = ["Topic", "MessageGroup"];
+
+/// HTTP/S delivery defaults AWS reports as a topic's EffectiveDeliveryPolicy: three
+/// retries, 20 seconds apart, linear backoff, `text/plain; charset=UTF-8`.
+pub const DEFAULT_HTTP_RETRIES: u32 = 3;
+pub const DEFAULT_HTTP_RETRY_DELAY_S: u32 = 20;
+
+/// What Subscribe answers in place of an ARN for a subscription that awaits
+/// confirmation (unless ReturnSubscriptionArn is true), and what the list actions show.
+pub const PENDING_CONFIRMATION_ARN: &str = "pending confirmation";
+pub const PENDING_CONFIRMATION_LISTED: &str = "PendingConfirmation";

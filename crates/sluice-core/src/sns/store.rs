@@ -1,0 +1,131 @@
+//! The storage boundary for topics and subscriptions, in domain terms. The service
+//! decides what is valid and allowed; a [`TopicStore`] makes each change atomic and,
+//! for a durable store, durable before it returns. The embedded store implements it
+//! (and passes the conformance suite); a shared backend would implement the same trait.
+
+use async_trait::async_trait;
+
+use super::names::TopicKey;
+use super::protocol::Protocol;
+use super::subscription_attributes::SubscriptionAttributes;
+use super::topic_attributes::TopicAttributes;
+use crate::clock::EpochMs;
+use crate::sqs::api::TagMap;
+
+/// A topic as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TopicMeta {
+    pub key: TopicKey,
+    pub attributes: TopicAttributes,
+    pub tags: TagMap,
+    pub created_at_ms: EpochMs,
+    /// Subscriptions removed from this topic so far (SubscriptionsDeleted).
+    pub subscriptions_deleted: u64,
+}
+
+/// A topic to create.
+#[derive(Debug, Clone)]
+pub struct NewTopic {
+    pub key: TopicKey,
+    pub attributes: TopicAttributes,
+    pub tags: TagMap,
+}
+
+#[derive(Debug, Clone)]
+pub enum TopicCreated {
+    Created(TopicMeta),
+    /// A topic of that name exists; it is returned unchanged.
+    Exists(TopicMeta),
+}
+
+/// A change to a topic.
+#[derive(Debug, Clone)]
+pub enum TopicChange {
+    Attributes(TopicAttributes),
+    Tags(TagMap),
+}
+
+/// A subscription as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubscriptionMeta {
+    pub arn: String,
+    pub topic: TopicKey,
+    pub protocol: Protocol,
+    pub endpoint: String,
+    /// The subscriber's account (`Owner`).
+    pub owner: String,
+    /// Who subscribed (`SubscriptionPrincipal`).
+    pub principal: String,
+    pub pending: bool,
+    /// The token ConfirmSubscription must present while pending.
+    pub token: Option<String>,
+    pub confirmation_was_authenticated: bool,
+    pub attributes: SubscriptionAttributes,
+    pub created_at_ms: EpochMs,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TopicStoreError {
+    #[error("no such topic")]
+    NoSuchTopic,
+    #[error("no such subscription")]
+    NoSuchSubscription,
+    #[error("storage unavailable: {0}")]
+    Unavailable(String),
+}
+
+pub type TopicStoreResult<T> = Result<T, TopicStoreError>;
+
+/// Topics and their subscriptions, behind domain operations.
+#[async_trait]
+pub trait TopicStore: Send + Sync + 'static {
+    /// Creates a topic, or returns the existing one of that name unchanged.
+    async fn create_topic(&self, topic: NewTopic, now: EpochMs) -> TopicStoreResult<TopicCreated>;
+    async fn topic(&self, key: &TopicKey) -> Option<TopicMeta>;
+    /// Topics of one account in one region, in name order, starting after `after`, at
+    /// most `limit` of them.
+    async fn list_topics(
+        &self,
+        region: &str,
+        account_id: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Vec<TopicMeta>;
+    async fn topic_count(&self, region: &str, account_id: &str) -> usize;
+    async fn change_topic(
+        &self,
+        key: &TopicKey,
+        change: TopicChange,
+    ) -> TopicStoreResult<TopicMeta>;
+    /// Deletes a topic and every subscription to it.
+    async fn delete_topic(&self, key: &TopicKey) -> TopicStoreResult<()>;
+
+    /// Adds a subscription to its topic.
+    async fn add_subscription(&self, subscription: SubscriptionMeta) -> TopicStoreResult<()>;
+    async fn subscription(&self, arn: &str) -> Option<SubscriptionMeta>;
+    async fn change_subscription(
+        &self,
+        arn: &str,
+        attributes: SubscriptionAttributes,
+    ) -> TopicStoreResult<SubscriptionMeta>;
+    /// Marks a pending subscription confirmed (its token is spent).
+    async fn confirm_subscription(
+        &self,
+        arn: &str,
+        authenticated: bool,
+    ) -> TopicStoreResult<SubscriptionMeta>;
+    /// Removes a subscription; `None` if there was none.
+    async fn remove_subscription(&self, arn: &str) -> TopicStoreResult<Option<SubscriptionMeta>>;
+    /// Every subscription of a topic, in ARN order.
+    async fn subscriptions_of_topic(&self, key: &TopicKey) -> Vec<SubscriptionMeta>;
+    /// Subscriptions to topics of one account in one region, in ARN order, starting after
+    /// `after`, at most `limit`.
+    async fn list_subscriptions(
+        &self,
+        region: &str,
+        account_id: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Vec<SubscriptionMeta>;
+}

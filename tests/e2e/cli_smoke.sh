@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Smoke test with the aws CLI: create a queue, send, receive, delete the message, read
-# the queue's attributes and delete the queue, checking each answer. Then, against a
+# the queue's attributes and delete the queue, checking each answer; SNS: create a topic,
+# subscribe an SQS queue, list the topic's subscriptions. Then, against a
 # server with an identity configured, signed requests with the right and a wrong secret,
 # and AddPermission.
 #
@@ -129,6 +130,20 @@ set -e
 check "get-queue-url of the deleted queue fails" failed "$([[ $status -ne 0 ]] && echo failed || echo succeeded)"
 check "with the NonExistentQueue code" 1 \
     "$(grep -c 'AWS.SimpleQueueService.NonExistentQueue' <<<"$err" || true)"
+
+# SNS on the same port: a topic, an SQS queue subscribed to it, the topic's subscriptions.
+sns() { "$aws_cli" --endpoint-url "$endpoint" sns "$@"; }
+topic_name="cli-smoke-topic-$$"
+topic_arn="$(sns create-topic --name "$topic_name" --query TopicArn --output text)"
+check "sns create-topic returns the topic ARN" "arn:aws:sns:us-east-1:000000000000:$topic_name" "$topic_arn"
+queue_arn="arn:aws:sqs:us-east-1:000000000000:cli-smoke-subscriber-$$"
+sub_arn="$(sns subscribe --topic-arn "$topic_arn" --protocol sqs --notification-endpoint "$queue_arn" \
+    --query SubscriptionArn --output text)"
+check "sns subscribe confirms an SQS queue at once" "$topic_arn:" "${sub_arn%:*}:"
+check "sns list-subscriptions-by-topic lists it" "$sub_arn sqs $queue_arn" \
+    "$(sns list-subscriptions-by-topic --topic-arn "$topic_arn" \
+        --query 'Subscriptions[0].[SubscriptionArn,Protocol,Endpoint]' --output text | tr '\t' ' ')"
+check "sns delete-topic succeeds" 0 "$(sns delete-topic --topic-arn "$topic_arn" >/dev/null; echo $?)"
 
 # Authentication, on a server of our own with one identity whose secret sits in a
 # shared-credentials file, as the aws CLI itself reads it.

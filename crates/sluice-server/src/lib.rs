@@ -9,6 +9,7 @@ pub mod encryption;
 pub mod front;
 pub mod limits;
 pub mod server;
+pub mod sns;
 pub mod sqs;
 pub mod sts;
 pub mod tls;

@@ -26,6 +26,7 @@ use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
 
 use sluice_core::clock::{Clock, ManualClock, SystemClock};
+use sluice_core::sns::Sns;
 use sluice_core::sqs::api::{CreateQueueInput, SetQueueAttributesInput, TagQueueInput};
 use sluice_core::sqs::{RequestContext, Sqs};
 use sluice_core::sts::Sts;
@@ -170,6 +171,7 @@ pub async fn start_with_signal(
         ),
         None => tracing::info!("in-memory store: nothing survives a restart"),
     }
+    let sns = Sns::new(store.clone(), clock.clone());
     let sqs = Sqs::with_sealer(store.clone(), clock, keyring);
     let roles = crate::auth::roles::load(&config.roles, &config.config_dir)?;
     let token_key = sluice_kms::TokenKey::open(
@@ -232,7 +234,7 @@ pub async fn start_with_signal(
         } else {
             "http"
         };
-        tracing::info!(%addr, scheme, "listening for SQS (AWS JSON 1.0 and Query) and STS requests");
+        tracing::info!(%addr, scheme, "listening for SQS (AWS JSON 1.0 and Query), SNS and STS requests");
     }
     let addr = listeners[0].tcp.local_addr().map_err(|e| e.to_string())?;
     let limits = config.limits;
@@ -247,6 +249,7 @@ pub async fn start_with_signal(
     let gates = Gates::new(limits);
     let app = router(Arc::new(AppState {
         sqs: sqs.clone(),
+        sns,
         sts,
         region: config.region.clone(),
         account_id: config.account_id.clone(),

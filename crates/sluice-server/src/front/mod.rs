@@ -2,7 +2,7 @@
 //! place among the requests in progress (`limits.rs`), reads the body within its
 //! bounds, decides which service the request is for (`route.rs`), authenticates it
 //! for that service's signing name, and hands it to the service's wire module
-//! (`sqs/`, `sts/`), which answers in the protocol the request spoke. Errors of every
+//! (`sqs/`, `sns/`, `sts/`), which answers in the protocol the request spoke. Errors of every
 //! kind are rendered in one place (`wire.rs`).
 
 pub mod body;
@@ -16,6 +16,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method};
 use axum::response::Response;
 use axum::Router;
+use sluice_core::sns::Sns;
 use sluice_core::sqs::Sqs;
 use sluice_core::sts::Sts;
 
@@ -32,6 +33,7 @@ pub const REQUEST_BODY_MAX_BYTES: usize = crate::limits::DEFAULT_MAX_REQUEST_BYT
 /// What every request handler shares.
 pub struct AppState {
     pub sqs: Arc<Sqs>,
+    pub sns: Arc<Sns>,
     pub sts: Arc<Sts>,
     pub region: String,
     pub account_id: String,
@@ -163,6 +165,7 @@ async fn handle(State(app): State<Arc<AppState>>, request: Request) -> Response 
     };
     match service {
         Service::Sqs => crate::sqs::serve(&app, incoming, Slot::in_progress(pass)).await,
+        Service::Sns => crate::sns::serve(&app, incoming).await,
         Service::Sts => crate::sts::serve(&app, incoming).await,
     }
 }
@@ -170,6 +173,7 @@ async fn handle(State(app): State<Arc<AppState>>, request: Request) -> Response 
 fn query_protocol(service: Service) -> Protocol {
     match service {
         Service::Sqs => crate::sqs::QUERY,
+        Service::Sns => crate::sns::QUERY,
         Service::Sts => crate::sts::QUERY,
     }
 }

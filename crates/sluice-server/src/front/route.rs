@@ -1,4 +1,4 @@
-//! Which service a request is for. SQS, STS (and, later, SNS and Kinesis) share one
+//! Which service a request is for. SQS, SNS, STS (and, later, Kinesis) share one
 //! port, as they share nothing else: a JSON request names its service in the
 //! `X-Amz-Target` prefix; a Query request by the service its SigV4 credential scope is
 //! signed for, else by its `Version`, else by an `Action` only one service has. SNS
@@ -10,6 +10,7 @@
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Service {
     Sqs,
+    Sns,
     Sts,
 }
 
@@ -52,10 +53,14 @@ pub fn route(
     match version {
         Some(crate::sqs::API_VERSION) => return Route::Query(Service::Sqs),
         Some(crate::sts::API_VERSION) => return Route::Query(Service::Sts),
+        Some(crate::sns::API_VERSION) => return Route::Query(Service::Sns),
         _ => {}
     }
     if action.is_some_and(crate::sts::is_action) {
         return Route::Query(Service::Sts);
+    }
+    if action.is_some_and(crate::sns::is_action) {
+        return Route::Query(Service::Sns);
     }
     Route::Query(Service::Sqs)
 }
@@ -64,6 +69,7 @@ fn by_signing_name(name: &str) -> Option<Service> {
     match name {
         crate::sqs::SIGNING_NAME => Some(Service::Sqs),
         crate::sts::SIGNING_NAME => Some(Service::Sts),
+        crate::sns::SIGNING_NAME => Some(Service::Sns),
         _ => None,
     }
 }
@@ -74,6 +80,7 @@ impl Service {
         match self {
             Service::Sqs => &[crate::sqs::SIGNING_NAME],
             Service::Sts => &[crate::sts::SIGNING_NAME],
+            Service::Sns => &[crate::sns::SIGNING_NAME],
         }
     }
 }
@@ -110,6 +117,10 @@ mod tests {
         );
         assert_eq!(
             route(None, Some("sns"), None, Some("Publish")),
+            Route::Query(Service::Sns)
+        );
+        assert_eq!(
+            route(None, Some("kinesis"), None, Some("Publish")),
             Route::UnknownService
         );
         assert_eq!(
@@ -118,7 +129,24 @@ mod tests {
         );
         assert_eq!(
             route(None, None, Some("2010-03-31"), Some("GetCallerIdentity")),
+            Route::Query(Service::Sns)
+        );
+        assert_eq!(
+            route(None, None, Some("1999-01-01"), Some("GetCallerIdentity")),
             Route::Query(Service::Sts)
+        );
+        assert_eq!(
+            route(None, None, None, Some("CreateTopic")),
+            Route::Query(Service::Sns)
+        );
+        // SNS and SQS share AddPermission: without a version or scope it stays SQS's.
+        assert_eq!(
+            route(None, None, None, Some("AddPermission")),
+            Route::Query(Service::Sqs)
+        );
+        assert_eq!(
+            route(None, None, Some("2010-03-31"), Some("AddPermission")),
+            Route::Query(Service::Sns)
         );
         assert_eq!(
             route(None, None, None, Some("GetCallerIdentity")),

@@ -1,0 +1,229 @@
+//! The SNS wire front: AWS Query requests (`Action=CreateTopic&Version=2010-03-31`) in,
+//! XML out, SNS's error table. Each action's parameters are decoded here (`params.rs`),
+//! decided by `sluice_core::sns::Sns`, and written by `xml.rs`. Actions of SNS this
+//! server does not implement yet answer an explicit 501 that names them.
+
+mod errors;
+mod params;
+mod xml;
+
+use axum::response::Response;
+use sluice_core::access::Access;
+use sluice_core::sns::api::{CreateTopicInput, SubscribeInput};
+use sluice_core::sns::{SnsContext, SnsError, SnsResult};
+
+use crate::connection::ConnectionInfo;
+use crate::front::{AppState, Incoming};
+use crate::wire::{error_reply, xml_reply, Protocol};
+use params::{map, scalar, strings, tags};
+
+/// The API version Query requests name.
+pub const API_VERSION: &str = sluice_core::sns::API_VERSION;
+/// The signing name of SNS in SigV4 credential scopes.
+pub const SIGNING_NAME: &str = "sns";
+/// SNS's Query protocol: its documents' namespace.
+pub const QUERY: Protocol = Protocol::Query {
+    namespace: xml::NAMESPACE,
+};
+
+/// The actions served.
+const SERVED: &[&str] = &[
+    "CreateTopic",
+    "DeleteTopic",
+    "ListTopics",
+    "GetTopicAttributes",
+    "SetTopicAttributes",
+    "Subscribe",
+    "ConfirmSubscription",
+    "Unsubscribe",
+    "ListSubscriptions",
+    "ListSubscriptionsByTopic",
+    "GetSubscriptionAttributes",
+    "SetSubscriptionAttributes",
+    "TagResource",
+    "UntagResource",
+    "ListTagsForResource",
+];
+
+/// SNS actions not served yet: each answers NotImplemented naming itself.
+const NOT_YET: &[&str] = &[
+    "AddPermission",
+    "CheckIfPhoneNumberIsOptedOut",
+    "CreatePlatformApplication",
+    "CreatePlatformEndpoint",
+    "CreateSMSSandboxPhoneNumber",
+    "DeleteEndpoint",
+    "DeletePlatformApplication",
+    "DeleteSMSSandboxPhoneNumber",
+    "GetDataProtectionPolicy",
+    "GetEndpointAttributes",
+    "GetPlatformApplicationAttributes",
+    "GetSMSAttributes",
+    "GetSMSSandboxAccountStatus",
+    "ListEndpointsByPlatformApplication",
+    "ListOriginationNumbers",
+    "ListPhoneNumbersOptedOut",
+    "ListPlatformApplications",
+    "ListSMSSandboxPhoneNumbers",
+    "OptInPhoneNumber",
+    "Publish",
+    "PublishBatch",
+    "PutDataProtectionPolicy",
+    "RemovePermission",
+    "SetEndpointAttributes",
+    "SetPlatformApplicationAttributes",
+    "SetSMSAttributes",
+    "VerifySMSSandboxPhoneNumber",
+];
+
+/// Actions SQS has too: a Query request naming only one of these is not routed by it.
+const SHARED_WITH_SQS: &[&str] = &["AddPermission", "RemovePermission"];
+
+/// Whether `action` is an action only SNS has (so it alone routes a request here).
+pub fn is_action(action: &str) -> bool {
+    (SERVED.contains(&action) || NOT_YET.contains(&action)) && !SHARED_WITH_SQS.contains(&action)
+}
+
+pub async fn serve(app: &AppState, request: Incoming) -> Response {
+    let request_id = request.request_id.clone();
+    let action = request.param("Action").unwrap_or_default().to_owned();
+    if !SERVED.contains(&action.as_str()) {
+        let e = if NOT_YET.contains(&action.as_str()) {
+            errors::to_wire(&SnsError::not_supported(&action))
+        } else {
+            errors::invalid_action(&action)
+        };
+        return error_reply(QUERY, &e, &request_id);
+    }
+    let ctx = context(app, &request, &action);
+    match run(app, &ctx, &action, &request.params, &request_id).await {
+        Ok(body) => xml_reply(body, &request_id),
+        Err(e) => error_reply(QUERY, &errors::to_wire(&e), &request_id),
+    }
+}
+
+/// Runs one served action and writes its reply.
+async fn run(
+    app: &AppState,
+    ctx: &SnsContext,
+    action: &str,
+    p: &[(String, String)],
+    rid: &str,
+) -> SnsResult<String> {
+    let sns = &app.sns;
+    let topic = scalar(p, "TopicArn");
+    let subscription = scalar(p, "SubscriptionArn");
+    let next = scalar(p, "NextToken");
+    Ok(match action {
+        "CreateTopic" => {
+            let input = CreateTopicInput {
+                name: scalar(p, "Name").map(str::to_owned),
+                attributes: map(p, "Attributes"),
+                tags: tags(p, "Tags"),
+                data_protection_policy: scalar(p, "DataProtectionPolicy").map(str::to_owned),
+            };
+            let arn = sns.create_topic(ctx, input).await?;
+            xml::single(action, rid, "TopicArn", &arn)
+        }
+        "DeleteTopic" => {
+            sns.delete_topic(ctx, topic).await?;
+            xml::empty(action, rid)
+        }
+        "ListTopics" => xml::list_topics(&sns.list_topics(ctx, next).await?, rid),
+        "GetTopicAttributes" => {
+            xml::attributes(action, rid, &sns.get_topic_attributes(ctx, topic).await?)
+        }
+        "SetTopicAttributes" => {
+            let (name, value) = (scalar(p, "AttributeName"), scalar(p, "AttributeValue"));
+            sns.set_topic_attributes(ctx, topic, name, value).await?;
+            xml::empty(action, rid)
+        }
+        "Subscribe" => {
+            let input = SubscribeInput {
+                topic_arn: topic.map(str::to_owned),
+                protocol: scalar(p, "Protocol").map(str::to_owned),
+                endpoint: scalar(p, "Endpoint").map(str::to_owned),
+                attributes: map(p, "Attributes"),
+                return_subscription_arn: scalar(p, "ReturnSubscriptionArn")
+                    .is_some_and(|v| v.eq_ignore_ascii_case("true")),
+            };
+            let arn = sns.subscribe(ctx, input).await?;
+            xml::single(action, rid, "SubscriptionArn", &arn)
+        }
+        "ConfirmSubscription" => {
+            let token = scalar(p, "Token");
+            let authenticate = scalar(p, "AuthenticateOnUnsubscribe");
+            let arn = sns
+                .confirm_subscription(ctx, topic, token, authenticate)
+                .await?;
+            xml::single(action, rid, "SubscriptionArn", &arn)
+        }
+        "Unsubscribe" => {
+            sns.unsubscribe(ctx, subscription).await?;
+            xml::empty(action, rid)
+        }
+        "ListSubscriptions" => {
+            xml::list_subscriptions(action, &sns.list_subscriptions(ctx, next).await?, rid)
+        }
+        "ListSubscriptionsByTopic" => {
+            let out = sns.list_subscriptions_by_topic(ctx, topic, next).await?;
+            xml::list_subscriptions(action, &out, rid)
+        }
+        "GetSubscriptionAttributes" => {
+            let map = sns.get_subscription_attributes(ctx, subscription).await?;
+            xml::attributes(action, rid, &map)
+        }
+        "SetSubscriptionAttributes" => {
+            let (name, value) = (scalar(p, "AttributeName"), scalar(p, "AttributeValue"));
+            sns.set_subscription_attributes(ctx, subscription, name, value)
+                .await?;
+            xml::empty(action, rid)
+        }
+        "TagResource" => {
+            sns.tag_resource(ctx, scalar(p, "ResourceArn"), &tags(p, "Tags"))
+                .await?;
+            xml::document(action, rid, |_| {})
+        }
+        "UntagResource" => {
+            let keys = strings(p, "TagKeys");
+            sns.untag_resource(ctx, scalar(p, "ResourceArn"), &keys)
+                .await?;
+            xml::document(action, rid, |_| {})
+        }
+        "ListTagsForResource" => xml::tags(
+            &sns.list_tags_for_resource(ctx, scalar(p, "ResourceArn"))
+                .await?,
+            rid,
+        ),
+        other => unreachable!("{other} is listed as served"),
+    })
+}
+
+/// Who is asking: the region of the credential scope (else the server's), the caller's
+/// account and ARN, and, with identities configured, what access decisions need.
+fn context(app: &AppState, request: &Incoming, action: &str) -> SnsContext {
+    let authenticated = &request.authenticated;
+    let region = authenticated
+        .region
+        .clone()
+        .filter(|r| !r.is_empty())
+        .unwrap_or_else(|| app.region.clone());
+    let account_id = authenticated.account_id(&app.account_id);
+    let principal_arn = match &authenticated.caller {
+        Some(caller) => caller.arn.clone(),
+        None => format!("arn:aws:iam::{account_id}:root"),
+    };
+    let connection = ConnectionInfo::of(&request.parts.extensions);
+    let access = authenticated.enforced_caller().map(|caller| Access {
+        action: action.to_owned(),
+        secure_transport: connection.is_some_and(|c| c.secure),
+        source_ip: connection.map(|c| c.peer.ip()),
+        ..Access::new(caller)
+    });
+    SnsContext {
+        region,
+        account_id,
+        principal_arn,
+        access,
+    }
+}

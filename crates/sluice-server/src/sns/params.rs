@@ -1,0 +1,101 @@
+//! Query parameters into SNS's typed inputs: scalars by name, maps as
+//! `Attributes.entry.N.key` / `.value`, tag lists as `Tags.member.N.Key` / `.Value`, key
+//! lists as `TagKeys.member.N`, each kept in the order of N.
+
+use std::collections::BTreeMap;
+
+use sluice_core::sns::api::Tag;
+
+/// The first value of parameter `name`.
+pub fn scalar<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    params
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+/// Groups `PREFIX.N.FIELD=value` parameters by N (in numeric order) into field maps.
+fn numbered<'a>(params: &'a [(String, String)], prefix: &str) -> Vec<BTreeMap<&'a str, &'a str>> {
+    let mut by_index: BTreeMap<u32, BTreeMap<&str, &str>> = BTreeMap::new();
+    for (name, value) in params {
+        let Some(rest) = name.strip_prefix(prefix).and_then(|r| r.strip_prefix('.')) else {
+            continue;
+        };
+        let (index, field) = rest.split_once('.').unwrap_or((rest, ""));
+        if let Ok(index) = index.parse::<u32>() {
+            by_index.entry(index).or_default().insert(field, value);
+        }
+    }
+    by_index.into_values().collect()
+}
+
+/// A map member (`Attributes`): its entries' key/value pairs.
+pub fn map(params: &[(String, String)], member: &str) -> Vec<(String, String)> {
+    numbered(params, &format!("{member}.entry"))
+        .into_iter()
+        .filter_map(|e| {
+            Some((
+                e.get("key")?.to_string(),
+                e.get("value").copied().unwrap_or_default().to_owned(),
+            ))
+        })
+        .collect()
+}
+
+/// A list of tags (`Tags`).
+pub fn tags(params: &[(String, String)], member: &str) -> Vec<Tag> {
+    numbered(params, &format!("{member}.member"))
+        .into_iter()
+        .map(|e| Tag {
+            key: e.get("Key").copied().unwrap_or_default().to_owned(),
+            value: e.get("Value").copied().unwrap_or_default().to_owned(),
+        })
+        .collect()
+}
+
+/// A list of strings (`TagKeys`).
+pub fn strings(params: &[(String, String)], member: &str) -> Vec<String> {
+    numbered(params, &format!("{member}.member"))
+        .into_iter()
+        .filter_map(|e| e.get("").map(|v| v.to_string()))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn maps_and_lists_come_in_index_order() {
+        let params = p(&[
+            ("Attributes.entry.10.key", "B"),
+            ("Attributes.entry.10.value", "2"),
+            ("Attributes.entry.2.value", "1"),
+            ("Attributes.entry.2.key", "A"),
+            ("Tags.member.1.Key", "k"),
+            ("Tags.member.1.Value", "v"),
+            ("TagKeys.member.2", "y"),
+            ("TagKeys.member.1", "x"),
+        ]);
+        assert_eq!(
+            map(&params, "Attributes"),
+            [("A".into(), "1".into()), ("B".into(), "2".into())]
+        );
+        assert_eq!(
+            tags(&params, "Tags"),
+            [Tag {
+                key: "k".into(),
+                value: "v".into()
+            }]
+        );
+        assert_eq!(strings(&params, "TagKeys"), ["x", "y"]);
+        assert!(map(&params, "Other").is_empty());
+    }
+}

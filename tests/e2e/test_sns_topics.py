@@ -1,0 +1,307 @@
+"""SNS topics and subscriptions with real boto3 `sns` clients (AWS Query/XML in both
+environments): topic life cycle and attributes, subscriptions of every confirmation
+kind, tags, AWS's errors with their codes and statuses, access decisions with
+configured identities, and the explicit answer for actions not served yet."""
+
+import json
+
+import boto3
+import botocore.exceptions
+import pytest
+from botocore.config import Config
+
+from conftest import ACCOUNT_ID, REGION, SluiceProcess
+
+RETRIES = Config(retries={"max_attempts": 1, "mode": "standard"})
+
+
+def sns_client(endpoint, key="AKIDTEST", secret="secret", region=REGION):
+    return boto3.client(
+        "sns",
+        endpoint_url=endpoint,
+        region_name=region,
+        aws_access_key_id=key,
+        aws_secret_access_key=secret,
+        config=RETRIES,
+    )
+
+
+@pytest.fixture(scope="module")
+def sns(server):
+    return sns_client(server)
+
+
+def error_of(call):
+    with pytest.raises(botocore.exceptions.ClientError) as info:
+        call()
+    err = info.value.response
+    return err["Error"]["Code"], err["ResponseMetadata"]["HTTPStatusCode"], err["Error"].get("Message", "")
+
+
+def queue_arn(name, account=ACCOUNT_ID):
+    return f"arn:aws:sqs:{REGION}:{account}:{name}"
+
+
+def test_topic_life_cycle_and_default_attributes(sns, unique_name):
+    name = unique_name()
+    arn = sns.create_topic(Name=name)["TopicArn"]
+    assert arn == f"arn:aws:sns:{REGION}:{ACCOUNT_ID}:{name}"
+    # Creating it again is the same topic.
+    assert sns.create_topic(Name=name)["TopicArn"] == arn
+    attrs = sns.get_topic_attributes(TopicArn=arn)["Attributes"]
+    assert set(attrs) == {
+        "DisplayName", "EffectiveDeliveryPolicy", "Owner", "Policy", "SubscriptionsConfirmed",
+        "SubscriptionsDeleted", "SubscriptionsPending", "TopicArn",
+    }
+    assert (attrs["TopicArn"], attrs["Owner"], attrs["DisplayName"]) == (arn, ACCOUNT_ID, "")
+    policy = json.loads(attrs["Policy"])
+    assert policy["Id"] == "__default_policy_ID"
+    statement = policy["Statement"][0]
+    assert statement["Resource"] == arn
+    assert statement["Condition"] == {"StringEquals": {"AWS:SourceOwner": ACCOUNT_ID}}
+    assert "SNS:Publish" in statement["Action"]
+    effective = json.loads(attrs["EffectiveDeliveryPolicy"])
+    assert effective["http"]["defaultHealthyRetryPolicy"]["numRetries"] == 3
+    assert arn in [t["TopicArn"] for t in sns.list_topics()["Topics"]]
+
+    sns.set_topic_attributes(TopicArn=arn, AttributeName="DisplayName", AttributeValue="News")
+    sns.set_topic_attributes(TopicArn=arn, AttributeName="SignatureVersion", AttributeValue="2")
+    attrs = sns.get_topic_attributes(TopicArn=arn)["Attributes"]
+    assert (attrs["DisplayName"], attrs["SignatureVersion"]) == ("News", "2")
+
+    sns.delete_topic(TopicArn=arn)
+    assert error_of(lambda: sns.get_topic_attributes(TopicArn=arn)) == (
+        "NotFound", 404, "Topic does not exist",
+    )
+    assert arn not in [t["TopicArn"] for t in sns.list_topics()["Topics"]]
+
+
+def test_create_topic_is_idempotent_only_while_attributes_agree(sns, unique_name):
+    name = unique_name()
+    arn = sns.create_topic(Name=name, Attributes={"DisplayName": "a"}, Tags=[{"Key": "k", "Value": "v"}])[
+        "TopicArn"
+    ]
+    assert sns.create_topic(Name=name, Attributes={"DisplayName": "a"})["TopicArn"] == arn
+    assert error_of(lambda: sns.create_topic(Name=name, Attributes={"DisplayName": "b"})) == (
+        "InvalidParameter", 400,
+        "Invalid parameter: Attributes Reason: Topic already exists with different attributes",
+    )
+    assert error_of(lambda: sns.create_topic(Name=name, Tags=[{"Key": "k", "Value": "other"}])) == (
+        "InvalidParameter", 400, "Invalid parameter: Tags Reason: Topic already exists with different tags",
+    )
+
+
+def test_fifo_topics_and_topic_name_rules(sns, unique_name):
+    name = unique_name(".fifo")
+    arn = sns.create_topic(
+        Name=name, Attributes={"FifoTopic": "true", "ContentBasedDeduplication": "true"}
+    )["TopicArn"]
+    attrs = sns.get_topic_attributes(TopicArn=arn)["Attributes"]
+    assert (attrs["FifoTopic"], attrs["ContentBasedDeduplication"]) == ("true", "true")
+    assert error_of(lambda: sns.create_topic(Name="bad name")) == (
+        "InvalidParameter", 400, "Invalid parameter: Topic Name",
+    )
+    assert error_of(lambda: sns.create_topic(Name=unique_name(".fifo")))[2] == "Invalid parameter: Topic Name"
+    code, status, message = error_of(
+        lambda: sns.create_topic(Name=unique_name(), Attributes={"FifoTopic": "true"})
+    )
+    assert (code, status) == ("InvalidParameter", 400)
+    assert message.startswith("Fifo Topic names must end with .fifo")
+    assert error_of(lambda: sns.create_topic(Name="x" * 257))[0] == "InvalidParameter"
+
+
+def test_bad_topic_arns_and_attributes(sns, unique_name):
+    assert error_of(lambda: sns.get_topic_attributes(TopicArn="nope")) == (
+        "InvalidParameter", 400,
+        "Invalid parameter: TopicArn Reason: An ARN must have at least 6 elements, not 1",
+    )
+    arn = sns.create_topic(Name=unique_name())["TopicArn"]
+    assert error_of(
+        lambda: sns.set_topic_attributes(TopicArn=arn, AttributeName="Owner", AttributeValue="x")
+    ) == ("InvalidParameter", 400, "Invalid parameter: AttributeName")
+    assert error_of(
+        lambda: sns.set_topic_attributes(TopicArn=arn, AttributeName="SignatureVersion", AttributeValue="9")
+    )[0] == "InvalidParameter"
+
+
+def test_list_topics_pages_by_a_hundred(server, unique_name):
+    # A region of its own, so other tests' topics do not count.
+    sns = sns_client(server, region="ap-southeast-2")
+    arns = {sns.create_topic(Name=f"{unique_name()}-{i}")["TopicArn"] for i in range(101)}
+    first = sns.list_topics()
+    assert len(first["Topics"]) == 100 and "NextToken" in first
+    second = sns.list_topics(NextToken=first["NextToken"])
+    assert "NextToken" not in second
+    listed = [t["TopicArn"] for t in first["Topics"] + second["Topics"]]
+    assert set(listed) == arns and len(listed) == 101
+
+
+def test_sqs_subscription_is_confirmed_at_once(sns, sqs, make_queue, unique_name):
+    topic = sns.create_topic(Name=unique_name())["TopicArn"]
+    _, qarn = make_queue()
+    sub = sns.subscribe(
+        TopicArn=topic, Protocol="sqs", Endpoint=qarn,
+        Attributes={"RawMessageDelivery": "true", "FilterPolicy": json.dumps({"kind": ["a"]})},
+    )["SubscriptionArn"]
+    assert sub.startswith(topic + ":")
+    # Subscribing the same endpoint again is the same subscription.
+    assert sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=qarn)["SubscriptionArn"] == sub
+    attrs = sns.get_subscription_attributes(SubscriptionArn=sub)["Attributes"]
+    assert attrs["PendingConfirmation"] == "false"
+    assert attrs["ConfirmationWasAuthenticated"] == "true"
+    assert (attrs["Protocol"], attrs["Endpoint"], attrs["TopicArn"]) == ("sqs", qarn, topic)
+    assert (attrs["RawMessageDelivery"], attrs["FilterPolicyScope"]) == ("true", "MessageAttributes")
+    assert json.loads(attrs["FilterPolicy"]) == {"kind": ["a"]}
+    assert attrs["Owner"] == ACCOUNT_ID
+    listed = sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]
+    assert listed == [
+        {"SubscriptionArn": sub, "Owner": ACCOUNT_ID, "Protocol": "sqs", "Endpoint": qarn, "TopicArn": topic}
+    ]
+    assert sub in [s["SubscriptionArn"] for s in sns.list_subscriptions()["Subscriptions"]]
+    assert sns.get_topic_attributes(TopicArn=topic)["Attributes"]["SubscriptionsConfirmed"] == "1"
+
+    sns.set_subscription_attributes(SubscriptionArn=sub, AttributeName="RawMessageDelivery", AttributeValue="false")
+    sns.set_subscription_attributes(SubscriptionArn=sub, AttributeName="FilterPolicy", AttributeValue="")
+    attrs = sns.get_subscription_attributes(SubscriptionArn=sub)["Attributes"]
+    assert attrs["RawMessageDelivery"] == "false" and "FilterPolicy" not in attrs
+
+    sns.unsubscribe(SubscriptionArn=sub)
+    assert error_of(lambda: sns.get_subscription_attributes(SubscriptionArn=sub)) == (
+        "NotFound", 404, "Subscription does not exist",
+    )
+    # Unsubscribing again is not an error.
+    sns.unsubscribe(SubscriptionArn=sub)
+    attrs = sns.get_topic_attributes(TopicArn=topic)["Attributes"]
+    assert (attrs["SubscriptionsConfirmed"], attrs["SubscriptionsDeleted"]) == ("0", "1")
+
+
+def test_http_and_email_subscriptions_wait_for_confirmation(sns, unique_name):
+    topic = sns.create_topic(Name=unique_name())["TopicArn"]
+    answer = sns.subscribe(TopicArn=topic, Protocol="http", Endpoint="http://127.0.0.1:9/hook")
+    assert answer["SubscriptionArn"] == "pending confirmation"
+    arn = sns.subscribe(
+        TopicArn=topic, Protocol="email", Endpoint="dev@example.com", ReturnSubscriptionArn=True
+    )["SubscriptionArn"]
+    assert arn.startswith(topic + ":")
+    assert sns.get_subscription_attributes(SubscriptionArn=arn)["Attributes"]["PendingConfirmation"] == "true"
+    listed = sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]
+    assert [s["SubscriptionArn"] for s in listed] == ["PendingConfirmation", "PendingConfirmation"]
+    assert sns.get_topic_attributes(TopicArn=topic)["Attributes"]["SubscriptionsPending"] == "2"
+    assert error_of(lambda: sns.confirm_subscription(TopicArn=topic, Token="0" * 64)) == (
+        "InvalidParameter", 400, "Invalid parameter: Token",
+    )
+
+
+def test_subscribe_checks_protocols_endpoints_and_attributes(sns, unique_name):
+    topic = sns.create_topic(Name=unique_name())["TopicArn"]
+    cases = [
+        ({"Protocol": "test-protocol", "Endpoint": "x"},
+         "Invalid parameter: Amazon SNS does not support this protocol string: test-protocol"),
+        ({"Protocol": "sqs", "Endpoint": "http://localhost/000000000000/q"}, "Invalid parameter: SQS endpoint ARN"),
+        ({"Protocol": "sqs", "Endpoint": queue_arn("q.fifo")},
+         "Invalid parameter: Invalid parameter: Endpoint Reason: FIFO SQS Queues can not be subscribed to standard SNS topics"),
+        ({"Protocol": "https", "Endpoint": "http://x"}, "Invalid parameter: Endpoint must match the specified protocol"),
+        ({"Protocol": "sqs", "Endpoint": queue_arn("q"), "Attributes": {"RawMessageDelivery": "wrongvalue"}},
+         "Invalid parameter: Attributes Reason: RawMessageDelivery: Invalid value [wrongvalue]. Must be true or false."),
+    ]
+    for args, message in cases:
+        assert error_of(lambda: sns.subscribe(TopicArn=topic, **args)) == ("InvalidParameter", 400, message), args
+    missing = topic + "-missing"
+    assert error_of(lambda: sns.subscribe(TopicArn=missing, Protocol="sqs", Endpoint=queue_arn("q")))[:2] == (
+        "NotFound", 404,
+    )
+    sub = sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn("q"))["SubscriptionArn"]
+    assert error_of(
+        lambda: sns.set_subscription_attributes(SubscriptionArn=sub, AttributeName="Fake", AttributeValue="x")
+    ) == ("InvalidParameter", 400, "Invalid parameter: AttributeName")
+    assert error_of(
+        lambda: sns.set_subscription_attributes(
+            SubscriptionArn=sub, AttributeName="RedrivePolicy",
+            AttributeValue=json.dumps({"deadLetterTargetArn": "arn:aws:sqs:us-east-1:000000000000"}),
+        )
+    ) == ("InvalidParameter", 400, "Invalid parameter: RedrivePolicy: deadLetterTargetArn is an invalid arn")
+    code, _, message = error_of(
+        lambda: sns.set_subscription_attributes(SubscriptionArn=sub, AttributeName="FilterPolicy", AttributeValue="{bad")
+    )
+    assert code == "InvalidParameter" and message.startswith("Invalid parameter: FilterPolicy:")
+
+
+def test_deleting_a_topic_removes_its_subscriptions(sns, unique_name):
+    topic = sns.create_topic(Name=unique_name())["TopicArn"]
+    sub = sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn("gone"))["SubscriptionArn"]
+    sns.delete_topic(TopicArn=topic)
+    assert error_of(lambda: sns.get_subscription_attributes(SubscriptionArn=sub))[0] == "NotFound"
+    assert sub not in [s["SubscriptionArn"] for s in sns.list_subscriptions()["Subscriptions"]]
+
+
+def test_tags(sns, unique_name):
+    arn = sns.create_topic(Name=unique_name(), Tags=[{"Key": "k1", "Value": "v1"}])["TopicArn"]
+    sns.tag_resource(ResourceArn=arn, Tags=[{"Key": "k2", "Value": "v2"}])
+    assert sns.list_tags_for_resource(ResourceArn=arn)["Tags"] == [
+        {"Key": "k1", "Value": "v1"}, {"Key": "k2", "Value": "v2"},
+    ]
+    sns.untag_resource(ResourceArn=arn, TagKeys=["k1"])
+    assert sns.list_tags_for_resource(ResourceArn=arn)["Tags"] == [{"Key": "k2", "Value": "v2"}]
+    assert error_of(
+        lambda: sns.tag_resource(ResourceArn=arn, Tags=[{"Key": "k", "Value": "a"}, {"Key": "k", "Value": "b"}])
+    ) == ("InvalidParameter", 400, "Invalid parameter: Duplicated keys are not allowed.")
+    assert error_of(lambda: sns.list_tags_for_resource(ResourceArn=arn + "-missing"))[:2] == (
+        "ResourceNotFound", 404,
+    )
+
+
+def test_actions_not_served_yet_say_so(sns, unique_name):
+    arn = sns.create_topic(Name=unique_name())["TopicArn"]
+    code, status, message = error_of(lambda: sns.publish(TopicArn=arn, Message="hello"))
+    assert (code, status) == ("NotImplemented", 501)
+    assert "Publish" in message and "not yet supported by Sluice" in message
+    code, status, message = error_of(lambda: sns.list_platform_applications())
+    assert (code, status) == ("NotImplemented", 501) and "ListPlatformApplications" in message
+
+
+OWNER = ("AKIASNSOWNER0000001", "owner-secret", "arn:aws:iam::111111111111:user/owner")
+READER = ("AKIASNSREADER000001", "reader-secret", "arn:aws:iam::111111111111:user/reader")
+ALL_SNS = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sns:*", "Resource": "*"}]})
+READ_ONLY = json.dumps(
+    {"Version": "2012-10-17",
+     "Statement": [{"Effect": "Allow", "Action": ["sns:ListTopics", "sns:GetTopicAttributes"], "Resource": "*"}]}
+)
+
+
+@pytest.fixture(scope="module")
+def secured(tmp_path_factory):
+    config = tmp_path_factory.mktemp("sns") / "sluice.toml"
+    config.write_text(
+        f"""
+[[identities]]
+access_key_id = "{OWNER[0]}"
+secret_access_key = "{OWNER[1]}"
+account_id = "111111111111"
+principal_arn = "{OWNER[2]}"
+policies = ['{ALL_SNS}']
+
+[[identities]]
+access_key_id = "{READER[0]}"
+secret_access_key = "{READER[1]}"
+account_id = "111111111111"
+principal_arn = "{READER[2]}"
+policies = ['{READ_ONLY}']
+"""
+    )
+    process = SluiceProcess("--in-memory", "--config", str(config))
+    yield process
+    process.close()
+
+
+def test_identity_policies_decide_topic_actions(secured, unique_name):
+    owner = sns_client(secured.endpoint, OWNER[0], OWNER[1])
+    reader = sns_client(secured.endpoint, READER[0], READER[1])
+    arn = owner.create_topic(Name=unique_name())["TopicArn"]
+    assert arn.startswith("arn:aws:sns:us-east-1:111111111111:")
+    assert reader.get_topic_attributes(TopicArn=arn)["Attributes"]["TopicArn"] == arn
+    code, status, message = error_of(lambda: reader.delete_topic(TopicArn=arn))
+    assert (code, status) == ("AuthorizationError", 403)
+    assert message.startswith(f"User: {READER[2]} is not authorized to perform: sns:deletetopic")
+    assert error_of(lambda: reader.create_topic(Name=unique_name()))[0] == "AuthorizationError"
+    assert error_of(lambda: sns_client(secured.endpoint, OWNER[0], "wrong").list_topics())[1] == 403
+    owner.delete_topic(TopicArn=arn)

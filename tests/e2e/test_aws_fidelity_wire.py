@@ -155,13 +155,14 @@ def test_a_json_request_for_another_service_is_an_unknown_operation(server):
 
 def test_a_query_request_signed_for_another_service_is_an_invalid_action(server):
     auth = (
-        "AWS4-HMAC-SHA256 Credential=AKIDTEST/20260101/us-east-1/sns/aws4_request, "
+        "AWS4-HMAC-SHA256 Credential=AKIDTEST/20260101/us-east-1/kinesis/aws4_request, "
         "SignedHeaders=host, Signature=00"
     )
+    # Kinesis is not served here (SNS, since issue 11, is).
     status, _, body = http(
         "POST",
         server + "/",
-        b"Action=ListTopics&Version=2010-03-31",
+        b"Action=ListStreams&Version=2013-12-02",
         {"Content-Type": "application/x-www-form-urlencoded", "Authorization": auth},
     )
     assert status == 400, body

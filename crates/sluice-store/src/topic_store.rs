@@ -168,7 +168,6 @@ impl TopicStore for EmbeddedStore {
             .await
             .ok_or(TopicStoreError::NoSuchSubscription)?;
         meta.pending = false;
-        meta.token = None;
         meta.confirmation_was_authenticated = authenticated;
         self.commit_topic_record(Record::SubscriptionSaved(SubscriptionRecord::of(&meta)))
             .await?;

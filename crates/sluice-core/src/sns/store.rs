@@ -57,7 +57,7 @@ pub struct SubscriptionMeta {
     /// Who subscribed (`SubscriptionPrincipal`).
     pub principal: String,
     pub pending: bool,
-    /// The token ConfirmSubscription must present while pending.
+    /// The token ConfirmSubscription presents (kept after confirmation).
     pub token: Option<String>,
     pub confirmation_was_authenticated: bool,
     pub attributes: SubscriptionAttributes,
@@ -109,7 +109,8 @@ pub trait TopicStore: Send + Sync + 'static {
         arn: &str,
         attributes: SubscriptionAttributes,
     ) -> TopicStoreResult<SubscriptionMeta>;
-    /// Marks a pending subscription confirmed (its token is spent).
+    /// Marks a pending subscription confirmed. Its token stays: confirming again with it
+    /// answers the same subscription.
     async fn confirm_subscription(
         &self,
         arn: &str,

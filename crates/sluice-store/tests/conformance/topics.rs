@@ -218,10 +218,12 @@ pub async fn subscriptions_follow_their_topic(b: &dyn Backend) {
         .await
         .is_empty());
 
-    // Confirming spends the token; attribute changes are kept whole.
+    // Confirming keeps the token; attribute changes are kept whole.
     let confirmed = store.confirm_subscription(&hook.arn, true).await.unwrap();
     assert!(
-        !confirmed.pending && confirmed.token.is_none() && confirmed.confirmation_was_authenticated
+        !confirmed.pending
+            && confirmed.token.as_deref() == Some("token-1")
+            && confirmed.confirmation_was_authenticated
     );
     let attributes = SubscriptionAttributes {
         raw_message_delivery: true,

@@ -250,6 +250,9 @@ pub async fn start_with_signal(
     let app = router(Arc::new(AppState {
         sqs: sqs.clone(),
         sns,
+        sns_signing: Arc::new(crate::sns::SigningKey::new(
+            config.data_dir.as_ref().map(|dir| dir.join("kms")),
+        )),
         sts,
         region: config.region.clone(),
         account_id: config.account_id.clone(),

@@ -46,3 +46,32 @@ pub struct ListSubscriptionsOutput {
     pub subscriptions: Vec<SubscriptionSummary>,
     pub next_token: Option<String>,
 }
+
+/// One message attribute of a Publish: its data type and its value (`string_value` for
+/// String, Number and String.Array; `binary_value` for Binary).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PublishAttribute {
+    pub data_type: String,
+    pub string_value: Option<String>,
+    pub binary_value: Option<Vec<u8>>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct PublishInput {
+    pub topic_arn: Option<String>,
+    pub target_arn: Option<String>,
+    pub phone_number: Option<String>,
+    pub message: Option<String>,
+    pub subject: Option<String>,
+    pub message_structure: Option<String>,
+    /// In the order the request gave them.
+    pub message_attributes: Vec<(String, PublishAttribute)>,
+    pub message_group_id: Option<String>,
+    pub message_deduplication_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PublishOutput {
+    pub message_id: String,
+    pub sequence_number: Option<String>,
+}

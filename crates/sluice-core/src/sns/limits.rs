@@ -49,3 +49,15 @@ pub const DEFAULT_HTTP_RETRY_DELAY_S: u32 = 20;
 /// confirmation (unless ReturnSubscriptionArn is true), and what the list actions show.
 pub const PENDING_CONFIRMATION_ARN: &str = "pending confirmation";
 pub const PENDING_CONFIRMATION_LISTED: &str = "PendingConfirmation";
+
+/// A published message, body and attributes together (names, types and values), is at
+/// most 256 KiB.
+pub const MESSAGE_MAX_BYTES: usize = 256 * 1024;
+/// A Subject is 1 to 100 printable ASCII characters.
+pub const SUBJECT_MAX_CHARS: usize = 100;
+/// Message attribute names: at most 256 characters.
+pub const MESSAGE_ATTRIBUTE_NAME_MAX_CHARS: usize = 256;
+/// MessageGroupId: 1 to 128 characters.
+pub const MESSAGE_GROUP_ID_MAX_CHARS: usize = 128;
+/// The `MessageStructure=json` key every subscriber without its own protocol's key gets.
+pub const MESSAGE_STRUCTURE_DEFAULT_KEY: &str = "default";

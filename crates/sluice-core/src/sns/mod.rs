@@ -8,7 +8,7 @@
 //! - `store.rs`: the `TopicStore` boundary the embedded store implements.
 //! - `filter/`: filter policies; `notification/`: the documents SNS delivers.
 //!
-//! Publishing and fan-out arrive beside these (issue 11).
+//! - `publish.rs`: what a Publish must hold; `service/publish.rs`: fan-out to queues.
 
 pub mod access;
 pub mod api;
@@ -18,6 +18,7 @@ pub mod limits;
 pub mod names;
 pub mod notification;
 pub mod protocol;
+pub mod publish;
 mod service;
 pub mod store;
 pub mod subscription_attributes;
@@ -25,7 +26,9 @@ pub mod topic_attributes;
 
 pub use error::{SnsError, SnsErrorKind, SnsResult};
 pub use names::TopicKey;
-pub use service::{Sns, SnsContext};
+pub use service::{
+    signing_cert_url, Fanout, Sns, SnsContext, SIGNING_CERT_PATH, SNS_SERVICE_PRINCIPAL,
+};
 
 /// The API version Query requests name.
 pub const API_VERSION: &str = "2010-03-31";

@@ -20,4 +20,4 @@ pub mod waiters;
 
 pub use error::{SqsError, SqsErrorKind, SqsResult};
 pub use names::QueueKey;
-pub use service::{RequestContext, Sqs};
+pub use service::{RequestContext, ServiceMessage, Sqs};

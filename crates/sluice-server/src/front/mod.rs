@@ -34,6 +34,8 @@ pub const REQUEST_BODY_MAX_BYTES: usize = crate::limits::DEFAULT_MAX_REQUEST_BYT
 pub struct AppState {
     pub sqs: Arc<Sqs>,
     pub sns: Arc<Sns>,
+    /// The key SNS notifications are signed with, and its certificate.
+    pub sns_signing: Arc<crate::sns::SigningKey>,
     pub sts: Arc<Sts>,
     pub region: String,
     pub account_id: String,
@@ -91,6 +93,11 @@ fn early_protocol(target: Option<&str>) -> Protocol {
 async fn handle(State(app): State<Arc<AppState>>, request: Request) -> Response {
     let request_id = uuid::Uuid::new_v4().to_string();
     let (parts, body) = request.into_parts();
+    if parts.method == axum::http::Method::GET
+        && parts.uri.path() == sluice_core::sns::SIGNING_CERT_PATH
+    {
+        return app.sns_signing.certificate_response().await;
+    }
     let target = header(&parts.headers, "x-amz-target").map(str::to_owned);
     let early = early_protocol(target.as_deref());
     // Overload: beyond the bound, answer at once rather than queue.

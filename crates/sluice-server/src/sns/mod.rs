@@ -5,17 +5,20 @@
 
 mod errors;
 mod params;
+mod signing;
 mod xml;
+
+pub use signing::SigningKey;
 
 use axum::response::Response;
 use sluice_core::access::Access;
-use sluice_core::sns::api::{CreateTopicInput, SubscribeInput};
-use sluice_core::sns::{SnsContext, SnsError, SnsResult};
+use sluice_core::sns::api::{CreateTopicInput, PublishInput, SubscribeInput};
+use sluice_core::sns::{Fanout, SnsContext, SnsError, SnsErrorKind, SnsResult};
 
 use crate::connection::ConnectionInfo;
 use crate::front::{AppState, Incoming};
 use crate::wire::{error_reply, xml_reply, Protocol};
-use params::{map, scalar, strings, tags};
+use params::{map, message_attributes, scalar, strings, tags};
 
 /// The API version Query requests name.
 pub const API_VERSION: &str = sluice_core::sns::API_VERSION;
@@ -43,6 +46,7 @@ const SERVED: &[&str] = &[
     "TagResource",
     "UntagResource",
     "ListTagsForResource",
+    "Publish",
 ];
 
 /// SNS actions not served yet: each answers NotImplemented naming itself.
@@ -66,7 +70,6 @@ const NOT_YET: &[&str] = &[
     "ListPlatformApplications",
     "ListSMSSandboxPhoneNumbers",
     "OptInPhoneNumber",
-    "Publish",
     "PublishBatch",
     "PutDataProtectionPolicy",
     "RemovePermission",
@@ -96,7 +99,8 @@ pub async fn serve(app: &AppState, request: Incoming) -> Response {
         return error_reply(QUERY, &e, &request_id);
     }
     let ctx = context(app, &request, &action);
-    match run(app, &ctx, &action, &request.params, &request_id).await {
+    let base_url = base_url(app, &request);
+    match run(app, &ctx, &action, &request.params, &request_id, &base_url).await {
         Ok(body) => xml_reply(body, &request_id),
         Err(e) => error_reply(QUERY, &errors::to_wire(&e), &request_id),
     }
@@ -109,6 +113,7 @@ async fn run(
     action: &str,
     p: &[(String, String)],
     rid: &str,
+    base_url: &str,
 ) -> SnsResult<String> {
     let sns = &app.sns;
     let topic = scalar(p, "TopicArn");
@@ -195,7 +200,43 @@ async fn run(
                 .await?,
             rid,
         ),
+        "Publish" => {
+            let input = PublishInput {
+                topic_arn: topic.map(str::to_owned),
+                target_arn: scalar(p, "TargetArn").map(str::to_owned),
+                phone_number: scalar(p, "PhoneNumber").map(str::to_owned),
+                message: scalar(p, "Message").map(str::to_owned),
+                subject: scalar(p, "Subject").map(str::to_owned),
+                message_structure: scalar(p, "MessageStructure").map(str::to_owned),
+                message_attributes: message_attributes(p, "MessageAttributes")?,
+                message_group_id: scalar(p, "MessageGroupId").map(str::to_owned),
+                message_deduplication_id: scalar(p, "MessageDeduplicationId").map(str::to_owned),
+            };
+            let signer = app.sns_signing.get().await.map_err(|e| {
+                SnsError::new(
+                    SnsErrorKind::InternalError,
+                    format!("The SNS signing key is unavailable: {e}"),
+                )
+            })?;
+            let fanout = Fanout {
+                sqs: app.sqs.clone(),
+                signer,
+                base_url: base_url.to_owned(),
+            };
+            let out = sns.publish(ctx, &fanout, input).await?;
+            xml::single(action, rid, "MessageId", &out.message_id)
+        }
         other => unreachable!("{other} is listed as served"),
+    })
+}
+
+/// Scheme and authority the documents' URLs (SigningCertURL, UnsubscribeURL) are built
+/// on: the configured base URL, else the request's Host.
+fn base_url(app: &AppState, request: &Incoming) -> String {
+    app.base_url.clone().unwrap_or_else(|| {
+        let host = request.header("host").unwrap_or("localhost");
+        let scheme = ConnectionInfo::scheme(&request.parts.extensions);
+        format!("{scheme}://{host}")
     })
 }
 

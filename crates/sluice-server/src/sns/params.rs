@@ -4,7 +4,9 @@
 
 use std::collections::BTreeMap;
 
-use sluice_core::sns::api::Tag;
+use base64::Engine as _;
+use sluice_core::sns::api::{PublishAttribute, Tag};
+use sluice_core::sns::{SnsError, SnsResult};
 
 /// The first value of parameter `name`.
 pub fn scalar<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
@@ -61,6 +63,38 @@ pub fn strings(params: &[(String, String)], member: &str) -> Vec<String> {
         .collect()
 }
 
+/// Publish's `MessageAttributes.entry.N.Name` / `.Value.DataType` / `.Value.StringValue`
+/// / `.Value.BinaryValue` (base64), in the order of N.
+pub fn message_attributes(
+    params: &[(String, String)],
+    member: &str,
+) -> SnsResult<Vec<(String, PublishAttribute)>> {
+    numbered(params, &format!("{member}.entry"))
+        .into_iter()
+        .map(|e| {
+            let name = e.get("Name").copied().unwrap_or_default().to_owned();
+            let binary_value = match e.get("Value.BinaryValue") {
+                None => None,
+                Some(text) => Some(
+                    base64::engine::general_purpose::STANDARD
+                        .decode(text)
+                        .map_err(|_| SnsError::invalid_parameter("MessageAttributes"))?,
+                ),
+            };
+            let attribute = PublishAttribute {
+                data_type: e
+                    .get("Value.DataType")
+                    .copied()
+                    .unwrap_or_default()
+                    .to_owned(),
+                string_value: e.get("Value.StringValue").map(|v| v.to_string()),
+                binary_value,
+            };
+            Ok((name, attribute))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -97,5 +131,27 @@ mod tests {
         );
         assert_eq!(strings(&params, "TagKeys"), ["x", "y"]);
         assert!(map(&params, "Other").is_empty());
+    }
+
+    #[test]
+    fn message_attributes_decode_strings_and_base64() {
+        let params = p(&[
+            ("MessageAttributes.entry.2.Name", "b"),
+            ("MessageAttributes.entry.2.Value.DataType", "Binary"),
+            ("MessageAttributes.entry.2.Value.BinaryValue", "AAE="),
+            ("MessageAttributes.entry.1.Name", "a"),
+            ("MessageAttributes.entry.1.Value.DataType", "String"),
+            ("MessageAttributes.entry.1.Value.StringValue", "x"),
+        ]);
+        let attrs = message_attributes(&params, "MessageAttributes").expect("valid");
+        assert_eq!(attrs[0].0, "a");
+        assert_eq!(attrs[0].1.string_value.as_deref(), Some("x"));
+        assert_eq!(attrs[1].1.binary_value.as_deref(), Some(&[0u8, 1][..]));
+        let bad = p(&[
+            ("MessageAttributes.entry.1.Name", "a"),
+            ("MessageAttributes.entry.1.Value.DataType", "Binary"),
+            ("MessageAttributes.entry.1.Value.BinaryValue", "!!"),
+        ]);
+        assert!(message_attributes(&bad, "MessageAttributes").is_err());
     }
 }

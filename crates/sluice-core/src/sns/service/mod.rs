@@ -5,11 +5,15 @@
 //! - `topics.rs`: CreateTopic, DeleteTopic, ListTopics, Get/SetTopicAttributes.
 //! - `subscriptions.rs`: Subscribe, ConfirmSubscription, Unsubscribe, the list actions,
 //!   Get/SetSubscriptionAttributes.
+//! - `publish.rs`: Publish and its fan-out to queue subscriptions.
 //! - `tags.rs`: TagResource, UntagResource, ListTagsForResource.
 
+mod publish;
 mod subscriptions;
 mod tags;
 mod topics;
+
+pub use publish::{signing_cert_url, Fanout, SIGNING_CERT_PATH, SNS_SERVICE_PRINCIPAL};
 
 use std::sync::Arc;
 

@@ -4,9 +4,12 @@
 
 mod admin;
 mod batch;
+mod from_service;
 mod messages;
 mod move_tasks;
 mod queues;
+
+pub use from_service::ServiceMessage;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;

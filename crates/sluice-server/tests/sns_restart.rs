@@ -1,0 +1,161 @@
+//! Durability of SNS fan-out in the `sluice` binary: a publish is acknowledged only once
+//! every queue's copy is durable, so after a `kill -9` right behind acknowledged
+//! publishes, each of them is in each subscribed queue, exactly once.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use aws_sdk_sqs::types::QueueAttributeName as A;
+use aws_sdk_sqs::Client;
+use common::process::Sluice;
+
+const QUEUES: usize = 3;
+const PUBLISHERS: usize = 4;
+const PUBLISHES_EACH: usize = 15;
+
+/// Form-encodes a Query request's parameters.
+fn form(params: &[(&str, &str)]) -> String {
+    let encode = |s: &str| {
+        s.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                    (b as char).to_string()
+                }
+                _ => format!("%{b:02X}"),
+            })
+            .collect::<String>()
+    };
+    params
+        .iter()
+        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// One SNS Query call on an open server; answers the text of element `field`.
+async fn sns_call(
+    http: &reqwest::Client,
+    endpoint: &str,
+    params: &[(&str, &str)],
+    field: &str,
+) -> String {
+    let mut all = vec![("Version", "2010-03-31")];
+    all.extend_from_slice(params);
+    let response = http
+        .post(endpoint)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form(&all))
+        .send()
+        .await
+        .expect("SNS request");
+    let status = response.status();
+    let text = response.text().await.unwrap();
+    assert!(status.is_success(), "{status}: {text}");
+    let open = format!("<{field}>");
+    let start = text.find(&open).expect("field in reply") + open.len();
+    let end = text[start..].find('<').unwrap() + start;
+    text[start..end].to_owned()
+}
+
+/// Receives until the queue answers empty; the SNS MessageIds of the notifications,
+/// asserting none comes twice.
+async fn drain(client: &Client, url: &str) -> BTreeSet<String> {
+    let mut got = BTreeSet::new();
+    loop {
+        let out = client
+            .receive_message()
+            .queue_url(url)
+            .max_number_of_messages(10)
+            .visibility_timeout(600)
+            .send()
+            .await
+            .unwrap();
+        let messages = out.messages.unwrap_or_default();
+        if messages.is_empty() {
+            return got;
+        }
+        for m in messages {
+            let doc: serde_json::Value = serde_json::from_str(m.body().unwrap()).unwrap();
+            let id = doc["MessageId"].as_str().unwrap().to_owned();
+            assert!(got.insert(id.clone()), "{id} delivered twice to {url}");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn kill_9_loses_no_acknowledged_publish_in_any_queue() {
+    let data = tempfile::tempdir().unwrap();
+    let logs = tempfile::tempdir().unwrap();
+    let server = Sluice::start(data.path(), logs.path(), "first");
+    let endpoint = server.endpoint();
+    let client = server.client();
+    let http = reqwest::Client::new();
+    let topic = sns_call(
+        &http,
+        &endpoint,
+        &[("Action", "CreateTopic"), ("Name", "fan")],
+        "TopicArn",
+    )
+    .await;
+    let mut urls = Vec::new();
+    for i in 0..QUEUES {
+        let url = client
+            .create_queue()
+            .queue_name(format!("fan-{i}"))
+            .send()
+            .await
+            .unwrap()
+            .queue_url
+            .unwrap();
+        let attrs = client
+            .get_queue_attributes()
+            .queue_url(&url)
+            .attribute_names(A::QueueArn)
+            .send()
+            .await
+            .unwrap();
+        let arn = attrs.attributes().unwrap()[&A::QueueArn].clone();
+        let params = [
+            ("Action", "Subscribe"),
+            ("TopicArn", topic.as_str()),
+            ("Protocol", "sqs"),
+            ("Endpoint", arn.as_str()),
+        ];
+        sns_call(&http, &endpoint, &params, "SubscriptionArn").await;
+        urls.push(url);
+    }
+    let mut publishers = Vec::new();
+    for p in 0..PUBLISHERS {
+        let (http, endpoint, topic) = (http.clone(), endpoint.clone(), topic.clone());
+        publishers.push(tokio::spawn(async move {
+            let mut acked = Vec::new();
+            for i in 0..PUBLISHES_EACH {
+                let message = format!("m-{p}-{i}");
+                let params = [
+                    ("Action", "Publish"),
+                    ("TopicArn", topic.as_str()),
+                    ("Message", message.as_str()),
+                ];
+                acked.push(sns_call(&http, &endpoint, &params, "MessageId").await);
+            }
+            acked
+        }));
+    }
+    let mut acked = BTreeSet::new();
+    for publisher in publishers {
+        acked.extend(publisher.await.unwrap());
+    }
+    server.kill_9();
+    assert_eq!(acked.len(), PUBLISHERS * PUBLISHES_EACH);
+
+    let server = Sluice::start(data.path(), logs.path(), "second");
+    let client = server.client();
+    for url in &urls {
+        let got = tokio::time::timeout(Duration::from_secs(120), drain(&client, url))
+            .await
+            .expect("drained within 120 s");
+        assert_eq!(got, acked, "queue {url}");
+    }
+}

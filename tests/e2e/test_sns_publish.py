@@ -2,7 +2,7 @@
 signed Notification envelope a queue receives (the signature itself is checked by the
 Rust tests: neither environment has a crypto library), the signing certificate served
 at SigningCertURL, filter policies, raw delivery with message attributes,
-MessageStructure=json, AWS's validation errors, and a queue policy deciding for the
+MessageStructure=json, PublishBatch, AWS's validation errors, and a queue policy deciding for the
 topic on a server with identities."""
 
 import base64
@@ -128,6 +128,35 @@ def test_invalid_publishes_get_aws_errors(sns, unique_name):
         "supported type prefixes is Binary, Number, and String.")
     assert error_of(lambda: sns.publish(TopicArn=topic + "-gone", Message="m")) == (
         "NotFound", 404, "Topic does not exist")
+
+
+def test_publish_batch_reports_each_entry(sns, sqs, unique_name):
+    topic = sns.create_topic(Name=unique_name())["TopicArn"]
+    url, _ = subscribed_queue(sns, sqs, topic, unique_name("-q"), RawMessageDelivery="true")
+    out = sns.publish_batch(TopicArn=topic, PublishBatchRequestEntries=[
+        {"Id": "one", "Message": "first",
+         "MessageAttributes": {"k": {"DataType": "String", "StringValue": "v"}}},
+        {"Id": "empty", "Message": ""},
+        {"Id": "two", "Message": "second"},
+    ])
+    assert sorted(ok["Id"] for ok in out["Successful"]) == ["one", "two"]
+    assert out["Failed"] == [{"Id": "empty", "Code": "InvalidParameter",
+                              "Message": "Invalid parameter: Empty message", "SenderFault": True}]
+    got = {m["Body"]: m.get("MessageAttributes", {}) for m in receive_all(sqs, url)}
+    assert got == {"first": {"k": {"DataType": "String", "StringValue": "v"}}, "second": {}}
+    entries = [{"Id": f"e{i}", "Message": "m"} for i in range(11)]
+    assert error_of(lambda: sns.publish_batch(TopicArn=topic, PublishBatchRequestEntries=entries)) == (
+        "TooManyEntriesInBatchRequest", 400, "The batch request contains more entries than permissible.")
+    entries = [{"Id": "same", "Message": "m"}] * 2
+    assert error_of(lambda: sns.publish_batch(TopicArn=topic, PublishBatchRequestEntries=entries)) == (
+        "BatchEntryIdsNotDistinct", 400, "Two or more batch entries in the request have the same Id.")
+    entries = [{"Id": "not ok!", "Message": "m"}]
+    assert error_of(lambda: sns.publish_batch(TopicArn=topic, PublishBatchRequestEntries=entries)) == (
+        "InvalidBatchEntryId", 400,
+        "The Id of a batch entry in a batch request doesn't abide by the specification.")
+    entries = [{"Id": f"e{i}", "Message": "x" * (200 * 1024)} for i in range(2)]
+    assert error_of(lambda: sns.publish_batch(TopicArn=topic, PublishBatchRequestEntries=entries)) == (
+        "BatchRequestTooLong", 400, "The length of all the messages put together is more than the limit.")
 
 
 OWNER = ("AKIAPUBLISHOWNER0001", "owner-secret", "arn:aws:iam::111111111111:user/owner")

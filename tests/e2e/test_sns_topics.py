@@ -252,13 +252,9 @@ def test_tags(sns, unique_name):
 
 def test_actions_not_served_yet_say_so(sns, unique_name):
     arn = sns.create_topic(Name=unique_name())["TopicArn"]
-    code, status, message = error_of(
-        lambda: sns.publish_batch(
-            TopicArn=arn, PublishBatchRequestEntries=[{"Id": "1", "Message": "hello"}]
-        )
-    )
+    code, status, message = error_of(lambda: sns.get_data_protection_policy(ResourceArn=arn))
     assert (code, status) == ("NotImplemented", 501)
-    assert "PublishBatch" in message and "not yet supported by Sluice" in message
+    assert "GetDataProtectionPolicy" in message and "not yet supported by Sluice" in message
     code, status, message = error_of(lambda: sns.list_platform_applications())
     assert (code, status) == ("NotImplemented", 501) and "ListPlatformApplications" in message
 

@@ -10,7 +10,9 @@ use base64::Engine as _;
 use common::*;
 use sluice_core::access::{Access, Caller};
 use sluice_core::clock::ManualClock;
-use sluice_core::sns::api::{CreateTopicInput, PublishAttribute, PublishInput, SubscribeInput};
+use sluice_core::sns::api::{
+    CreateTopicInput, PublishAttribute, PublishBatchEntry, PublishInput, SubscribeInput,
+};
 use sluice_core::sns::notification::{NotificationSigner, SignError, SignatureVersion};
 use sluice_core::sns::{Fanout, Sns, SnsContext, SnsErrorKind};
 use sluice_core::sqs::api::{CreateQueueInput, Message, ReceiveMessageInput};
@@ -408,4 +410,69 @@ async fn queue_policies_decide_for_the_topic_when_identities_are_configured() {
         .unwrap();
     assert_eq!(w.receive(&allowed).await.len(), 1);
     assert!(w.receive(&denied).await.is_empty());
+}
+
+#[tokio::test]
+async fn publish_batch_publishes_good_entries_and_reports_bad_ones() {
+    let w = world();
+    let topic = w.topic("t", &[]).await;
+    let (url, _) = w
+        .queue_subscribed(&topic, "q", &[("RawMessageDelivery", "true")])
+        .await;
+    let entry = |id: &str, message: &str| PublishBatchEntry {
+        id: id.to_owned(),
+        message: Some(message.to_owned()),
+        ..Default::default()
+    };
+    let out = w
+        .sns
+        .publish_batch(
+            &ctx(),
+            &w.fanout,
+            Some(&topic),
+            vec![entry("a", "one"), entry("bad", ""), entry("b", "two")],
+        )
+        .await
+        .unwrap();
+    let ids: Vec<_> = out.successful.iter().map(|s| s.id.as_str()).collect();
+    assert_eq!(ids, ["a", "b"]);
+    assert_eq!(out.failed.len(), 1);
+    assert_eq!(out.failed[0].id, "bad");
+    assert_eq!(
+        out.failed[0].error.message,
+        "Invalid parameter: Empty message"
+    );
+    let mut bodies: Vec<_> = w.receive(&url).await.into_iter().map(|m| m.body).collect();
+    bodies.sort();
+    assert_eq!(bodies, ["one", "two"]);
+
+    let batch_error = |entries: Vec<PublishBatchEntry>| {
+        let (w, topic) = (&w, &topic);
+        async move {
+            w.sns
+                .publish_batch(&ctx(), &w.fanout, Some(topic), entries)
+                .await
+                .unwrap_err()
+                .kind
+        }
+    };
+    assert_eq!(batch_error(vec![]).await, SnsErrorKind::EmptyBatchRequest);
+    let eleven = (0..11).map(|i| entry(&format!("e{i}"), "m")).collect();
+    assert_eq!(
+        batch_error(eleven).await,
+        SnsErrorKind::TooManyEntriesInBatchRequest
+    );
+    assert_eq!(
+        batch_error(vec![entry("x", "m"), entry("x", "n")]).await,
+        SnsErrorKind::BatchEntryIdsNotDistinct
+    );
+    assert_eq!(
+        batch_error(vec![entry("no spaces", "m")]).await,
+        SnsErrorKind::InvalidBatchEntryId
+    );
+    let big = "x".repeat(200 * 1024);
+    assert_eq!(
+        batch_error(vec![entry("a", &big), entry("b", &big)]).await,
+        SnsErrorKind::BatchRequestTooLong
+    );
 }

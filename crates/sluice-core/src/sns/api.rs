@@ -75,3 +75,35 @@ pub struct PublishOutput {
     pub message_id: String,
     pub sequence_number: Option<String>,
 }
+
+/// One entry of a PublishBatch: its Id and the same members as a Publish (its topic is
+/// the batch's).
+#[derive(Debug, Clone, Default)]
+pub struct PublishBatchEntry {
+    pub id: String,
+    pub message: Option<String>,
+    pub subject: Option<String>,
+    pub message_structure: Option<String>,
+    pub message_attributes: Vec<(String, PublishAttribute)>,
+    pub message_group_id: Option<String>,
+    pub message_deduplication_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PublishBatchSuccess {
+    pub id: String,
+    pub message_id: String,
+}
+
+/// An entry that was not published, with the error a Publish of it would have had.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublishBatchFailure {
+    pub id: String,
+    pub error: super::error::SnsError,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PublishBatchOutput {
+    pub successful: Vec<PublishBatchSuccess>,
+    pub failed: Vec<PublishBatchFailure>,
+}

@@ -19,6 +19,12 @@ pub enum SnsErrorKind {
     TopicLimitExceeded,
     SubscriptionLimitExceeded,
     TagLimitExceeded,
+    /// PublishBatch's request-level errors (400 each).
+    EmptyBatchRequest,
+    TooManyEntriesInBatchRequest,
+    BatchEntryIdsNotDistinct,
+    InvalidBatchEntryId,
+    BatchRequestTooLong,
     /// `InvalidAction` (400): not an SNS action at all.
     InvalidAction,
     /// An SNS action this server does not implement yet (501); never a silent success.

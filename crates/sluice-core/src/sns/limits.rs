@@ -61,3 +61,9 @@ pub const MESSAGE_ATTRIBUTE_NAME_MAX_CHARS: usize = 256;
 pub const MESSAGE_GROUP_ID_MAX_CHARS: usize = 128;
 /// The `MessageStructure=json` key every subscriber without its own protocol's key gets.
 pub const MESSAGE_STRUCTURE_DEFAULT_KEY: &str = "default";
+
+/// PublishBatch: 1 to 10 entries, whose messages together are at most 256 KiB; entry Ids
+/// are 1 to 80 characters of ASCII letters, digits, `-` and `_`.
+pub const PUBLISH_BATCH_ENTRIES_MAX: usize = 10;
+pub const PUBLISH_BATCH_MAX_BYTES: usize = 256 * 1024;
+pub const BATCH_ENTRY_ID_MAX_CHARS: usize = 80;

@@ -45,6 +45,31 @@ fn table(kind: SnsErrorKind) -> (u16, &'static str, &'static str) {
             "TagLimitExceeded",
             "com.amazonaws.sns#TagLimitExceededException",
         ),
+        EmptyBatchRequest => (
+            400,
+            "EmptyBatchRequest",
+            "com.amazonaws.sns#EmptyBatchRequestException",
+        ),
+        TooManyEntriesInBatchRequest => (
+            400,
+            "TooManyEntriesInBatchRequest",
+            "com.amazonaws.sns#TooManyEntriesInBatchRequestException",
+        ),
+        BatchEntryIdsNotDistinct => (
+            400,
+            "BatchEntryIdsNotDistinct",
+            "com.amazonaws.sns#BatchEntryIdsNotDistinctException",
+        ),
+        InvalidBatchEntryId => (
+            400,
+            "InvalidBatchEntryId",
+            "com.amazonaws.sns#InvalidBatchEntryIdException",
+        ),
+        BatchRequestTooLong => (
+            400,
+            "BatchRequestTooLong",
+            "com.amazonaws.sns#BatchRequestTooLongException",
+        ),
         InvalidAction => (400, "InvalidAction", "com.amazonaws.sns#InvalidAction"),
         // Not an AWS error: AWS implements these actions. 501 says the server lacks them,
         // and SDKs do not retry it.

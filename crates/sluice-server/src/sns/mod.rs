@@ -18,7 +18,7 @@ use sluice_core::sns::{Fanout, SnsContext, SnsError, SnsErrorKind, SnsResult};
 use crate::connection::ConnectionInfo;
 use crate::front::{AppState, Incoming};
 use crate::wire::{error_reply, xml_reply, Protocol};
-use params::{map, message_attributes, scalar, strings, tags};
+use params::{map, message_attributes, publish_batch_entries, scalar, strings, tags};
 
 /// The API version Query requests name.
 pub const API_VERSION: &str = sluice_core::sns::API_VERSION;
@@ -47,6 +47,7 @@ const SERVED: &[&str] = &[
     "UntagResource",
     "ListTagsForResource",
     "Publish",
+    "PublishBatch",
 ];
 
 /// SNS actions not served yet: each answers NotImplemented naming itself.
@@ -70,7 +71,6 @@ const NOT_YET: &[&str] = &[
     "ListPlatformApplications",
     "ListSMSSandboxPhoneNumbers",
     "OptInPhoneNumber",
-    "PublishBatch",
     "PutDataProtectionPolicy",
     "RemovePermission",
     "SetEndpointAttributes",
@@ -212,21 +212,32 @@ async fn run(
                 message_group_id: scalar(p, "MessageGroupId").map(str::to_owned),
                 message_deduplication_id: scalar(p, "MessageDeduplicationId").map(str::to_owned),
             };
-            let signer = app.sns_signing.get().await.map_err(|e| {
-                SnsError::new(
-                    SnsErrorKind::InternalError,
-                    format!("The SNS signing key is unavailable: {e}"),
-                )
-            })?;
-            let fanout = Fanout {
-                sqs: app.sqs.clone(),
-                signer,
-                base_url: base_url.to_owned(),
-            };
+            let fanout = fanout(app, base_url).await?;
             let out = sns.publish(ctx, &fanout, input).await?;
             xml::single(action, rid, "MessageId", &out.message_id)
         }
+        "PublishBatch" => {
+            let entries = publish_batch_entries(p, "PublishBatchRequestEntries")?;
+            let fanout = fanout(app, base_url).await?;
+            xml::publish_batch(&sns.publish_batch(ctx, &fanout, topic, entries).await?, rid)
+        }
         other => unreachable!("{other} is listed as served"),
+    })
+}
+
+/// What Publish and PublishBatch deliver with: the SQS core, the signing key and the
+/// base URL of the documents' URLs.
+async fn fanout(app: &AppState, base_url: &str) -> SnsResult<Fanout> {
+    let signer = app.sns_signing.get().await.map_err(|e| {
+        SnsError::new(
+            SnsErrorKind::InternalError,
+            format!("The SNS signing key is unavailable: {e}"),
+        )
+    })?;
+    Ok(Fanout {
+        sqs: app.sqs.clone(),
+        signer,
+        base_url: base_url.to_owned(),
     })
 }
 

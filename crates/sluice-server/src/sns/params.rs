@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use base64::Engine as _;
-use sluice_core::sns::api::{PublishAttribute, Tag};
+use sluice_core::sns::api::{PublishAttribute, PublishBatchEntry, Tag};
 use sluice_core::sns::{SnsError, SnsResult};
 
 /// The first value of parameter `name`.
@@ -95,6 +95,32 @@ pub fn message_attributes(
         .collect()
 }
 
+/// PublishBatch's `PublishBatchRequestEntries.member.N.*`, in the order of N.
+pub fn publish_batch_entries(
+    params: &[(String, String)],
+    member: &str,
+) -> SnsResult<Vec<PublishBatchEntry>> {
+    numbered(params, &format!("{member}.member"))
+        .into_iter()
+        .map(|e| {
+            let fields: Vec<(String, String)> = e
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            let text = |name: &str| e.get(name).map(|v| v.to_string());
+            Ok(PublishBatchEntry {
+                id: text("Id").unwrap_or_default(),
+                message: text("Message"),
+                subject: text("Subject"),
+                message_structure: text("MessageStructure"),
+                message_attributes: message_attributes(&fields, "MessageAttributes")?,
+                message_group_id: text("MessageGroupId"),
+                message_deduplication_id: text("MessageDeduplicationId"),
+            })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -153,5 +179,35 @@ mod tests {
             ("MessageAttributes.entry.1.Value.BinaryValue", "!!"),
         ]);
         assert!(message_attributes(&bad, "MessageAttributes").is_err());
+    }
+
+    #[test]
+    fn batch_entries_carry_their_own_attributes() {
+        let params = p(&[
+            ("PublishBatchRequestEntries.member.2.Id", "b"),
+            ("PublishBatchRequestEntries.member.2.Message", "two"),
+            ("PublishBatchRequestEntries.member.1.Id", "a"),
+            ("PublishBatchRequestEntries.member.1.Message", "one"),
+            (
+                "PublishBatchRequestEntries.member.1.MessageAttributes.entry.1.Name",
+                "k",
+            ),
+            (
+                "PublishBatchRequestEntries.member.1.MessageAttributes.entry.1.Value.DataType",
+                "String",
+            ),
+            (
+                "PublishBatchRequestEntries.member.1.MessageAttributes.entry.1.Value.StringValue",
+                "v",
+            ),
+        ]);
+        let entries = publish_batch_entries(&params, "PublishBatchRequestEntries").unwrap();
+        assert_eq!(entries.len(), 2);
+        assert_eq!(
+            (entries[0].id.as_str(), entries[0].message.as_deref()),
+            ("a", Some("one"))
+        );
+        assert_eq!(entries[0].message_attributes[0].0, "k");
+        assert!(entries[1].message_attributes.is_empty());
     }
 }

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use sluice_core::sns::api::{ListSubscriptionsOutput, ListTopicsOutput, Tag};
+use sluice_core::sns::api::{ListSubscriptionsOutput, ListTopicsOutput, PublishBatchOutput, Tag};
 use sluice_query::push_text;
 
 pub const NAMESPACE: &str = "http://sns.amazonaws.com/doc/2010-03-31/";
@@ -102,6 +102,35 @@ pub fn tags(tags: &[Tag], request_id: &str) -> String {
             xml.push_str("</member>");
         }
         xml.push_str("</Tags>");
+    })
+}
+
+/// PublishBatch's result: `Successful` (Id, MessageId) and `Failed` (Id, Code, Message,
+/// SenderFault) members, each failure coded through the service's error table.
+pub fn publish_batch(out: &PublishBatchOutput, request_id: &str) -> String {
+    document("PublishBatch", request_id, |xml| {
+        xml.push_str("<Successful>");
+        for ok in &out.successful {
+            xml.push_str("<member>");
+            element(xml, "Id", &ok.id);
+            element(xml, "MessageId", &ok.message_id);
+            xml.push_str("</member>");
+        }
+        xml.push_str("</Successful><Failed>");
+        for failed in &out.failed {
+            let wire = super::errors::to_wire(&failed.error);
+            xml.push_str("<member>");
+            element(xml, "Id", &failed.id);
+            element(xml, "Code", wire.code);
+            element(xml, "Message", &wire.message);
+            element(
+                xml,
+                "SenderFault",
+                if wire.sender_fault { "true" } else { "false" },
+            );
+            xml.push_str("</member>");
+        }
+        xml.push_str("</Failed>");
     })
 }
 

@@ -5,10 +5,12 @@
 //! - `topics.rs`: CreateTopic, DeleteTopic, ListTopics, Get/SetTopicAttributes.
 //! - `subscriptions.rs`: Subscribe, ConfirmSubscription, Unsubscribe, the list actions,
 //!   Get/SetSubscriptionAttributes.
-//! - `publish.rs`: Publish and its fan-out to queue subscriptions.
+//! - `publish.rs`: Publish and its fan-out to queue subscriptions; `publish_batch.rs`:
+//!   PublishBatch over the same fan-out.
 //! - `tags.rs`: TagResource, UntagResource, ListTagsForResource.
 
 mod publish;
+mod publish_batch;
 mod subscriptions;
 mod tags;
 mod topics;

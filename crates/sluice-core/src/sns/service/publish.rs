@@ -75,12 +75,43 @@ impl Sns {
             }
         };
         let checked = check(&input)?;
+        let topic = self.publishable_topic(ctx, "Publish", arn, member).await?;
+        let message_id = self.fan_out(ctx, fanout, &topic, &checked).await;
+        Ok(PublishOutput {
+            message_id,
+            sequence_number: None,
+        })
+    }
+
+    /// The topic a publish names, once the caller may publish to it (PublishBatch is
+    /// authorised as `sns:Publish`, as on AWS).
+    pub(super) async fn publishable_topic(
+        &self,
+        ctx: &SnsContext,
+        action: &str,
+        arn: &str,
+        member: &str,
+    ) -> SnsResult<TopicMeta> {
         let topic = self
             .resolve_topic(ctx, "Publish", Some(arn), member)
             .await?;
         if topic.attributes.fifo_topic {
-            return Err(SnsError::not_supported("Publish to a FIFO topic"));
+            return Err(SnsError::not_supported(&format!(
+                "{action} to a FIFO topic"
+            )));
         }
+        Ok(topic)
+    }
+
+    /// Delivers one checked message to the topic's matching queue subscriptions and
+    /// answers its MessageId once every delivery has been appended (or has failed).
+    pub(super) async fn fan_out(
+        &self,
+        ctx: &SnsContext,
+        fanout: &Fanout,
+        topic: &TopicMeta,
+        checked: &CheckedPublish,
+    ) -> String {
         let message_id = uuid::Uuid::new_v4().hyphenated().to_string();
         let published_at = self.now();
         let subscriptions = self.store.subscriptions_of_topic(&topic.key).await;
@@ -103,9 +134,9 @@ impl Sns {
                 continue;
             }
             let document = QueueDocument {
-                topic: &topic,
+                topic,
                 subscription: &subscription,
-                checked: &checked,
+                checked,
                 message_id: &message_id,
                 published_at_ms: published_at,
                 fanout,
@@ -136,10 +167,7 @@ impl Sns {
                 Err(e) => tracing::error!(error = %e, "SNS delivery task ended abnormally"),
             }
         }
-        Ok(PublishOutput {
-            message_id,
-            sequence_number: None,
-        })
+        message_id
     }
 }
 

@@ -1,6 +1,8 @@
-//! Durability of SNS fan-out in the `sluice` binary: a publish is acknowledged only once
+//! SNS fan-out in the `sluice` binary. Durability: a publish is acknowledged only once
 //! every queue's copy is durable, so after a `kill -9` right behind acknowledged
-//! publishes, each of them is in each subscribed queue, exactly once.
+//! publishes, each of them is in each subscribed queue, exactly once. Signatures: a
+//! notification a queue receives verifies, as a receiver checks it, against the
+//! certificate served at its SigningCertURL.
 
 mod common;
 
@@ -9,7 +11,11 @@ use std::time::Duration;
 
 use aws_sdk_sqs::types::QueueAttributeName as A;
 use aws_sdk_sqs::Client;
+use base64::Engine as _;
 use common::process::Sluice;
+use ring::signature::{
+    UnparsedPublicKey, RSA_PKCS1_2048_8192_SHA1_FOR_LEGACY_USE_ONLY, RSA_PKCS1_2048_8192_SHA256,
+};
 
 const QUEUES: usize = 3;
 const PUBLISHERS: usize = 4;
@@ -157,5 +163,99 @@ async fn kill_9_loses_no_acknowledged_publish_in_any_queue() {
             .await
             .expect("drained within 120 s");
         assert_eq!(got, acked, "queue {url}");
+    }
+}
+
+/// A receiver's string to sign for a Notification, rebuilt from the delivered document.
+fn receiver_string_to_sign(doc: &serde_json::Value) -> String {
+    let mut out = String::new();
+    for name in [
+        "Message",
+        "MessageId",
+        "Subject",
+        "Timestamp",
+        "TopicArn",
+        "Type",
+    ] {
+        if let Some(value) = doc.get(name) {
+            out.push_str(&format!("{name}\n{}\n", value.as_str().unwrap()));
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn delivered_notifications_verify_against_the_served_certificate() {
+    let data = tempfile::tempdir().unwrap();
+    let logs = tempfile::tempdir().unwrap();
+    let server = Sluice::start(data.path(), logs.path(), "signatures");
+    let endpoint = server.endpoint();
+    let client = server.client();
+    let http = reqwest::Client::new();
+    for version in ["1", "2"] {
+        let name = format!("signed-v{version}");
+        let params = [
+            ("Action", "CreateTopic"),
+            ("Name", name.as_str()),
+            ("Attributes.entry.1.key", "SignatureVersion"),
+            ("Attributes.entry.1.value", version),
+        ];
+        let topic = sns_call(&http, &endpoint, &params, "TopicArn").await;
+        let url = client
+            .create_queue()
+            .queue_name(&name)
+            .send()
+            .await
+            .unwrap()
+            .queue_url
+            .unwrap();
+        let arn = format!("arn:aws:sqs:us-east-1:000000000000:{name}");
+        let params = [
+            ("Action", "Subscribe"),
+            ("TopicArn", topic.as_str()),
+            ("Protocol", "sqs"),
+            ("Endpoint", arn.as_str()),
+        ];
+        sns_call(&http, &endpoint, &params, "SubscriptionArn").await;
+        let params = [
+            ("Action", "Publish"),
+            ("TopicArn", topic.as_str()),
+            ("Subject", "a subject"),
+            ("Message", "signed \u{e9}\n body"),
+        ];
+        sns_call(&http, &endpoint, &params, "MessageId").await;
+        let out = client
+            .receive_message()
+            .queue_url(&url)
+            .send()
+            .await
+            .unwrap();
+        let messages = out.messages.unwrap_or_default();
+        assert_eq!(messages.len(), 1, "one notification for {name}");
+        let doc: serde_json::Value = serde_json::from_str(messages[0].body().unwrap()).unwrap();
+        assert_eq!(doc["SignatureVersion"], version);
+        let cert_url = doc["SigningCertURL"].as_str().unwrap();
+        assert_eq!(cert_url, format!("{endpoint}/_sluice/sns/signing-cert.pem"));
+        let cert_pem = http
+            .get(cert_url)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let (_, pem) = x509_parser::pem::parse_x509_pem(cert_pem.as_bytes()).unwrap();
+        let cert = pem.parse_x509().unwrap();
+        let key = cert.public_key().subject_public_key.data.to_vec();
+        let signature = base64::engine::general_purpose::STANDARD
+            .decode(doc["Signature"].as_str().unwrap())
+            .unwrap();
+        let algorithm: &dyn ring::signature::VerificationAlgorithm = match version {
+            "1" => &RSA_PKCS1_2048_8192_SHA1_FOR_LEGACY_USE_ONLY,
+            _ => &RSA_PKCS1_2048_8192_SHA256,
+        };
+        UnparsedPublicKey::new(algorithm, &key)
+            .verify(receiver_string_to_sign(&doc).as_bytes(), &signature)
+            .unwrap_or_else(|_| panic!("version {version} signature verifies"));
     }
 }

@@ -1,7 +1,7 @@
 """SNS Publish fanning out to SQS queues, with real boto3 `sns` and `sqs` clients: the
 signed Notification envelope a queue receives (the signature itself is checked by the
 Rust tests: neither environment has a crypto library), the signing certificate served
-at SigningCertURL, filter policies, raw delivery with message attributes,
+at SigningCertURL, a KMS-encrypted queue, filter policies, raw delivery with message attributes,
 MessageStructure=json, PublishBatch, AWS's validation errors, and a queue policy deciding for the
 topic on a server with identities."""
 
@@ -65,6 +65,17 @@ def test_a_queue_receives_the_signed_notification(server, sns, sqs, unique_name)
     with urllib.request.urlopen(doc["SigningCertURL"], timeout=10) as resp:
         assert resp.status == 200
         assert resp.read().startswith(b"-----BEGIN CERTIFICATE-----")
+
+
+def test_a_kms_encrypted_queue_receives_the_notification(sns, sqs, unique_name):
+    topic = sns.create_topic(Name=unique_name())["TopicArn"]
+    name = unique_name("-kms")
+    url = sqs.create_queue(QueueName=name, Attributes={"KmsMasterKeyId": "alias/aws/sqs"})["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)
+    sns.publish(TopicArn=topic, Message="sealed at rest")
+    (message,) = receive_all(sqs, url)
+    assert json.loads(message["Body"])["Message"] == "sealed at rest"
 
 
 def test_filter_policies_choose_the_queues(sns, sqs, unique_name):

@@ -4,7 +4,7 @@
 //! and the message goes through the same checks and the same durable `append` as
 //! SendMessage.
 
-use super::messages::{apply_appended, Outgoing};
+use super::messages::Outgoing;
 use super::{RequestContext, Sqs};
 use crate::access::Access;
 use crate::sqs::api::{MessageAttributeMap, SendMessageOutput};
@@ -44,11 +44,9 @@ impl Sqs {
         let queue = self.store.queue(&key).await;
         self.authorize_as(&ctx, "SendMessage", &key, queue.as_ref())?;
         let queue = queue.ok_or_else(SqsError::queue_does_not_exist)?;
-        self.check_key(&queue)?;
-        let now = self.now();
         let body = Some(message.body);
         let attributes = Some(message.attributes);
-        let prepared = self.prepare(
+        self.send_one(
             &ctx,
             &queue,
             Outgoing {
@@ -60,16 +58,7 @@ impl Sqs {
                 deduplication_id: &message.deduplication_id,
                 in_batch: false,
             },
-            now,
-        )?;
-        let appended = self
-            .store
-            .append(&queue.key, vec![prepared.message], now)
-            .await?;
-        let mut reply = prepared.reply;
-        if let Some(a) = appended.first() {
-            apply_appended(&mut reply, a);
-        }
-        Ok(reply)
+        )
+        .await
     }
 }

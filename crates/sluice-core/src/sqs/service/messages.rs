@@ -163,9 +163,7 @@ impl Sqs {
         input: SendMessageInput,
     ) -> SqsResult<SendMessageOutput> {
         let queue = self.resolve(ctx, input.queue_url.as_deref()).await?;
-        self.check_key(&queue)?;
-        let now = self.now();
-        let prepared = self.prepare(
+        self.send_one(
             ctx,
             &queue,
             Outgoing {
@@ -177,8 +175,21 @@ impl Sqs {
                 deduplication_id: &input.message_deduplication_id,
                 in_batch: false,
             },
-            now,
-        )?;
+        )
+        .await
+    }
+
+    /// Sends one message to a queue already found and authorised: the key check, the
+    /// message rules, and the durable append. Answers once the message is durable.
+    pub(crate) async fn send_one(
+        &self,
+        ctx: &RequestContext,
+        queue: &QueueMeta,
+        out: Outgoing<'_>,
+    ) -> SqsResult<SendMessageOutput> {
+        self.check_key(queue)?;
+        let now = self.now();
+        let prepared = self.prepare(ctx, queue, out, now)?;
         let appended = self
             .store
             .append(&queue.key, vec![prepared.message], now)

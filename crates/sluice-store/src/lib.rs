@@ -29,6 +29,7 @@
 //!   Reads of the in-memory state keep working.
 
 mod compaction;
+mod fifo_topics;
 mod record;
 mod state;
 mod topic_store;

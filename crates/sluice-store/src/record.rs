@@ -8,6 +8,7 @@ use sluice_core::sqs::names::QueueKey;
 use sluice_core::sqs::queue::MessageState;
 use sluice_core::sqs::store::{MoveTask, QueueMeta};
 
+pub use crate::fifo_topics::FifoPublishRecord;
 pub use crate::topics::{SubscriptionRecord, TopicRecord};
 
 /// The version of the record encoding; bumped with a migration when it changes.
@@ -123,6 +124,9 @@ pub enum Record {
     SubscriptionRemoved {
         arn: String,
     },
+    /// A publish to a FIFO topic was delivered: its deduplication id is remembered for
+    /// the rest of its window.
+    FifoPublished(FifoPublishRecord),
 }
 
 impl Record {

@@ -317,7 +317,8 @@ impl State {
             record @ (Record::TopicSaved(_)
             | Record::TopicRemoved { .. }
             | Record::SubscriptionSaved(_)
-            | Record::SubscriptionRemoved { .. }) => self.topics.apply(record)?,
+            | Record::SubscriptionRemoved { .. }
+            | Record::FifoPublished(_)) => self.topics.apply(record)?,
         }
         Ok(())
     }

@@ -11,6 +11,7 @@ use sluice_core::sns::subscription_attributes::SubscriptionAttributes;
 use sluice_core::sns::TopicKey;
 use sluice_core::sqs::store::StoreError;
 
+use crate::fifo_topics::FifoPublishRecord;
 use crate::record::Record;
 use crate::topics::{new_topic_meta, SubscriptionRecord, TopicRecord};
 use crate::EmbeddedStore;
@@ -211,5 +212,28 @@ impl TopicStore for EmbeddedStore {
             .take(limit)
             .cloned()
             .collect()
+    }
+
+    async fn admit_fifo_publish(
+        &self,
+        topic: &TopicKey,
+        scope: &str,
+        deduplication_id: &str,
+        message_id: &str,
+        now: EpochMs,
+    ) -> TopicStoreResult<FifoAdmission> {
+        let mut state = self.state.lock();
+        if !state.topics.topics.contains_key(topic) {
+            return Err(TopicStoreError::NoSuchTopic);
+        }
+        Ok(state
+            .topics
+            .fifo
+            .admit(topic, scope, deduplication_id, message_id, now))
+    }
+
+    async fn record_fifo_publish(&self, publish: FifoPublish) -> TopicStoreResult<()> {
+        self.commit_topic_record(Record::FifoPublished(FifoPublishRecord::of(&publish)))
+            .await
     }
 }

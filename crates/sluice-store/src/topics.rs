@@ -14,6 +14,7 @@ use sluice_core::sns::subscription_attributes::SubscriptionAttributes;
 use sluice_core::sns::topic_attributes::TopicAttributes;
 use sluice_core::sns::TopicKey;
 
+use crate::fifo_topics::FifoWindows;
 use crate::record::Record;
 
 /// A topic as the journal keeps it.
@@ -123,6 +124,8 @@ pub(crate) struct TopicState {
     pub subscriptions: BTreeMap<String, SubscriptionMeta>,
     /// Each topic's subscription ARNs.
     pub by_topic: BTreeMap<TopicKey, BTreeSet<String>>,
+    /// FIFO topics' deduplication windows.
+    pub fifo: FifoWindows,
 }
 
 impl TopicState {
@@ -141,6 +144,7 @@ impl TopicState {
             } => {
                 let key = TopicKey::new(&region, &account_id, &name);
                 self.topics.remove(&key);
+                self.fifo.forget_topic(&key);
                 for arn in self.by_topic.remove(&key).unwrap_or_default() {
                     self.subscriptions.remove(&arn);
                 }
@@ -163,6 +167,13 @@ impl TopicState {
                     }
                 }
             }
+            Record::FifoPublished(publish) => {
+                let key = TopicKey::new(&publish.region, &publish.account_id, &publish.name);
+                // A window outlives nothing either.
+                if self.topics.contains_key(&key) {
+                    self.fifo.apply(publish);
+                }
+            }
             _ => {}
         }
         Ok(())
@@ -179,6 +190,9 @@ impl TopicState {
         }
         for subscription in self.subscriptions.values() {
             out.push(Record::SubscriptionSaved(SubscriptionRecord::of(subscription)).encode());
+        }
+        for publish in self.fifo.snapshot_records() {
+            out.push(Record::FifoPublished(publish).encode());
         }
     }
 

@@ -15,7 +15,8 @@ mod common;
 #[path = "conformance/topics.rs"]
 mod topics;
 use topics::{
-    reset_wipes_topics_and_subscriptions, subscriptions_follow_their_topic, topic_lifecycle,
+    fifo_windows_deduplicate_and_sequence, reset_wipes_topics_and_subscriptions,
+    subscriptions_follow_their_topic, topic_lifecycle,
 };
 
 use std::future::Future;
@@ -1689,6 +1690,7 @@ macro_rules! conformance_suite {
                 topic_lifecycle,
                 subscriptions_follow_their_topic,
                 reset_wipes_topics_and_subscriptions,
+                fifo_windows_deduplicate_and_sequence,
             );
         }
     };

@@ -93,6 +93,8 @@ pub struct PublishBatchEntry {
 pub struct PublishBatchSuccess {
     pub id: String,
     pub message_id: String,
+    /// FIFO topics only.
+    pub sequence_number: Option<String>,
 }
 
 /// An entry that was not published, with the error a Publish of it would have had.

@@ -59,6 +59,8 @@ pub const SUBJECT_MAX_CHARS: usize = 100;
 pub const MESSAGE_ATTRIBUTE_NAME_MAX_CHARS: usize = 256;
 /// MessageGroupId: 1 to 128 characters.
 pub const MESSAGE_GROUP_ID_MAX_CHARS: usize = 128;
+/// MessageDeduplicationId (FIFO topics): 1 to 128 characters.
+pub const MESSAGE_DEDUPLICATION_ID_MAX_CHARS: usize = 128;
 /// The `MessageStructure=json` key every subscriber without its own protocol's key gets.
 pub const MESSAGE_STRUCTURE_DEFAULT_KEY: &str = "default";
 

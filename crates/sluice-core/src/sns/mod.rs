@@ -6,6 +6,7 @@
 //! - `protocol.rs`: delivery protocols and their endpoints.
 //! - `service/`: the `Sns` service, one method per action; `access.rs`: `sns:` actions.
 //! - `store.rs`: the `TopicStore` boundary the embedded store implements.
+//! - `fifo.rs`: what FIFO topics deduplicate and order by.
 //! - `filter/`: filter policies; `notification/`: the documents SNS delivers.
 //!
 //! - `publish.rs`: what a Publish must hold; `service/publish.rs`: fan-out to queues.
@@ -13,6 +14,7 @@
 pub mod access;
 pub mod api;
 pub mod error;
+pub mod fifo;
 pub mod filter;
 pub mod limits;
 pub mod names;

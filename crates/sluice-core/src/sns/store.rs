@@ -64,6 +64,29 @@ pub struct SubscriptionMeta {
     pub created_at_ms: EpochMs,
 }
 
+/// One publish to a FIFO topic, as its deduplication window remembers it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FifoPublish {
+    pub topic: TopicKey,
+    /// The message group under FifoThroughputScope `MessageGroup`, else empty.
+    pub scope: String,
+    pub deduplication_id: String,
+    pub message_id: String,
+    pub sequence_number: u128,
+    pub published_at_ms: EpochMs,
+}
+
+/// What a FIFO topic's deduplication window says of a publish.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FifoAdmission {
+    /// Not seen within the window: deliver it with this sequence number (reserved now,
+    /// remembered durably by `record_fifo_publish` once delivered).
+    Fresh { sequence_number: u128 },
+    /// A publish with the same deduplication id and scope was admitted within the
+    /// window: answer as it was answered, deliver nothing.
+    Duplicate(FifoPublish),
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum TopicStoreError {
@@ -129,4 +152,23 @@ pub trait TopicStore: Send + Sync + 'static {
         after: Option<&str>,
         limit: usize,
     ) -> Vec<SubscriptionMeta>;
+
+    /// FIFO topics: looks `deduplication_id` up in the topic's window (ids admitted
+    /// less than `fifo::DEDUPLICATION_WINDOW_MS` before `now`, within `scope`) and either
+    /// answers the earlier publish or admits this one under `message_id`, with the next
+    /// sequence number of the topic (`fifo::next_sequence_number`). Admission is atomic
+    /// and visible at once to every caller, so concurrent duplicates deliver once.
+    async fn admit_fifo_publish(
+        &self,
+        topic: &TopicKey,
+        scope: &str,
+        deduplication_id: &str,
+        message_id: &str,
+        now: EpochMs,
+    ) -> TopicStoreResult<FifoAdmission>;
+    /// Makes an admitted publish durable, after its deliveries are: a restart keeps
+    /// deduplicating it for the rest of its window. (A crash before this call forgets
+    /// the id; the deliveries already made carry it to FIFO queues, whose own window
+    /// then drops a retried copy.)
+    async fn record_fifo_publish(&self, publish: FifoPublish) -> TopicStoreResult<()>;
 }

@@ -213,8 +213,7 @@ async fn run(
                 message_deduplication_id: scalar(p, "MessageDeduplicationId").map(str::to_owned),
             };
             let fanout = fanout(app, base_url).await?;
-            let out = sns.publish(ctx, &fanout, input).await?;
-            xml::single(action, rid, "MessageId", &out.message_id)
+            xml::publish(&sns.publish(ctx, &fanout, input).await?, rid)
         }
         "PublishBatch" => {
             let entries = publish_batch_entries(p, "PublishBatchRequestEntries")?;

@@ -4,7 +4,9 @@
 
 use std::collections::BTreeMap;
 
-use sluice_core::sns::api::{ListSubscriptionsOutput, ListTopicsOutput, PublishBatchOutput, Tag};
+use sluice_core::sns::api::{
+    ListSubscriptionsOutput, ListTopicsOutput, PublishBatchOutput, PublishOutput, Tag,
+};
 use sluice_query::push_text;
 
 pub const NAMESPACE: &str = "http://sns.amazonaws.com/doc/2010-03-31/";
@@ -43,6 +45,16 @@ fn metadata(out: &mut String, action: &str, request_id: &str) {
 
 pub fn single(action: &str, request_id: &str, name: &str, value: &str) -> String {
     document(action, request_id, |xml| element(xml, name, value))
+}
+
+/// Publish's result: MessageId, and SequenceNumber for a FIFO topic.
+pub fn publish(out: &PublishOutput, request_id: &str) -> String {
+    document("Publish", request_id, |xml| {
+        element(xml, "MessageId", &out.message_id);
+        if let Some(sequence_number) = &out.sequence_number {
+            element(xml, "SequenceNumber", sequence_number);
+        }
+    })
 }
 
 pub fn attributes(action: &str, request_id: &str, map: &BTreeMap<String, String>) -> String {
@@ -105,7 +117,7 @@ pub fn tags(tags: &[Tag], request_id: &str) -> String {
     })
 }
 
-/// PublishBatch's result: `Successful` (Id, MessageId) and `Failed` (Id, Code, Message,
+/// PublishBatch's result: `Successful` (Id, MessageId, SequenceNumber) and `Failed` (Id, Code, Message,
 /// SenderFault) members, each failure coded through the service's error table.
 pub fn publish_batch(out: &PublishBatchOutput, request_id: &str) -> String {
     document("PublishBatch", request_id, |xml| {
@@ -114,6 +126,9 @@ pub fn publish_batch(out: &PublishBatchOutput, request_id: &str) -> String {
             xml.push_str("<member>");
             element(xml, "Id", &ok.id);
             element(xml, "MessageId", &ok.message_id);
+            if let Some(sequence_number) = &ok.sequence_number {
+                element(xml, "SequenceNumber", sequence_number);
+            }
             xml.push_str("</member>");
         }
         xml.push_str("</Successful><Failed>");

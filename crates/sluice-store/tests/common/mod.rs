@@ -21,6 +21,8 @@ use sluice_core::sqs::store::*;
 use sluice_core::sqs::RequestContext;
 use sluice_store::{EmbeddedStore, StoreOptions};
 
+pub mod sns_world;
+
 /// A fixed instant (2023-11-14T22:13:20Z) every test starts from.
 pub const T0: EpochMs = 1_700_000_000_000;
 pub const REGION: &str = "us-east-1";

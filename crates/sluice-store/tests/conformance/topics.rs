@@ -314,3 +314,101 @@ pub async fn reset_wipes_topics_and_subscriptions(b: &dyn Backend) {
     assert_eq!(stores.topics.subscription(&s.arn).await, None);
     assert_eq!(stores.topics.topic_count(REGION, ACCOUNT).await, 0);
 }
+
+/// FIFO topics' deduplication windows: admission answers the earlier publish within the
+/// window and scope, sequence numbers only grow, a recorded publish is remembered across
+/// a restart (one only admitted is not), and a deleted topic's window goes with it.
+pub async fn fifo_windows_deduplicate_and_sequence(b: &dyn Backend) {
+    use sluice_core::sns::fifo::DEDUPLICATION_WINDOW_MS;
+
+    let stores = b.open_stores().await;
+    let key = topic_key("f.fifo");
+    create_topic(&*stores.topics, new_topic("f.fifo"), T0).await;
+    let store = &*stores.topics;
+    let first = store
+        .admit_fifo_publish(&key, "", "d1", "m1", T0)
+        .await
+        .unwrap();
+    let FifoAdmission::Fresh {
+        sequence_number: s1,
+    } = first
+    else {
+        panic!("a new id is fresh: {first:?}")
+    };
+    match store
+        .admit_fifo_publish(&key, "", "d1", "m2", T0 + 1)
+        .await
+        .unwrap()
+    {
+        FifoAdmission::Duplicate(earlier) => {
+            assert_eq!(earlier.message_id, "m1");
+            assert_eq!(earlier.sequence_number, s1);
+        }
+        other => panic!("the same id within the window is a duplicate: {other:?}"),
+    }
+    let FifoAdmission::Fresh {
+        sequence_number: s2,
+    } = store
+        .admit_fifo_publish(&key, "", "d2", "m3", T0 + 2)
+        .await
+        .unwrap()
+    else {
+        panic!("another id is fresh")
+    };
+    assert!(s2 > s1);
+    assert!(matches!(
+        store
+            .admit_fifo_publish(&key, "g", "d1", "m4", T0 + 2)
+            .await
+            .unwrap(),
+        FifoAdmission::Fresh { .. }
+    ));
+    // d1 is recorded (delivered); d2 was only admitted.
+    store
+        .record_fifo_publish(FifoPublish {
+            topic: key.clone(),
+            scope: String::new(),
+            deduplication_id: "d1".into(),
+            message_id: "m1".into(),
+            sequence_number: s1,
+            published_at_ms: T0,
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .admit_fifo_publish(&topic_key("missing.fifo"), "", "d", "m", T0)
+            .await,
+        Err(TopicStoreError::NoSuchTopic)
+    );
+
+    let stores = b.restart_stores(stores, T0 + 10).await;
+    let store = &*stores.topics;
+    match store
+        .admit_fifo_publish(&key, "", "d1", "m5", T0 + 10)
+        .await
+        .unwrap()
+    {
+        FifoAdmission::Duplicate(earlier) => assert_eq!(earlier.message_id, "m1"),
+        other => panic!("a recorded id outlives a restart: {other:?}"),
+    }
+    let after_window = T0 + DEDUPLICATION_WINDOW_MS;
+    match store
+        .admit_fifo_publish(&key, "", "d1", "m6", after_window)
+        .await
+        .unwrap()
+    {
+        FifoAdmission::Fresh { sequence_number } => assert!(sequence_number > s2),
+        other => panic!("the window has passed: {other:?}"),
+    }
+
+    store.delete_topic(&key).await.unwrap();
+    create_topic(store, new_topic("f.fifo"), after_window).await;
+    assert!(matches!(
+        store
+            .admit_fifo_publish(&key, "", "d1", "m7", after_window)
+            .await
+            .unwrap(),
+        FifoAdmission::Fresh { .. }
+    ));
+}

@@ -7,8 +7,10 @@
 //!   Get/SetSubscriptionAttributes.
 //! - `publish.rs`: Publish and its fan-out to queue subscriptions; `publish_batch.rs`:
 //!   PublishBatch over the same fan-out.
+//! - `fifo_lanes.rs`: the per-group turns that keep FIFO topics in order.
 //! - `tags.rs`: TagResource, UntagResource, ListTagsForResource.
 
+mod fifo_lanes;
 mod publish;
 mod publish_batch;
 mod subscriptions;
@@ -59,6 +61,8 @@ pub struct Sns {
     edits: tokio::sync::Mutex<()>,
     /// Topic policies, parsed once for access checks.
     policies: PolicyCache,
+    /// FIFO message groups' turns (`fifo_lanes.rs`).
+    fifo_lanes: fifo_lanes::FifoLanes,
 }
 
 impl Sns {
@@ -68,6 +72,7 @@ impl Sns {
             clock,
             edits: tokio::sync::Mutex::new(()),
             policies: PolicyCache::default(),
+            fifo_lanes: fifo_lanes::FifoLanes::default(),
         })
     }
 

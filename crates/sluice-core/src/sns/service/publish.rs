@@ -4,6 +4,13 @@
 //! message attributes as SQS message attributes, through the SQS core's in-process
 //! entry point (`Sqs::send_from_service`), never over HTTP.
 //!
+//! FIFO topics go through the topic's deduplication window first (a duplicate within
+//! five minutes is answered with the original's MessageId and SequenceNumber and not
+//! delivered), and hold their message group's turn (`fifo_lanes.rs`) until the
+//! deliveries are appended, so each queue receives a group in sequence-number order.
+//! FIFO queues get the group and the deduplication id; the envelope carries the
+//! SequenceNumber and, as AWS's FIFO topics do, no signature.
+//!
 //! The publish is answered only when every delivery's append is durable. The appends run
 //! concurrently, so one journal group commit covers them all. A delivery that fails (the
 //! queue is gone, its policy refuses the topic, its key is unusable, the message is too
@@ -17,13 +24,14 @@ use super::{Sns, SnsContext};
 use crate::access::Access;
 use crate::sns::api::{PublishInput, PublishOutput};
 use crate::sns::error::{SnsError, SnsResult};
+use crate::sns::fifo::{self, sequence_number_text};
 use crate::sns::filter::{FilterPolicy, FilterScope};
 use crate::sns::notification::{
     unsubscribe_url, EnvelopeAttribute, Notification, NotificationSigner, SignatureVersion, Signing,
 };
 use crate::sns::protocol::Protocol;
 use crate::sns::publish::{attribute_text, check, CheckedPublish};
-use crate::sns::store::{SubscriptionMeta, TopicMeta};
+use crate::sns::store::{FifoAdmission, FifoPublish, SubscriptionMeta, TopicMeta};
 use crate::sqs::api::{Blob, MessageAttributeMap, MessageAttributeValue};
 use crate::sqs::{ServiceMessage, Sqs};
 
@@ -32,6 +40,8 @@ use crate::sqs::{ServiceMessage, Sqs};
 pub const SIGNING_CERT_PATH: &str = "/_sluice/sns/signing-cert.pem";
 /// The principal SNS acts as when it sends to a queue, as queue policies name it.
 pub const SNS_SERVICE_PRINCIPAL: &str = "sns.amazonaws.com";
+/// What a FIFO queue's name (and so its ARN) ends with.
+const FIFO_QUEUE_SUFFIX: &str = ".fifo";
 /// The protocol key `MessageStructure=json` bodies are picked by for queues.
 const SQS_PROTOCOL_KEY: &str = "sqs";
 
@@ -75,12 +85,88 @@ impl Sns {
             }
         };
         let checked = check(&input)?;
-        let topic = self.publishable_topic(ctx, "Publish", arn, member).await?;
-        let message_id = self.fan_out(ctx, fanout, &topic, &checked).await;
-        Ok(PublishOutput {
-            message_id,
-            sequence_number: None,
-        })
+        let topic = self.publishable_topic(ctx, arn, member).await?;
+        self.publish_checked(
+            ctx,
+            fanout,
+            &topic,
+            &checked,
+            input.message_deduplication_id.as_deref(),
+        )
+        .await
+    }
+
+    /// Publishes one checked message to `topic`: on a standard topic straight to the
+    /// fan-out; on a FIFO topic through its deduplication window, holding the message
+    /// group's turn so every subscribed queue gets the group in sequence-number order.
+    pub(super) async fn publish_checked(
+        &self,
+        ctx: &SnsContext,
+        fanout: &Fanout,
+        topic: &TopicMeta,
+        checked: &CheckedPublish,
+        deduplication_id: Option<&str>,
+    ) -> SnsResult<PublishOutput> {
+        if !topic.attributes.fifo_topic {
+            fifo::refuse_deduplication_id(deduplication_id)?;
+            let stamp = Stamp::standard();
+            self.fan_out(ctx, fanout, topic, checked, &stamp).await;
+            return Ok(PublishOutput {
+                message_id: stamp.message_id,
+                sequence_number: None,
+            });
+        }
+        let fifo = fifo::stamp(
+            &topic.attributes,
+            &checked.message,
+            checked.message_group_id.as_deref(),
+            deduplication_id,
+        )?;
+        let lane = self.fifo_lanes.lane(&topic.key, &fifo.group_id);
+        let turn = lane.lock().await;
+        let message_id = new_message_id();
+        let now = self.now();
+        let admission = self
+            .store
+            .admit_fifo_publish(
+                &topic.key,
+                &fifo.scope,
+                &fifo.deduplication_id,
+                &message_id,
+                now,
+            )
+            .await?;
+        let out = match admission {
+            FifoAdmission::Duplicate(earlier) => PublishOutput {
+                message_id: earlier.message_id,
+                sequence_number: Some(sequence_number_text(earlier.sequence_number)),
+            },
+            FifoAdmission::Fresh { sequence_number } => {
+                let stamp = Stamp {
+                    message_id,
+                    sequence_number: Some(sequence_number_text(sequence_number)),
+                    deduplication_id: Some(fifo.deduplication_id.clone()),
+                };
+                self.fan_out(ctx, fanout, topic, checked, &stamp).await;
+                self.store
+                    .record_fifo_publish(FifoPublish {
+                        topic: topic.key.clone(),
+                        scope: fifo.scope,
+                        deduplication_id: fifo.deduplication_id,
+                        message_id: stamp.message_id.clone(),
+                        sequence_number,
+                        published_at_ms: now,
+                    })
+                    .await?;
+                PublishOutput {
+                    message_id: stamp.message_id,
+                    sequence_number: stamp.sequence_number,
+                }
+            }
+        };
+        drop(turn);
+        self.fifo_lanes.release(&topic.key, &fifo.group_id, lane);
+        Ok(out)
     }
 
     /// The topic a publish names, once the caller may publish to it (PublishBatch is
@@ -88,31 +174,22 @@ impl Sns {
     pub(super) async fn publishable_topic(
         &self,
         ctx: &SnsContext,
-        action: &str,
         arn: &str,
         member: &str,
     ) -> SnsResult<TopicMeta> {
-        let topic = self
-            .resolve_topic(ctx, "Publish", Some(arn), member)
-            .await?;
-        if topic.attributes.fifo_topic {
-            return Err(SnsError::not_supported(&format!(
-                "{action} to a FIFO topic"
-            )));
-        }
-        Ok(topic)
+        self.resolve_topic(ctx, "Publish", Some(arn), member).await
     }
 
-    /// Delivers one checked message to the topic's matching queue subscriptions and
-    /// answers its MessageId once every delivery has been appended (or has failed).
-    pub(super) async fn fan_out(
+    /// Delivers one checked message to the topic's matching queue subscriptions; returns
+    /// once every delivery has been appended (or has failed).
+    async fn fan_out(
         &self,
         ctx: &SnsContext,
         fanout: &Fanout,
         topic: &TopicMeta,
         checked: &CheckedPublish,
-    ) -> String {
-        let message_id = uuid::Uuid::new_v4().hyphenated().to_string();
+        stamp: &Stamp,
+    ) {
         let published_at = self.now();
         let subscriptions = self.store.subscriptions_of_topic(&topic.key).await;
         let filter_attributes = checked.filter_attributes();
@@ -137,7 +214,7 @@ impl Sns {
                 topic,
                 subscription: &subscription,
                 checked,
-                message_id: &message_id,
+                stamp,
                 published_at_ms: published_at,
                 fanout,
             };
@@ -167,8 +244,29 @@ impl Sns {
                 Err(e) => tracing::error!(error = %e, "SNS delivery task ended abnormally"),
             }
         }
-        message_id
     }
+}
+
+/// What one publish is delivered as: its MessageId and, on a FIFO topic, its sequence
+/// number and deduplication id.
+struct Stamp {
+    message_id: String,
+    sequence_number: Option<String>,
+    deduplication_id: Option<String>,
+}
+
+impl Stamp {
+    fn standard() -> Self {
+        Self {
+            message_id: new_message_id(),
+            sequence_number: None,
+            deduplication_id: None,
+        }
+    }
+}
+
+fn new_message_id() -> String {
+    uuid::Uuid::new_v4().hyphenated().to_string()
 }
 
 /// Whether the subscription's filter policy (if any) lets the message through.
@@ -196,7 +294,7 @@ struct QueueDocument<'a> {
     topic: &'a TopicMeta,
     subscription: &'a SubscriptionMeta,
     checked: &'a CheckedPublish,
-    message_id: &'a str,
+    stamp: &'a Stamp,
     published_at_ms: u64,
     fanout: &'a Fanout,
 }
@@ -204,12 +302,23 @@ struct QueueDocument<'a> {
 impl QueueDocument<'_> {
     fn build(&self) -> Result<ServiceMessage, String> {
         let body = self.checked.body_for(SQS_PROTOCOL_KEY);
+        // A FIFO queue takes the publish's deduplication id, so that its own window
+        // drops a copy a retried publish delivers again; a standard queue takes none.
+        let fifo_queue = self.subscription.endpoint.ends_with(FIFO_QUEUE_SUFFIX);
+        let deduplication_id = self.stamp.deduplication_id.clone().filter(|_| fifo_queue);
+        // The group goes to FIFO queues, and from standard topics to standard queues
+        // too (fair queues); a FIFO topic gives a standard queue neither (recorded).
+        let group_id = self
+            .checked
+            .message_group_id
+            .clone()
+            .filter(|_| fifo_queue || !self.topic.attributes.fifo_topic);
         if self.subscription.attributes.raw_message_delivery {
             return Ok(ServiceMessage {
                 body: body.to_owned(),
                 attributes: sqs_attributes(self.checked),
-                group_id: self.checked.message_group_id.clone(),
-                deduplication_id: None,
+                group_id,
+                deduplication_id,
             });
         }
         let texts: Vec<(String, String, String)> = self
@@ -242,8 +351,8 @@ impl QueueDocument<'_> {
             signing_cert_url: &cert_url,
         };
         let notification = Notification {
-            message_id: self.message_id,
-            sequence_number: None,
+            message_id: &self.stamp.message_id,
+            sequence_number: self.stamp.sequence_number.as_deref(),
             topic_arn: &topic_arn,
             subject: self.checked.subject.as_deref(),
             message: body,
@@ -251,14 +360,14 @@ impl QueueDocument<'_> {
             unsubscribe_url: &unsubscribe,
             message_attributes: &attributes,
         };
-        let json = notification
-            .to_json(Some(&signing))
-            .map_err(|e| e.to_string())?;
+        // FIFO topics deliver unsigned, as AWS's do.
+        let signing = self.stamp.sequence_number.is_none().then_some(&signing);
+        let json = notification.to_json(signing).map_err(|e| e.to_string())?;
         Ok(ServiceMessage {
             body: json,
             attributes: MessageAttributeMap::new(),
-            group_id: self.checked.message_group_id.clone(),
-            deduplication_id: None,
+            group_id,
+            deduplication_id,
         })
     }
 }

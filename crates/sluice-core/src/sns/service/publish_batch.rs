@@ -1,8 +1,10 @@
 //! PublishBatch: up to ten publishes to one topic in one request. The request as a whole
 //! is refused for AWS's batch errors (no entries, more than ten, Ids not distinct or not
 //! to the specification, messages together over 256 KiB) or an unknown or forbidden
-//! topic; otherwise each entry is checked as a Publish and either published or reported
-//! in `Failed` with the error a Publish of it would have had.
+//! topic, or on a FIFO topic an entry without its group or deduplication id); otherwise
+//! each entry is checked as a Publish and either published or reported in `Failed` with
+//! the error a Publish of it would have had. Entries are published in order, so a FIFO
+//! group's entries keep the batch's order.
 
 use std::collections::HashSet;
 
@@ -11,6 +13,7 @@ use crate::sns::api::{
     PublishBatchEntry, PublishBatchFailure, PublishBatchOutput, PublishBatchSuccess, PublishInput,
 };
 use crate::sns::error::{SnsError, SnsErrorKind, SnsResult};
+use crate::sns::fifo;
 use crate::sns::limits::{
     BATCH_ENTRY_ID_MAX_CHARS, PUBLISH_BATCH_ENTRIES_MAX, PUBLISH_BATCH_MAX_BYTES,
 };
@@ -37,12 +40,7 @@ impl Sns {
             ));
         }
         let topic = self
-            .publishable_topic(
-                ctx,
-                "PublishBatch",
-                topic_arn.unwrap_or_default(),
-                "TopicArn",
-            )
+            .publishable_topic(ctx, topic_arn.unwrap_or_default(), "TopicArn")
             .await?;
         let mut ids = HashSet::new();
         for entry in &entries {
@@ -75,6 +73,17 @@ impl Sns {
                 "The length of all the messages put together is more than the limit.",
             ));
         }
+        if topic.attributes.fifo_topic {
+            // Checked for the whole batch, before any entry is published.
+            for entry in &entries {
+                fifo::stamp(
+                    &topic.attributes,
+                    entry.message.as_deref().unwrap_or_default(),
+                    entry.message_group_id.as_deref(),
+                    entry.message_deduplication_id.as_deref(),
+                )?;
+            }
+        }
         let mut out = PublishBatchOutput::default();
         for entry in entries {
             let input = PublishInput {
@@ -87,14 +96,20 @@ impl Sns {
                 message_deduplication_id: entry.message_deduplication_id,
                 ..Default::default()
             };
-            match check(&input) {
+            let published = match check(&input) {
                 Ok(checked) => {
-                    let message_id = self.fan_out(ctx, fanout, &topic, &checked).await;
-                    out.successful.push(PublishBatchSuccess {
-                        id: entry.id,
-                        message_id,
-                    });
+                    let deduplication_id = input.message_deduplication_id.as_deref();
+                    self.publish_checked(ctx, fanout, &topic, &checked, deduplication_id)
+                        .await
                 }
+                Err(error) => Err(error),
+            };
+            match published {
+                Ok(published) => out.successful.push(PublishBatchSuccess {
+                    id: entry.id,
+                    message_id: published.message_id,
+                    sequence_number: published.sequence_number,
+                }),
                 Err(error) => out.failed.push(PublishBatchFailure {
                     id: entry.id,
                     error,

@@ -29,6 +29,13 @@ impl Sns {
             .resolve_topic(ctx, "Subscribe", input.topic_arn.as_deref(), "TopicArn")
             .await?;
         let protocol = Protocol::parse(protocol_text)?;
+        if topic.attributes.fifo_topic && protocol != Protocol::Sqs {
+            // FIFO topics deliver to queues only (the text as AWS answers it).
+            return Err(SnsError::invalid_parameter(format!(
+                "Invalid protocol type: {}",
+                protocol.as_str()
+            )));
+        }
         let endpoint = protocol.check_endpoint(input.endpoint.as_deref().unwrap_or_default())?;
         if protocol == Protocol::Sqs && endpoint.ends_with(".fifo") && !topic.attributes.fifo_topic
         {

@@ -12,6 +12,7 @@
 //! [`FilterPolicy::matches`] per subscription. An empty `FilterPolicy` attribute value means
 //! "remove the policy" and is the caller's to handle; it is not a policy.
 
+mod cache;
 mod error;
 mod eval;
 mod json;
@@ -24,6 +25,7 @@ mod tests;
 
 use std::collections::BTreeMap;
 
+pub use cache::{FilterCache, FILTER_CACHE_MAX_ENTRIES};
 pub use error::{FilterPolicyError, PolicyCall, INVALID_PARAMETER_CODE};
 
 /// What a policy is matched against: the `FilterPolicyScope` subscription attribute.

@@ -5,6 +5,7 @@
 //! key service (`sluice-kms`) implements with the server's RSA key.
 
 pub mod envelope;
+pub mod memo;
 pub mod signature;
 
 pub use envelope::{
@@ -12,6 +13,7 @@ pub use envelope::{
     unsubscribe_confirmation_message, unsubscribe_url, Confirmation, ConfirmationKind,
     EnvelopeAttribute, Notification, Signing,
 };
+pub use memo::SignatureMemo;
 pub use signature::{
     confirmation_string_to_sign, notification_string_to_sign, NotificationSigner, SignError,
     SignatureVersion,

@@ -23,6 +23,7 @@ use std::sync::Arc;
 
 use super::access::check_action;
 use super::error::{SnsError, SnsErrorKind, SnsResult};
+use super::filter::FilterCache;
 use super::names::{parse_topic_arn, TopicKey};
 use super::store::{TopicMeta, TopicStore, TopicStoreError};
 use super::topic_attributes::default_topic_policy;
@@ -61,6 +62,8 @@ pub struct Sns {
     edits: tokio::sync::Mutex<()>,
     /// Topic policies, parsed once for access checks.
     policies: PolicyCache,
+    /// Subscriptions' filter policies, parsed once.
+    filters: FilterCache,
     /// FIFO message groups' turns (`fifo_lanes.rs`).
     fifo_lanes: fifo_lanes::FifoLanes,
 }
@@ -72,6 +75,7 @@ impl Sns {
             clock,
             edits: tokio::sync::Mutex::new(()),
             policies: PolicyCache::default(),
+            filters: FilterCache::default(),
             fifo_lanes: fifo_lanes::FifoLanes::default(),
         })
     }

@@ -25,9 +25,10 @@ use crate::access::Access;
 use crate::sns::api::{PublishInput, PublishOutput};
 use crate::sns::error::{SnsError, SnsResult};
 use crate::sns::fifo::{self, sequence_number_text};
-use crate::sns::filter::{FilterPolicy, FilterScope};
+use crate::sns::filter::FilterScope;
 use crate::sns::notification::{
-    unsubscribe_url, EnvelopeAttribute, Notification, NotificationSigner, SignatureVersion, Signing,
+    unsubscribe_url, EnvelopeAttribute, Notification, NotificationSigner, SignatureMemo,
+    SignatureVersion, Signing,
 };
 use crate::sns::protocol::Protocol;
 use crate::sns::publish::{attribute_text, check, CheckedPublish};
@@ -190,6 +191,11 @@ impl Sns {
         checked: &CheckedPublish,
         stamp: &Stamp,
     ) {
+        // Every subscription's copy of this publish shares one signature.
+        let fanout = &Fanout {
+            signer: Arc::new(SignatureMemo::new(fanout.signer.clone())),
+            ..fanout.clone()
+        };
         let published_at = self.now();
         let subscriptions = self.store.subscriptions_of_topic(&topic.key).await;
         let filter_attributes = checked.filter_attributes();
@@ -207,7 +213,7 @@ impl Sns {
             if subscription.protocol != Protocol::Sqs || subscription.pending {
                 continue;
             }
-            if !passes_filter(&subscription, &filter_attributes, sqs_body) {
+            if !self.passes_filter(&subscription, &filter_attributes, sqs_body) {
                 continue;
             }
             let document = QueueDocument {
@@ -269,23 +275,25 @@ fn new_message_id() -> String {
     uuid::Uuid::new_v4().hyphenated().to_string()
 }
 
-/// Whether the subscription's filter policy (if any) lets the message through.
-fn passes_filter(
-    subscription: &SubscriptionMeta,
-    attributes: &BTreeMap<String, crate::sns::filter::AttributeValue>,
-    body: &str,
-) -> bool {
-    let Some(text) = &subscription.attributes.filter_policy else {
-        return true;
-    };
-    let scope = subscription
-        .attributes
-        .filter_policy_scope
-        .unwrap_or(FilterScope::MessageAttributes);
-    match FilterPolicy::parse(text, scope) {
-        Ok(policy) => policy.matches(attributes, body),
+impl Sns {
+    /// Whether the subscription's filter policy (if any) lets the message through.
+    fn passes_filter(
+        &self,
+        subscription: &SubscriptionMeta,
+        attributes: &BTreeMap<String, crate::sns::filter::AttributeValue>,
+        body: &str,
+    ) -> bool {
+        let Some(text) = &subscription.attributes.filter_policy else {
+            return true;
+        };
+        let scope = subscription
+            .attributes
+            .filter_policy_scope
+            .unwrap_or(FilterScope::MessageAttributes);
         // Validated when set: one that no longer parses lets nothing through.
-        Err(_) => false,
+        self.filters
+            .get(text, scope)
+            .is_some_and(|policy| policy.matches(attributes, body))
     }
 }
 

@@ -3,14 +3,15 @@
 //! to the specification, messages together over 256 KiB) or an unknown or forbidden
 //! topic, or on a FIFO topic an entry without its group or deduplication id); otherwise
 //! each entry is checked as a Publish and either published or reported in `Failed` with
-//! the error a Publish of it would have had. Entries are published in order, so a FIFO
-//! group's entries keep the batch's order.
+//! the error a Publish of it would have had. A standard topic's entries are published
+//! concurrently; a FIFO topic's in order, so a group's entries keep the batch's order.
 
 use std::collections::HashSet;
 
 use super::{Fanout, Sns, SnsContext};
 use crate::sns::api::{
     PublishBatchEntry, PublishBatchFailure, PublishBatchOutput, PublishBatchSuccess, PublishInput,
+    PublishOutput,
 };
 use crate::sns::error::{SnsError, SnsErrorKind, SnsResult};
 use crate::sns::fifo;
@@ -18,6 +19,7 @@ use crate::sns::limits::{
     BATCH_ENTRY_ID_MAX_CHARS, PUBLISH_BATCH_ENTRIES_MAX, PUBLISH_BATCH_MAX_BYTES,
 };
 use crate::sns::publish::check;
+use crate::sns::store::TopicMeta;
 
 impl Sns {
     pub async fn publish_batch(
@@ -84,27 +86,23 @@ impl Sns {
                 )?;
             }
         }
+        // A standard topic's entries are published together, so their deliveries share
+        // group commits; a FIFO topic's one after another, in the batch's order.
+        let publishes = entries
+            .iter()
+            .map(|entry| self.publish_entry(ctx, fanout, &topic, entry));
+        let results = if topic.attributes.fifo_topic {
+            let mut results = Vec::with_capacity(entries.len());
+            for publish in publishes {
+                results.push(publish.await);
+            }
+            results
+        } else {
+            futures_util::future::join_all(publishes).await
+        };
         let mut out = PublishBatchOutput::default();
-        for entry in entries {
-            let input = PublishInput {
-                topic_arn: Some(topic.key.arn()),
-                message: entry.message,
-                subject: entry.subject,
-                message_structure: entry.message_structure,
-                message_attributes: entry.message_attributes,
-                message_group_id: entry.message_group_id,
-                message_deduplication_id: entry.message_deduplication_id,
-                ..Default::default()
-            };
-            let published = match check(&input) {
-                Ok(checked) => {
-                    let deduplication_id = input.message_deduplication_id.as_deref();
-                    self.publish_checked(ctx, fanout, &topic, &checked, deduplication_id)
-                        .await
-                }
-                Err(error) => Err(error),
-            };
-            match published {
+        for (entry, result) in entries.into_iter().zip(results) {
+            match result {
                 Ok(published) => out.successful.push(PublishBatchSuccess {
                     id: entry.id,
                     message_id: published.message_id,
@@ -117,5 +115,29 @@ impl Sns {
             }
         }
         Ok(out)
+    }
+
+    /// One entry, checked and published as a Publish of it would be.
+    async fn publish_entry(
+        &self,
+        ctx: &SnsContext,
+        fanout: &Fanout,
+        topic: &TopicMeta,
+        entry: &PublishBatchEntry,
+    ) -> SnsResult<PublishOutput> {
+        let input = PublishInput {
+            topic_arn: Some(topic.key.arn()),
+            message: entry.message.clone(),
+            subject: entry.subject.clone(),
+            message_structure: entry.message_structure.clone(),
+            message_attributes: entry.message_attributes.clone(),
+            message_group_id: entry.message_group_id.clone(),
+            message_deduplication_id: entry.message_deduplication_id.clone(),
+            ..Default::default()
+        };
+        let checked = check(&input)?;
+        let deduplication_id = input.message_deduplication_id.as_deref();
+        self.publish_checked(ctx, fanout, topic, &checked, deduplication_id)
+            .await
     }
 }

@@ -13,6 +13,7 @@ use aws_sdk_sqs::types::QueueAttributeName as A;
 use aws_sdk_sqs::Client;
 use base64::Engine as _;
 use common::process::Sluice;
+use common::sns_query::sns_call;
 use ring::signature::{
     UnparsedPublicKey, RSA_PKCS1_2048_8192_SHA1_FOR_LEGACY_USE_ONLY, RSA_PKCS1_2048_8192_SHA256,
 };
@@ -20,50 +21,6 @@ use ring::signature::{
 const QUEUES: usize = 3;
 const PUBLISHERS: usize = 4;
 const PUBLISHES_EACH: usize = 15;
-
-/// Form-encodes a Query request's parameters.
-fn form(params: &[(&str, &str)]) -> String {
-    let encode = |s: &str| {
-        s.bytes()
-            .map(|b| match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                    (b as char).to_string()
-                }
-                _ => format!("%{b:02X}"),
-            })
-            .collect::<String>()
-    };
-    params
-        .iter()
-        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
-/// One SNS Query call on an open server; answers the text of element `field`.
-async fn sns_call(
-    http: &reqwest::Client,
-    endpoint: &str,
-    params: &[(&str, &str)],
-    field: &str,
-) -> String {
-    let mut all = vec![("Version", "2010-03-31")];
-    all.extend_from_slice(params);
-    let response = http
-        .post(endpoint)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(form(&all))
-        .send()
-        .await
-        .expect("SNS request");
-    let status = response.status();
-    let text = response.text().await.unwrap();
-    assert!(status.is_success(), "{status}: {text}");
-    let open = format!("<{field}>");
-    let start = text.find(&open).expect("field in reply") + open.len();
-    let end = text[start..].find('<').unwrap() + start;
-    text[start..end].to_owned()
-}
 
 /// Receives until the queue answers empty; the SNS MessageIds of the notifications,
 /// asserting none comes twice.

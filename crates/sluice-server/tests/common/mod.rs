@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod process;
+pub mod sns_query;
 
 use std::collections::HashMap;
 use std::fmt::Debug;

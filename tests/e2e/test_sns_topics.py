@@ -1,7 +1,7 @@
 """SNS topics and subscriptions with real boto3 `sns` clients (AWS Query/XML in both
 environments): topic life cycle and attributes, subscriptions of every confirmation
 kind, tags, AWS's errors with their codes and statuses, access decisions with
-configured identities, and the explicit answer for actions not served yet."""
+configured identities, and the answers of the features Sluice lacks."""
 
 import json
 
@@ -250,13 +250,58 @@ def test_tags(sns, unique_name):
     )
 
 
-def test_actions_not_served_yet_say_so(sns, unique_name):
+def test_features_sluice_lacks_answer_as_an_account_without_them(sns, unique_name):
+    """Mobile push, SMS and data protection: reads and lists answer what an account that
+    never used them holds; creating or changing anything is refused by name."""
     arn = sns.create_topic(Name=unique_name())["TopicArn"]
-    code, status, message = error_of(lambda: sns.get_data_protection_policy(ResourceArn=arn))
-    assert (code, status) == ("NotImplemented", 501)
-    assert "GetDataProtectionPolicy" in message and "not yet supported by Sluice" in message
-    code, status, message = error_of(lambda: sns.list_platform_applications())
-    assert (code, status) == ("NotImplemented", 501) and "ListPlatformApplications" in message
+    assert sns.list_platform_applications()["PlatformApplications"] == []
+    assert sns.get_sms_attributes()["attributes"] == {}
+    assert sns.get_sms_attributes(attributes=["DefaultSMSType"])["attributes"] == {}
+    assert sns.get_sms_sandbox_account_status()["IsInSandbox"] is True
+    assert sns.list_phone_numbers_opted_out()["phoneNumbers"] == []
+    assert sns.list_origination_numbers()["PhoneNumbers"] == []
+    assert sns.list_sms_sandbox_phone_numbers()["PhoneNumbers"] == []
+    assert sns.check_if_phone_number_is_opted_out(phoneNumber="+15555550100")["isOptedOut"] is False
+    assert sns.get_data_protection_policy(ResourceArn=arn)["DataProtectionPolicy"] == ""
+    app = f"arn:aws:sns:{REGION}:{ACCOUNT_ID}:app/GCM/{unique_name()}"
+    endpoint = f"arn:aws:sns:{REGION}:{ACCOUNT_ID}:endpoint/GCM/{unique_name()}/0f7d5971-aa8b-4bd5-b585-0826e9f93a66"
+    not_found = [
+        lambda: sns.get_platform_application_attributes(PlatformApplicationArn=app),
+        lambda: sns.set_platform_application_attributes(PlatformApplicationArn=app, Attributes={"k": "v"}),
+        lambda: sns.list_endpoints_by_platform_application(PlatformApplicationArn=app),
+        lambda: sns.get_endpoint_attributes(EndpointArn=endpoint),
+        lambda: sns.set_endpoint_attributes(EndpointArn=endpoint, Attributes={"Enabled": "true"}),
+    ]
+    for call in not_found:
+        code, status, message = error_of(call)
+        assert (code, status) == ("NotFound", 404) and message.endswith("does not exist")
+    # Deleting what does not exist succeeds, as on AWS.
+    sns.delete_platform_application(PlatformApplicationArn=app)
+    sns.delete_endpoint(EndpointArn=endpoint)
+    refused = [
+        lambda: sns.create_platform_application(Name="app", Platform="GCM", Attributes={"PlatformCredential": "k"}),
+        lambda: sns.create_platform_endpoint(PlatformApplicationArn=app, Token="device-token"),
+        lambda: sns.set_sms_attributes(attributes={"DefaultSMSType": "Transactional"}),
+        lambda: sns.opt_in_phone_number(phoneNumber="+15555550100"),
+        lambda: sns.create_sms_sandbox_phone_number(PhoneNumber="+15555550100"),
+        lambda: sns.verify_sms_sandbox_phone_number(PhoneNumber="+15555550100", OneTimePassword="123456"),
+        lambda: sns.put_data_protection_policy(ResourceArn=arn, DataProtectionPolicy="{}"),
+        lambda: sns.create_topic(Name=unique_name(), DataProtectionPolicy="{}"),
+    ]
+    for call in refused:
+        code, status, message = error_of(call)
+        assert (code, status) == ("InvalidParameter", 400), message
+        assert "Sluice does not support" in message, message
+    assert error_of(lambda: sns.delete_sms_sandbox_phone_number(PhoneNumber="+15555550100"))[:2] == (
+        "ResourceNotFound", 404,
+    )
+    assert error_of(lambda: sns.check_if_phone_number_is_opted_out(phoneNumber="invalid-number")) == (
+        "InvalidParameter", 400, "Invalid parameter: phoneNumber Reason: input incorrectly formatted",
+    )
+    assert error_of(lambda: sns.get_endpoint_attributes(EndpointArn=arn)) == (
+        "InvalidParameter", 400, "Invalid parameter: EndpointArn Reason: Wrong ARN format",
+    )
+    assert error_of(lambda: sns.get_data_protection_policy(ResourceArn=arn + "-gone"))[:2] == ("NotFound", 404)
 
 
 OWNER = ("AKIASNSOWNER0000001", "owner-secret", "arn:aws:iam::111111111111:user/owner")

@@ -97,6 +97,10 @@ impl Sns {
         let token = token
             .filter(|t| !t.is_empty())
             .ok_or_else(|| missing("Token"))?;
+        // Another region's topic is answered as AWS's recorded "Invalid parameter: Topic".
+        if super::topic_key(topic_arn, "TopicArn")?.region != ctx.region {
+            return Err(SnsError::invalid_parameter("Topic"));
+        }
         let _edit = self.edits.lock().await;
         let topic = match self
             .resolve_topic(ctx, "ConfirmSubscription", topic_arn, "TopicArn")
@@ -239,7 +243,9 @@ impl Sns {
         action: &str,
         arn: Option<&str>,
     ) -> SnsResult<(Option<TopicMeta>, Option<SubscriptionMeta>)> {
-        let arn = arn.unwrap_or_default();
+        let arn = arn.ok_or_else(|| {
+            SnsError::invalid_parameter("SubscriptionArn Reason: no value for required parameter")
+        })?;
         let key = parse_subscription_arn(arn, "SubscriptionArn")?;
         let topic = self.store.topic(&key).await;
         self.authorize(ctx, action, &key.arn(), &key.account_id, topic.as_ref())?;

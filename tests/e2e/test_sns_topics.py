@@ -157,7 +157,8 @@ def test_sqs_subscription_is_confirmed_at_once(sns, sqs, make_queue, unique_name
     assert listed == [
         {"SubscriptionArn": sub, "Owner": ACCOUNT_ID, "Protocol": "sqs", "Endpoint": qarn, "TopicArn": topic}
     ]
-    assert sub in [s["SubscriptionArn"] for s in sns.list_subscriptions()["Subscriptions"]]
+    pages = sns.get_paginator("list_subscriptions").paginate()
+    assert sub in [s["SubscriptionArn"] for page in pages for s in page["Subscriptions"]]
     assert sns.get_topic_attributes(TopicArn=topic)["Attributes"]["SubscriptionsConfirmed"] == "1"
 
     sns.set_subscription_attributes(SubscriptionArn=sub, AttributeName="RawMessageDelivery", AttributeValue="false")

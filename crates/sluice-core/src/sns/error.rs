@@ -25,6 +25,9 @@ pub enum SnsErrorKind {
     BatchEntryIdsNotDistinct,
     InvalidBatchEntryId,
     BatchRequestTooLong,
+    /// `ValidationError` (400): a request the API model refuses (a required member
+    /// missing), worded as AWS's model validation words it.
+    ValidationError,
     /// `InvalidAction` (400): not an SNS action at all.
     InvalidAction,
     /// An SNS action this server does not implement yet (501); never a silent success.

@@ -71,6 +71,11 @@ fn table(kind: SnsErrorKind) -> (u16, &'static str, &'static str) {
             "com.amazonaws.sns#BatchRequestTooLongException",
         ),
         InvalidAction => (400, "InvalidAction", "com.amazonaws.sns#InvalidAction"),
+        ValidationError => (
+            400,
+            "ValidationError",
+            "com.amazonaws.sns#ValidationException",
+        ),
         // Not an AWS error: AWS implements these actions. 501 says the server lacks them,
         // and SDKs do not retry it.
         NotSupported => (501, "NotImplemented", "com.amazonaws.sns#NotImplemented"),

@@ -203,7 +203,11 @@ async fn run(
                 message: scalar(p, "Message").map(str::to_owned),
                 subject: scalar(p, "Subject").map(str::to_owned),
                 message_structure: scalar(p, "MessageStructure").map(str::to_owned),
-                message_attributes: message_attributes(p, "MessageAttributes")?,
+                message_attributes: message_attributes(
+                    p,
+                    "MessageAttributes",
+                    "messageAttributes",
+                )?,
                 message_group_id: scalar(p, "MessageGroupId").map(str::to_owned),
                 message_deduplication_id: scalar(p, "MessageDeduplicationId").map(str::to_owned),
             };

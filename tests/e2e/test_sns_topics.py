@@ -11,6 +11,7 @@ import pytest
 from botocore.config import Config
 
 from conftest import ACCOUNT_ID, REGION, SluiceProcess
+from test_wire import query
 
 RETRIES = Config(retries={"max_attempts": 1, "mode": "standard"})
 
@@ -249,6 +250,71 @@ def test_tags(sns, unique_name):
     assert error_of(lambda: sns.list_tags_for_resource(ResourceArn=arn + "-missing"))[:2] == (
         "ResourceNotFound", 404,
     )
+
+
+def test_add_and_remove_permission_edit_the_topic_policy(sns, unique_name):
+    arn = sns.create_topic(Name=unique_name())["TopicArn"]
+    sns.add_permission(TopicArn=arn, Label="pub", AWSAccountId=["111111111111"], ActionName=["Publish"])
+    sns.add_permission(
+        TopicArn=arn, Label="two", AWSAccountId=["111111111111", "222222222222"],
+        ActionName=["Publish", "Subscribe"],
+    )
+    statements = json.loads(sns.get_topic_attributes(TopicArn=arn)["Attributes"]["Policy"])["Statement"]
+    assert [s["Sid"] for s in statements] == ["__default_statement_ID", "pub", "two"]
+    assert statements[1] == {
+        "Sid": "pub", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111111111111:root"},
+        "Action": "SNS:Publish", "Resource": arn,
+    }
+    assert statements[2]["Principal"] == {
+        "AWS": ["arn:aws:iam::111111111111:root", "arn:aws:iam::222222222222:root"]
+    }
+    assert statements[2]["Action"] == ["SNS:Publish", "SNS:Subscribe"]
+
+    def add(label="x", accounts=("111111111111",), actions=("Publish",), topic=arn):
+        return sns.add_permission(TopicArn=topic, Label=label, AWSAccountId=list(accounts),
+                                  ActionName=list(actions))
+
+    assert error_of(lambda: add(label="pub")) == (
+        "InvalidParameter", 400, "Invalid parameter: Statement already exists",
+    )
+    assert error_of(lambda: add(actions=["CreateTopic"])) == (
+        "InvalidParameter", 400, "Invalid parameter: Policy statement action out of service scope!",
+    )
+    assert error_of(lambda: add(accounts=["12"]))[:2] == ("InvalidParameter", 400)
+    assert error_of(lambda: add(topic=arn + "-gone")) == ("NotFound", 404, "Topic does not exist")
+
+    sns.remove_permission(TopicArn=arn, Label="pub")
+    statements = json.loads(sns.get_topic_attributes(TopicArn=arn)["Attributes"]["Policy"])["Statement"]
+    assert [s["Sid"] for s in statements] == ["__default_statement_ID", "two"]
+    assert error_of(lambda: sns.remove_permission(TopicArn=arn, Label="pub"))[:2] == ("InvalidParameter", 400)
+    assert error_of(lambda: sns.remove_permission(TopicArn=arn + "-gone", Label="two"))[:2] == ("NotFound", 404)
+
+
+def test_add_permission_reaches_the_service_its_request_names(server, sns, sqs, queue, unique_name):
+    """SQS and SNS both have AddPermission and RemovePermission: the request's Version (or
+    its credential scope, or JSON target) decides which one acts."""
+    arn = sns.create_topic(Name=unique_name())["TopicArn"]
+    sns.add_permission(TopicArn=arn, Label="sns-one", AWSAccountId=["111111111111"], ActionName=["Publish"])
+    sqs.add_permission(QueueUrl=queue, Label="sqs-one", AWSAccountIds=["111111111111"], Actions=["SendMessage"])
+    queue_policy = json.loads(sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["Policy"])["Attributes"]["Policy"])
+    assert [s["Sid"] for s in queue_policy["Statement"]] == ["sqs-one"]
+    topic_policy = json.loads(sns.get_topic_attributes(TopicArn=arn)["Attributes"]["Policy"])
+    assert [s["Sid"] for s in topic_policy["Statement"]] == ["__default_statement_ID", "sns-one"]
+    # Unsigned Query requests: the Version names the service.
+    status, _, body = query(
+        server, Action="AddPermission", Version="2010-03-31", TopicArn=arn, Label="raw",
+        **{"AWSAccountId.member.1": "111111111111", "ActionName.member.1": "Subscribe"},
+    )
+    assert status == 200 and b"<AddPermissionResponse xmlns=\"http://sns.amazonaws.com/doc/2010-03-31/\">" in body
+    status, _, body = query(server, Action="RemovePermission", Version="2010-03-31", TopicArn=arn, Label="raw")
+    assert status == 200 and b"RemovePermissionResponse" in body
+    status, _, body = query(
+        server, Action="AddPermission", Version="2012-11-05", QueueUrl=queue, Label="raw-sqs",
+        **{"AWSAccountId.1": "111111111111", "ActionName.1": "ReceiveMessage"},
+    )
+    assert status == 200 and b"queue.amazonaws.com" in body
+    sqs.remove_permission(QueueUrl=queue, Label="raw-sqs")
+    sns.remove_permission(TopicArn=arn, Label="sns-one")
 
 
 def test_features_sluice_lacks_answer_as_an_account_without_them(sns, unique_name):

@@ -89,6 +89,7 @@ impl Sns {
             created_at_ms: self.now(),
         };
         self.store.add_subscription(subscription.clone()).await?;
+        super::undelivered::note_confirmation(&subscription);
         Ok(answer_arn(&subscription, input.return_subscription_arn))
     }
 

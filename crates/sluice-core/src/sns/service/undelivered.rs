@@ -4,6 +4,9 @@
 //! one is logged at info level, with the topic, the subscription, the protocol, the
 //! endpoint and the message id, and says that it was NOT delivered.
 //!
+//! An e-mail subscription's confirmation request is logged the same way, with its token,
+//! so that it can still be confirmed (ConfirmSubscription).
+//!
 //! The same goes for a Publish straight to a PhoneNumber: it is checked as AWS checks it,
 //! answered with a MessageId, and logged as not delivered. A Publish to a platform
 //! endpoint's TargetArn answers AWS's "no endpoint found", since no endpoint exists.
@@ -47,9 +50,9 @@ pub(super) fn note(
     tracing::info!(
         topic = %topic.key.arn(),
         subscription = %subscription.arn,
-        protocol,
+        protocol = %protocol,
         endpoint = %subscription.endpoint,
-        message_id,
+        message_id = %message_id,
         body_bytes = body.len(),
         "SNS notification NOT delivered: Sluice does not deliver to {protocol} endpoints"
     );
@@ -68,6 +71,25 @@ fn passes(
         .filter_policy_scope
         .unwrap_or(FilterScope::MessageAttributes);
     FilterPolicy::parse(text, scope).is_ok_and(|policy| policy.matches(attributes, body))
+}
+
+/// Logs the confirmation request AWS would e-mail to a new `email`/`email-json`
+/// subscription, which Sluice does not send. The token is in the line, so the
+/// subscription can still be confirmed with ConfirmSubscription.
+pub(super) fn note_confirmation(subscription: &SubscriptionMeta) {
+    let emailed = matches!(subscription.protocol, Protocol::Email | Protocol::EmailJson);
+    let Some(token) = subscription.token.as_deref().filter(|_| emailed) else {
+        return;
+    };
+    tracing::info!(
+        topic = %subscription.topic.arn(),
+        subscription = %subscription.arn,
+        protocol = %subscription.protocol.as_str(),
+        endpoint = %subscription.endpoint,
+        token = %token,
+        "SNS subscription confirmation NOT delivered: Sluice does not send e-mail; confirm \
+         with ConfirmSubscription and this token"
+    );
 }
 
 /// Whether `arn` names a platform endpoint (`...:endpoint/PLATFORM/APP/ID`).
@@ -108,7 +130,7 @@ impl Sns {
         self.authorize(ctx, "Publish", &resource, &ctx.account_id, None)?;
         let message_id = uuid::Uuid::new_v4().hyphenated().to_string();
         tracing::info!(
-            phone_number = number,
+            phone_number = %number,
             message_id = %message_id,
             body_bytes = checked.body_for("sms").len(),
             "SNS SMS NOT delivered: Sluice does not send SMS messages"

@@ -889,3 +889,161 @@ def test_cross_region_delivery_sqs(sns, sns_west, topic):
         "Invalid parameter: TopicArn"
     )
     assert sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue)["SubscriptionArn"].startswith(topic + ":")
+
+
+# TestSNSFilterPolicyConditions / TestSNSFilterPolicyCrud (tests/aws/services/sns/test_sns_filter_policy.snapshot.json):
+# each recorded filter policy error whose message quotes the policy it refused.
+FILTER_POLICY_ERRORS = [
+    ('TestSNSFilterPolicyConditions::test_validate_policy/recorded-content/error-condition-list',
+     '{"key":[["value"]]}',
+     'Invalid parameter: Attributes Reason: FilterPolicy: Match value must be String, number, true, false, or null\n at [Source: (String)"{"key":[["value"]]}"; line: 1, column: 10]'),
+    ('TestSNSFilterPolicyConditions::test_validate_policy/recorded-content/error-condition-operator',
+     '{"key":[{"wrong-operator":true}]}',
+     'Invalid parameter: Attributes Reason: FilterPolicy: Unrecognized match type wrong-operator\n at [Source: (String)"{"key":[{"wrong-operator":true}]}"; line: 1, column: 31]'),
+    ('TestSNSFilterPolicyConditions::test_validate_policy/recorded-content/error-condition-two-operators',
+     '{"key":[{"suffix":"value","prefix":"value2"}]}',
+     'Invalid parameter: Attributes Reason: FilterPolicy: Only one key allowed in match expression\n at [Source: (String)"{"key":[{"suffix":"value","prefix":"value2"}]}"; line: 1, column: 37]'),
+    ('TestSNSFilterPolicyConditions::test_validate_policy_string_operators/recorded-content/error-condition-is-numeric',
+     '{"key":[{"suffix":100}]}',
+     'Invalid parameter: Attributes Reason: FilterPolicy: suffix match pattern must be a string\n at [Source: (String)"{"key":[{"suffix":100}]}"; line: 1, column: 22]'),
+    ('TestSNSFilterPolicyConditions::test_validate_policy_string_operators/recorded-content/error-condition-is-none',
+     '{"key":[{"suffix":null}]}',
+     'Invalid parameter: Attributes Reason: FilterPolicy: suffix match pattern must be a string\n at [Source: (String)"{"key":[{"suffix":null}]}"; line: 1, column: 23]'),
+    ('TestSNSFilterPolicyConditions::test_validate_policy_string_operators/recorded-content/error-condition-is-not-list-and-operator',
+     '{"key":{"suffix":"value"}}',
+     'Invalid parameter: Attributes Reason: FilterPolicy: "suffix" must be an object or an array\n at [Source: (String)"{"key":{"suffix":"value"}}"; line: 1, column: 19]'),
+    ('TestSNSFilterPolicyConditions::test_validate_policy_string_operators/recorded-content/error-condition-empty-list',
+     '{"key":[{"suffix":[]}]}',
+     'Invalid parameter: Attributes Reason: FilterPolicy: suffix match pattern must be a string\n at [Source: (String)"{"key":[{"suffix":[]}]}"; line: 1, column: 20]'),
+    ('TestSNSFilterPolicyConditions::test_validate_policy_string_operators/recorded-content/error-condition-list-wrong-type',
+     '{"key":[{"suffix":["test","test2"]}]}',
+     'Invalid parameter: Attributes Reason: FilterPolicy: suffix match pattern must be a string\n at [Source: (String)"{"key":[{"suffix":["test","test2"]}]}"; line: 1, column: 20]'),
+    ('TestSNSFilterPolicyConditions::test_validate_policy_string_operators/recorded-content/error-condition-is-not-list-two-ops',
+     '{"key":{"suffix":"value","prefix":"value"}}',
+     'Invalid parameter: Attributes Reason: FilterPolicy: "suffix" must be an object or an array\n at [Source: (String)"{"key":{"suffix":"value","prefix":"value"}}"; line: 1, column: 19]'),
+    ('TestSNSFilterPolicyConditions::test_validate_policy_string_operators/recorded-content/error-condition-is-not-list-and-no-operator',
+     '{"key":{"not-an-operator":"value"}}',
+     'Invalid parameter: Attributes Reason: FilterPolicy: "not-an-operator" must be an object or an array\n at [Source: (String)"{"key":{"not-an-operator":"value"}}"; line: 1, column: 28]'),
+    ('TestSNSFilterPolicyConditions::test_validate_policy_numeric_operator/recorded-content/error-numeric-empty',
+     '{"key":[{"numeric":[]}]}',
+     'Invalid parameter: Attributes Reason: FilterPolicy: Invalid member in numeric match: ]\n at [Source: (String)"{"key":[{"numeric":[]}]}"; line: 1, column: 22]'),
+    ('TestSNSFilterPolicyConditions::test_validate_policy_numeric_operator/recorded-content/error-numeric-wrong-operator',
+     '{"key":[{"numeric":["operator"]}]}',
+     'Invalid parameter: Attributes Reason: FilterPolicy: Unrecognized numeric range operator: operator\n at [Source: (String)"{"key":[{"numeric":["operator"]}]}"; line: 1, column: 32]'),
+    ('TestSNSFilterPolicyConditions::test_validate_policy_numeric_operator/recorded-content/error-numeric-operator-order',
+     '{"key":[{"numeric":[1,"<="]}]}',
+     'Invalid parameter: Attributes Reason: FilterPolicy: Invalid member in numeric match: 1\n at [Source: (String)"{"key":[{"numeric":[1,"<="]}]}"; line: 1, column: 22]'),
+    ('TestSNSFilterPolicyConditions::test_validate_policy_numeric_operator/recorded-content/error-numeric-type',
+     '{"key":[{"numeric":["=","000"]}]}',
+     'Invalid parameter: Attributes Reason: FilterPolicy: Value of equals must be numeric\n at [Source: (String)"{"key":[{"numeric":["=","000"]}]}"; line: 1, column: 26]'),
+    ('TestSNSFilterPolicyConditions::test_validate_policy_numeric_operator/recorded-content/error-numeric-missing-value',
+     '{"key":[{"numeric":[">="]}]}',
+     'Invalid parameter: Attributes Reason: FilterPolicy: Value of >= must be numeric\n at [Source: (String)"{"key":[{"numeric":[">="]}]}"; line: 1, column: 26]'),
+    ('TestSNSFilterPolicyConditions::test_validate_policy_numeric_operator/recorded-content/error-numeric-wrong-range-order',
+     '{"key":[{"numeric":["<",100,">",10]}]}',
+     'Invalid parameter: Attributes Reason: FilterPolicy: Too many elements in numeric expression\n at [Source: (String)"{"key":[{"numeric":["<",100,">",10]}]}"; line: 1, column: 30]'),
+    ('TestSNSFilterPolicyConditions::test_validate_policy_numeric_operator/recorded-content/error-numeric-wrong-range-operators',
+     '{"key":[{"numeric":[">=",1,">",2]}]}',
+     'Invalid parameter: Attributes Reason: FilterPolicy: Bad numeric range operator: >\n at [Source: (String)"{"key":[{"numeric":[">=",1,">",2]}]}"; line: 1, column: 31]'),
+    ('TestSNSFilterPolicyConditions::test_validate_policy_numeric_operator/recorded-content/error-numeric-wrong-value-order',
+     '{"key":[{"numeric":[">",3,"<",1]}]}',
+     'Invalid parameter: Attributes Reason: FilterPolicy: Bottom must be less than top\n at [Source: (String)"{"key":[{"numeric":[">",3,"<",1]}]}"; line: 1, column: 33]'),
+    ('TestSNSFilterPolicyConditions::test_validate_policy_numeric_operator/recorded-content/error-numeric-missing-range-value',
+     '{"key":[{"numeric":[">",20,"<="]}]}',
+     'Invalid parameter: Attributes Reason: FilterPolicy: Value of <= must be numeric\n at [Source: (String)"{"key":[{"numeric":[">",20,"<="]}]}"; line: 1, column: 33]'),
+    ('TestSNSFilterPolicyConditions::test_validate_policy_numeric_operator/recorded-content/error-numeric-missing-range-operator',
+     '{"key":[{"numeric":[">",20,30]}]}',
+     'Invalid parameter: Attributes Reason: FilterPolicy: Bad value in numeric range: 30\n at [Source: (String)"{"key":[{"numeric":[">",20,30]}]}"; line: 1, column: 30]'),
+    ('TestSNSFilterPolicyConditions::test_validate_policy_numeric_operator/recorded-content/error-numeric-wrong-second-range-operator',
+     '{"key":[{"numeric":[">",20,"test"]}]}',
+     'Invalid parameter: Attributes Reason: FilterPolicy: Bad numeric range operator: test\n at [Source: (String)"{"key":[{"numeric":[">",20,"test"]}]}"; line: 1, column: 34]'),
+    ('TestSNSFilterPolicyConditions::test_validate_policy_numeric_operator/recorded-content/error-numeric-wrong-range-value-1-type',
+     '{"key":[{"numeric":[">","20","<","30"]}]}',
+     'Invalid parameter: Attributes Reason: FilterPolicy: Value of > must be numeric\n at [Source: (String)"{"key":[{"numeric":[">","20","<","30"]}]}"; line: 1, column: 26]'),
+    ('TestSNSFilterPolicyConditions::test_validate_policy_numeric_operator/recorded-content/error-numeric-wrong-range-value-2-type',
+     '{"key":[{"numeric":[">",20,"<","30"]}]}',
+     'Invalid parameter: Attributes Reason: FilterPolicy: Value of < must be numeric\n at [Source: (String)"{"key":[{"numeric":[">",20,"<","30"]}]}"; line: 1, column: 33]'),
+    ('TestSNSFilterPolicyConditions::test_validate_policy_numeric_operator/recorded-content/error-numeric-too-many-range',
+     '{"key":[{"numeric":[">",20,"<",30,"<",50]}]}',
+     'Invalid parameter: Attributes Reason: FilterPolicy: Too many terms in numeric range expression\n at [Source: (String)"{"key":[{"numeric":[">",20,"<",30,"<",50]}]}"; line: 1, column: 36]'),
+    ('TestSNSFilterPolicyConditions::test_validate_policy_exists_operator/recorded-content/error-condition-none',
+     '{"key":[{"exists":null}]}',
+     'Invalid parameter: Attributes Reason: FilterPolicy: exists match pattern must be either true or false.\n at [Source: (String)"{"key":[{"exists":null}]}"; line: 1, column: 23]'),
+    ('TestSNSFilterPolicyConditions::test_validate_policy_exists_operator/recorded-content/error-condition-string',
+     '{"key":[{"exists":"no"}]}',
+     'Invalid parameter: Attributes Reason: FilterPolicy: exists match pattern must be either true or false.\n at [Source: (String)"{"key":[{"exists":"no"}]}"; line: 1, column: 20]'),
+    ('TestSNSFilterPolicyCrud::test_sub_filter_policy_nested_property_constraints/recorded-content/sub-filter-policy-rule-no-list',
+     '{"key_a":"value_one"}',
+     'Invalid parameter: FilterPolicy: "key_a" must be an object or an array\n at [Source: (String)"{"key_a":"value_one"}"; line: 1, column: 11]'),
+    ('TestSNSFilterPolicyConditions::test_validate_policy_nested_anything_but_operator/recorded-content/error-condition-wrong-operator',
+     '{"key":[{"anything-but":{"wrong-operator":null}}]}',
+     'Invalid parameter: Attributes Reason: FilterPolicy: Unsupported anything-but pattern: wrong-operator\n at [Source: (String)"{"key":[{"anything-but":{"wrong-operator":null}}]}"; line: 1, column: 47]'),
+    ('TestSNSFilterPolicyConditions::test_validate_policy_nested_anything_but_operator/recorded-content/error-condition-anything-but-suffix',
+     '{"key":[{"anything-but":{"suffix":"test"}}]}',
+     'Invalid parameter: Attributes Reason: FilterPolicy: Unsupported anything-but pattern: suffix\n at [Source: (String)"{"key":[{"anything-but":{"suffix":"test"}}]}"; line: 1, column: 36]'),
+    ('TestSNSFilterPolicyConditions::test_validate_policy_nested_anything_but_operator/recorded-content/error-condition-anything-but-exists',
+     '{"key":[{"anything-but":{"exists":false}}]}',
+     'Invalid parameter: Attributes Reason: FilterPolicy: Unsupported anything-but pattern: exists\n at [Source: (String)"{"key":[{"anything-but":{"exists":false}}]}"; line: 1, column: 40]'),
+    ('TestSNSFilterPolicyConditions::test_validate_policy_nested_anything_but_operator/recorded-content/error-condition-anything-but-prefix-wrong-type',
+     '{"key":[{"anything-but":{"prefix":false}}]}',
+     'Invalid parameter: Attributes Reason: FilterPolicy: prefix match pattern must be a string\n at [Source: (String)"{"key":[{"anything-but":{"prefix":false}}]}"; line: 1, column: 40]'),
+]
+
+
+def _split_location(message):
+    """AWS's message and the location its JSON parser appends ("\n at [Source: ...]")."""
+    head, _, tail = message.partition("\n at [Source: ")
+    return head, tail
+
+
+@pytest.mark.parametrize("key,policy,recorded", FILTER_POLICY_ERRORS, ids=[c[0].rsplit("/", 1)[1] for c in FILTER_POLICY_ERRORS])
+def test_filter_policy_errors(sns, sqs, topic, unique_name, key, policy, recorded):
+    # test_sns_filter_policy.py::<key>: Subscribe for "Attributes Reason:" answers,
+    # SetSubscriptionAttributes for the others. The text AWS's JSON parser appends (the
+    # policy and a column) is checked separately below.
+    url = sqs.create_queue(QueueName=unique_name())["QueueUrl"]
+    arn = queue_arn(sqs, url)
+    if recorded.startswith("Invalid parameter: Attributes Reason:"):
+        call = lambda: sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn,
+                                     Attributes={"FilterPolicy": policy})
+    else:
+        sub = sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn,
+                            ReturnSubscriptionArn=True)["SubscriptionArn"]
+        call = lambda: sns.set_subscription_attributes(SubscriptionArn=sub, AttributeName="FilterPolicy",
+                                                       AttributeValue=policy)
+    code, status, message = error_of(call)
+    assert (code, status) == ("InvalidParameter", 400)
+    assert _split_location(message)[0] == _split_location(recorded)[0]
+
+
+@pytest.mark.xfail(reason="AWS appends its Java JSON parser's location (`at [Source: (String)\"...\"; line: "
+                          "1, column: N]`); Sluice's parser is not Jackson and does not reproduce it",
+                   strict=True)
+def test_filter_policy_errors_parser_location(sns, sqs, topic, unique_name):
+    # TestSNSFilterPolicyConditions::test_validate_policy (error-condition-list)
+    _, policy, recorded = FILTER_POLICY_ERRORS[0]
+    url = sqs.create_queue(QueueName=unique_name())["QueueUrl"]
+    assert error_of(lambda: sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn(sqs, url),
+                                          Attributes={"FilterPolicy": policy})) == invalid(recorded)
+
+
+def test_filter_policy_complexity(sns, sqs, topic, unique_name):
+    # TestSNSFilterPolicyConditions::test_policy_complexity (error-complexity-too-many-fields)
+    # and TestSNSFilterPolicyCrud::test_sub_filter_policy_nested_property_constraints
+    url = sqs.create_queue(QueueName=unique_name())["QueueUrl"]
+    arn = queue_arn(sqs, url)
+    six_keys = json.dumps({f"key{i}": ["value"] for i in range(6)})
+    assert error_of(lambda: sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn,
+                                          Attributes={"FilterPolicy": six_keys})) == invalid(
+        "Invalid parameter: Attributes Reason: FilterPolicy: Filter policy can not have more than 5 keys"
+    )
+    sub = sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn, ReturnSubscriptionArn=True)["SubscriptionArn"]
+    assert error_of(lambda: sns.set_subscription_attributes(SubscriptionArn=sub, AttributeName="FilterPolicy",
+                                                            AttributeValue=six_keys)) == invalid(
+        "Invalid parameter: FilterPolicy: Filter policy can not have more than 5 keys"
+    )
+    assert error_of(lambda: sns.set_subscription_attributes(SubscriptionArn=sub, AttributeName="FilterPolicyScope",
+                                                            AttributeValue="RandomValue")) == invalid(
+        "Invalid parameter: FilterPolicyScope: Invalid value [RandomValue]. Please use either MessageBody or "
+        "MessageAttributes"
+    )

@@ -210,3 +210,46 @@ async fn a_granted_account_may_act_and_is_refused_again_once_removed() {
         .unwrap_err();
     assert_eq!(e.kind, SnsErrorKind::AuthorizationError);
 }
+
+#[tokio::test]
+async fn the_features_sluice_lacks_are_authorised_like_the_rest() {
+    let sns = sns();
+    // A caller whose identity policy allows nothing of SNS.
+    let caller = Arc::new(
+        Caller::new(
+            ACCOUNT,
+            Some("arn:aws:iam::000000000000:user/nobody"),
+            &[r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sqs:*","Resource":"*"}]}"#.to_owned()],
+        )
+        .unwrap(),
+    );
+    let denied = |action: &str| SnsContext {
+        access: Some(Access {
+            action: action.to_owned(),
+            ..Access::new(caller.clone())
+        }),
+        ..SnsContext::open(REGION, ACCOUNT)
+    };
+    let e = sns
+        .get_sms_attributes(&denied("GetSMSAttributes"))
+        .unwrap_err();
+    assert_eq!(e.kind, SnsErrorKind::AuthorizationError);
+    let e = sns
+        .list_platform_applications(&denied("ListPlatformApplications"))
+        .unwrap_err();
+    assert_eq!(e.kind, SnsErrorKind::AuthorizationError);
+    let app = "arn:aws:sns:us-east-1:000000000000:app/GCM/a";
+    let e = sns
+        .get_platform_application_attributes(&denied("GetPlatformApplicationAttributes"), Some(app))
+        .unwrap_err();
+    assert_eq!(e.kind, SnsErrorKind::AuthorizationError);
+    // The account's own open caller gets the answers.
+    assert!(sns.get_sms_attributes(&ctx()).unwrap().is_empty());
+    assert!(sns.get_sms_sandbox_account_status(&ctx()).unwrap());
+    assert_eq!(
+        sns.get_platform_application_attributes(&ctx(), Some(app))
+            .unwrap_err()
+            .kind,
+        SnsErrorKind::NotFound
+    );
+}

@@ -154,7 +154,12 @@ mod tests {
             Route::Query(Service::Sns)
         );
         assert_eq!(
-            route(None, Some("sqs"), Some("2010-03-31"), Some("RemovePermission")),
+            route(
+                None,
+                Some("sqs"),
+                Some("2010-03-31"),
+                Some("RemovePermission")
+            ),
             Route::Query(Service::Sqs)
         );
         assert_eq!(

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Smoke test with the aws CLI: create a queue, send, receive, delete the message, read
 # the queue's attributes and delete the queue, checking each answer; SNS: create a topic,
-# subscribe an SQS queue, list the topic's subscriptions. Then, against a
+# subscribe an SQS queue, list the topic's subscriptions, add and remove a permission,
+# and the answers of mobile push, SMS and data protection. Then, against a
 # server with an identity configured, signed requests with the right and a wrong secret,
 # and AddPermission.
 #
@@ -143,6 +144,43 @@ check "sns subscribe confirms an SQS queue at once" "$topic_arn:" "${sub_arn%:*}
 check "sns list-subscriptions-by-topic lists it" "$sub_arn sqs $queue_arn" \
     "$(sns list-subscriptions-by-topic --topic-arn "$topic_arn" \
         --query 'Subscriptions[0].[SubscriptionArn,Protocol,Endpoint]' --output text | tr '\t' ' ')"
+sns add-permission --topic-arn "$topic_arn" --label partner --aws-account-id 222222222222 \
+    --action-name Publish
+check "sns add-permission writes a statement into the topic policy" "partner arn:aws:iam::222222222222:root" \
+    "$(sns get-topic-attributes --topic-arn "$topic_arn" --query Attributes.Policy --output text \
+        | python3 -c 'import json, sys; s = json.load(sys.stdin)["Statement"][1]; print(s["Sid"], s["Principal"]["AWS"])')"
+check "sns remove-permission takes it out" 0 \
+    "$(sns remove-permission --topic-arn "$topic_arn" --label partner >/dev/null; echo $?)"
+set +e
+err="$(sns add-permission --topic-arn "$topic_arn" --label bad --aws-account-id 222222222222 \
+    --action-name CreateTopic 2>&1 >/dev/null)"
+set -e
+check "sns add-permission refuses an action outside the topic's" 1 \
+    "$(grep -c 'Policy statement action out of service scope' <<<"$err" || true)"
+# The features Sluice lacks answer as an account without them, or refuse by name.
+check "sns list-platform-applications is empty" "[]" \
+    "$(sns list-platform-applications --query PlatformApplications --output json | tr -d ' \n')"
+check "sns get-sms-sandbox-account-status: in the sandbox" "True" \
+    "$(sns get-sms-sandbox-account-status --query IsInSandbox --output text)"
+check "sns check-if-phone-number-is-opted-out: not opted out" "False" \
+    "$(sns check-if-phone-number-is-opted-out --phone-number +15555550100 --query isOptedOut --output text)"
+check "sns list-phone-numbers-opted-out is empty" "[]" \
+    "$(sns list-phone-numbers-opted-out --query phoneNumbers --output json | tr -d ' \n')"
+check "sns get-data-protection-policy of a topic is empty" "" \
+    "$(sns get-data-protection-policy --resource-arn "$topic_arn" --query DataProtectionPolicy --output text)"
+set +e
+err="$(sns create-platform-application --name app --platform GCM \
+    --attributes PlatformCredential=key 2>&1 >/dev/null)"
+set -e
+check "sns create-platform-application is refused, naming Sluice" 1 \
+    "$(grep -c 'InvalidParameter.*Sluice does not support' <<<"$err" || true)"
+set +e
+err="$(sns get-endpoint-attributes \
+    --endpoint-arn "arn:aws:sns:us-east-1:000000000000:endpoint/GCM/app/0f7d5971-aa8b-4bd5-b585-0826e9f93a66" \
+    2>&1 >/dev/null)"
+set -e
+check "sns get-endpoint-attributes of an endpoint that cannot exist is NotFound" 1 \
+    "$(grep -c 'NotFound' <<<"$err" || true)"
 check "sns delete-topic succeeds" 0 "$(sns delete-topic --topic-arn "$topic_arn" >/dev/null; echo $?)"
 
 # Authentication, on a server of our own with one identity whose secret sits in a

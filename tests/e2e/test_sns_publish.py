@@ -210,3 +210,42 @@ def test_a_queue_policy_decides_for_the_topic(secured, unique_name):
     sns.publish(TopicArn=topic, Message="m")
     assert len(receive_all(sqs, allowed)) == 1
     assert receive_all(sqs, denied) == []
+
+
+@pytest.fixture(scope="module")
+def logged(tmp_path_factory):
+    """A server of its own that logs at info level, so deliveries it does not make show."""
+    process = SluiceProcess("--in-memory", env={"RUST_LOG": "info"})
+    yield process
+    process.close()
+
+
+def test_deliveries_sluice_does_not_make_are_logged_as_not_delivered(logged, unique_name):
+    sns = sns_client(logged.endpoint)
+    topic = sns.create_topic(Name=unique_name())["TopicArn"]
+    account = topic.split(":")[4]
+    endpoints = {
+        "sms": "+15555550100",
+        "lambda": f"arn:aws:lambda:{REGION}:{account}:function:f",
+        "firehose": f"arn:aws:firehose:{REGION}:{account}:deliverystream/s",
+        "email": "dev@example.com",
+    }
+    subscriptions = {
+        protocol: sns.subscribe(TopicArn=topic, Protocol=protocol, Endpoint=endpoint,
+                                ReturnSubscriptionArn=True)["SubscriptionArn"]
+        for protocol, endpoint in endpoints.items()
+    }
+    # An e-mail subscription's confirmation is logged with its token; confirming makes it
+    # receive (in the log) like the others.
+    line = next(l for l in logged.output().splitlines() if "confirmation NOT delivered" in l)
+    token = line.split("token=")[1].split()[0].strip('"')
+    assert sns.confirm_subscription(TopicArn=topic, Token=token)["SubscriptionArn"] == subscriptions["email"]
+    message_id = sns.publish(TopicArn=topic, Message="hello")["MessageId"]
+    lines = [l for l in logged.output().splitlines() if "NOT delivered" in l and message_id in l]
+    for protocol, endpoint in endpoints.items():
+        mine = [l for l in lines if subscriptions[protocol] in l]
+        assert len(mine) == 1, (protocol, lines)
+        assert endpoint in mine[0] and topic in mine[0] and f"protocol={protocol}" in mine[0]
+    # A Publish to a phone number is answered and logged the same way.
+    direct = sns.publish(PhoneNumber="+15555550101", Message="hi")["MessageId"]
+    assert any("SMS NOT delivered" in l and direct in l for l in logged.output().splitlines())

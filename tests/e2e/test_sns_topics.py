@@ -1,7 +1,7 @@
 """SNS topics and subscriptions with real boto3 `sns` clients (AWS Query/XML in both
 environments): topic life cycle and attributes, subscriptions of every confirmation
 kind, tags, AWS's errors with their codes and statuses, access decisions with
-configured identities, and the explicit answer for actions not served yet."""
+configured identities, and the answers of the features Sluice lacks."""
 
 import json
 
@@ -11,6 +11,7 @@ import pytest
 from botocore.config import Config
 
 from conftest import ACCOUNT_ID, REGION, SluiceProcess
+from test_wire import query
 
 RETRIES = Config(retries={"max_attempts": 1, "mode": "standard"})
 
@@ -62,7 +63,8 @@ def test_topic_life_cycle_and_default_attributes(sns, unique_name):
     assert "SNS:Publish" in statement["Action"]
     effective = json.loads(attrs["EffectiveDeliveryPolicy"])
     assert effective["http"]["defaultHealthyRetryPolicy"]["numRetries"] == 3
-    assert arn in [t["TopicArn"] for t in sns.list_topics()["Topics"]]
+    listed = [t["TopicArn"] for page in sns.get_paginator("list_topics").paginate() for t in page["Topics"]]
+    assert arn in listed
 
     sns.set_topic_attributes(TopicArn=arn, AttributeName="DisplayName", AttributeValue="News")
     sns.set_topic_attributes(TopicArn=arn, AttributeName="SignatureVersion", AttributeValue="2")
@@ -157,7 +159,8 @@ def test_sqs_subscription_is_confirmed_at_once(sns, sqs, make_queue, unique_name
     assert listed == [
         {"SubscriptionArn": sub, "Owner": ACCOUNT_ID, "Protocol": "sqs", "Endpoint": qarn, "TopicArn": topic}
     ]
-    assert sub in [s["SubscriptionArn"] for s in sns.list_subscriptions()["Subscriptions"]]
+    pages = sns.get_paginator("list_subscriptions").paginate()
+    assert sub in [s["SubscriptionArn"] for page in pages for s in page["Subscriptions"]]
     assert sns.get_topic_attributes(TopicArn=topic)["Attributes"]["SubscriptionsConfirmed"] == "1"
 
     sns.set_subscription_attributes(SubscriptionArn=sub, AttributeName="RawMessageDelivery", AttributeValue="false")
@@ -250,13 +253,123 @@ def test_tags(sns, unique_name):
     )
 
 
-def test_actions_not_served_yet_say_so(sns, unique_name):
+def test_add_and_remove_permission_edit_the_topic_policy(sns, unique_name):
     arn = sns.create_topic(Name=unique_name())["TopicArn"]
-    code, status, message = error_of(lambda: sns.get_data_protection_policy(ResourceArn=arn))
-    assert (code, status) == ("NotImplemented", 501)
-    assert "GetDataProtectionPolicy" in message and "not yet supported by Sluice" in message
-    code, status, message = error_of(lambda: sns.list_platform_applications())
-    assert (code, status) == ("NotImplemented", 501) and "ListPlatformApplications" in message
+    sns.add_permission(TopicArn=arn, Label="pub", AWSAccountId=["111111111111"], ActionName=["Publish"])
+    sns.add_permission(
+        TopicArn=arn, Label="two", AWSAccountId=["111111111111", "222222222222"],
+        ActionName=["Publish", "Subscribe"],
+    )
+    statements = json.loads(sns.get_topic_attributes(TopicArn=arn)["Attributes"]["Policy"])["Statement"]
+    assert [s["Sid"] for s in statements] == ["__default_statement_ID", "pub", "two"]
+    assert statements[1] == {
+        "Sid": "pub", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111111111111:root"},
+        "Action": "SNS:Publish", "Resource": arn,
+    }
+    assert statements[2]["Principal"] == {
+        "AWS": ["arn:aws:iam::111111111111:root", "arn:aws:iam::222222222222:root"]
+    }
+    assert statements[2]["Action"] == ["SNS:Publish", "SNS:Subscribe"]
+
+    def add(label="x", accounts=("111111111111",), actions=("Publish",), topic=arn):
+        return sns.add_permission(TopicArn=topic, Label=label, AWSAccountId=list(accounts),
+                                  ActionName=list(actions))
+
+    assert error_of(lambda: add(label="pub")) == (
+        "InvalidParameter", 400, "Invalid parameter: Statement already exists",
+    )
+    assert error_of(lambda: add(actions=["CreateTopic"])) == (
+        "InvalidParameter", 400, "Invalid parameter: Policy statement action out of service scope!",
+    )
+    assert error_of(lambda: add(accounts=["12"]))[:2] == ("InvalidParameter", 400)
+    assert error_of(lambda: add(topic=arn + "-gone")) == ("NotFound", 404, "Topic does not exist")
+
+    sns.remove_permission(TopicArn=arn, Label="pub")
+    statements = json.loads(sns.get_topic_attributes(TopicArn=arn)["Attributes"]["Policy"])["Statement"]
+    assert [s["Sid"] for s in statements] == ["__default_statement_ID", "two"]
+    assert error_of(lambda: sns.remove_permission(TopicArn=arn, Label="pub"))[:2] == ("InvalidParameter", 400)
+    assert error_of(lambda: sns.remove_permission(TopicArn=arn + "-gone", Label="two"))[:2] == ("NotFound", 404)
+
+
+def test_add_permission_reaches_the_service_its_request_names(server, sns, sqs, queue, unique_name):
+    """SQS and SNS both have AddPermission and RemovePermission: the request's Version (or
+    its credential scope, or JSON target) decides which one acts."""
+    arn = sns.create_topic(Name=unique_name())["TopicArn"]
+    sns.add_permission(TopicArn=arn, Label="sns-one", AWSAccountId=["111111111111"], ActionName=["Publish"])
+    sqs.add_permission(QueueUrl=queue, Label="sqs-one", AWSAccountIds=["111111111111"], Actions=["SendMessage"])
+    queue_policy = json.loads(sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["Policy"])["Attributes"]["Policy"])
+    assert [s["Sid"] for s in queue_policy["Statement"]] == ["sqs-one"]
+    topic_policy = json.loads(sns.get_topic_attributes(TopicArn=arn)["Attributes"]["Policy"])
+    assert [s["Sid"] for s in topic_policy["Statement"]] == ["__default_statement_ID", "sns-one"]
+    # Unsigned Query requests: the Version names the service.
+    status, _, body = query(
+        server, Action="AddPermission", Version="2010-03-31", TopicArn=arn, Label="raw",
+        **{"AWSAccountId.member.1": "111111111111", "ActionName.member.1": "Subscribe"},
+    )
+    assert status == 200 and b"<AddPermissionResponse xmlns=\"http://sns.amazonaws.com/doc/2010-03-31/\">" in body
+    status, _, body = query(server, Action="RemovePermission", Version="2010-03-31", TopicArn=arn, Label="raw")
+    assert status == 200 and b"RemovePermissionResponse" in body
+    status, _, body = query(
+        server, Action="AddPermission", Version="2012-11-05", QueueUrl=queue, Label="raw-sqs",
+        **{"AWSAccountId.1": "111111111111", "ActionName.1": "ReceiveMessage"},
+    )
+    assert status == 200 and b"queue.amazonaws.com" in body
+    sqs.remove_permission(QueueUrl=queue, Label="raw-sqs")
+    sns.remove_permission(TopicArn=arn, Label="sns-one")
+
+
+def test_features_sluice_lacks_answer_as_an_account_without_them(sns, unique_name):
+    """Mobile push, SMS and data protection: reads and lists answer what an account that
+    never used them holds; creating or changing anything is refused by name."""
+    arn = sns.create_topic(Name=unique_name())["TopicArn"]
+    assert sns.list_platform_applications()["PlatformApplications"] == []
+    assert sns.get_sms_attributes()["attributes"] == {}
+    assert sns.get_sms_attributes(attributes=["DefaultSMSType"])["attributes"] == {}
+    assert sns.get_sms_sandbox_account_status()["IsInSandbox"] is True
+    assert sns.list_phone_numbers_opted_out()["phoneNumbers"] == []
+    assert sns.list_origination_numbers()["PhoneNumbers"] == []
+    assert sns.list_sms_sandbox_phone_numbers()["PhoneNumbers"] == []
+    assert sns.check_if_phone_number_is_opted_out(phoneNumber="+15555550100")["isOptedOut"] is False
+    assert sns.get_data_protection_policy(ResourceArn=arn)["DataProtectionPolicy"] == ""
+    app = f"arn:aws:sns:{REGION}:{ACCOUNT_ID}:app/GCM/{unique_name()}"
+    endpoint = f"arn:aws:sns:{REGION}:{ACCOUNT_ID}:endpoint/GCM/{unique_name()}/0f7d5971-aa8b-4bd5-b585-0826e9f93a66"
+    not_found = [
+        lambda: sns.get_platform_application_attributes(PlatformApplicationArn=app),
+        lambda: sns.set_platform_application_attributes(PlatformApplicationArn=app, Attributes={"k": "v"}),
+        lambda: sns.list_endpoints_by_platform_application(PlatformApplicationArn=app),
+        lambda: sns.get_endpoint_attributes(EndpointArn=endpoint),
+        lambda: sns.set_endpoint_attributes(EndpointArn=endpoint, Attributes={"Enabled": "true"}),
+    ]
+    for call in not_found:
+        code, status, message = error_of(call)
+        assert (code, status) == ("NotFound", 404) and message.endswith("does not exist")
+    # Deleting what does not exist succeeds, as on AWS.
+    sns.delete_platform_application(PlatformApplicationArn=app)
+    sns.delete_endpoint(EndpointArn=endpoint)
+    refused = [
+        lambda: sns.create_platform_application(Name="app", Platform="GCM", Attributes={"PlatformCredential": "k"}),
+        lambda: sns.create_platform_endpoint(PlatformApplicationArn=app, Token="device-token"),
+        lambda: sns.set_sms_attributes(attributes={"DefaultSMSType": "Transactional"}),
+        lambda: sns.opt_in_phone_number(phoneNumber="+15555550100"),
+        lambda: sns.create_sms_sandbox_phone_number(PhoneNumber="+15555550100"),
+        lambda: sns.verify_sms_sandbox_phone_number(PhoneNumber="+15555550100", OneTimePassword="123456"),
+        lambda: sns.put_data_protection_policy(ResourceArn=arn, DataProtectionPolicy="{}"),
+        lambda: sns.create_topic(Name=unique_name(), DataProtectionPolicy="{}"),
+    ]
+    for call in refused:
+        code, status, message = error_of(call)
+        assert (code, status) == ("InvalidParameter", 400), message
+        assert "Sluice does not support" in message, message
+    assert error_of(lambda: sns.delete_sms_sandbox_phone_number(PhoneNumber="+15555550100"))[:2] == (
+        "ResourceNotFound", 404,
+    )
+    assert error_of(lambda: sns.check_if_phone_number_is_opted_out(phoneNumber="invalid-number")) == (
+        "InvalidParameter", 400, "Invalid parameter: phoneNumber Reason: input incorrectly formatted",
+    )
+    assert error_of(lambda: sns.get_endpoint_attributes(EndpointArn=arn)) == (
+        "InvalidParameter", 400, "Invalid parameter: EndpointArn Reason: Wrong ARN format",
+    )
+    assert error_of(lambda: sns.get_data_protection_policy(ResourceArn=arn + "-gone"))[:2] == ("NotFound", 404)
 
 
 OWNER = ("AKIASNSOWNER0000001", "owner-secret", "arn:aws:iam::111111111111:user/owner")
@@ -305,3 +418,13 @@ def test_identity_policies_decide_topic_actions(secured, unique_name):
     assert error_of(lambda: reader.create_topic(Name=unique_name()))[0] == "AuthorizationError"
     assert error_of(lambda: sns_client(secured.endpoint, OWNER[0], "wrong").list_topics())[1] == 403
     owner.delete_topic(TopicArn=arn)
+
+
+def test_every_action_of_the_model_is_served(server, sns):
+    """Every operation botocore's SNS model names reaches SNS and is decided there: it may
+    refuse the empty request, but never as an unknown or unimplemented action."""
+    for action in sns.meta.service_model.operation_names:
+        status, _, body = query(server, Action=action, Version="2010-03-31")
+        assert status != 501, (action, body)
+        assert b"InvalidAction" not in body and b"NotImplemented" not in body, (action, body)
+        assert b"http://sns.amazonaws.com/doc/2010-03-31/" in body, (action, body)

@@ -54,7 +54,7 @@ async fn an_http_subscription_is_confirmed_with_its_token() {
         .clone()
         .expect("a pending subscription has a token");
     assert_eq!(
-        sns.confirm_subscription(&ctx(), Some(&topic), Some("wrong"), None)
+        sns.confirm_subscription(&ctx(), Some(&topic), Some("0123abcd"), None)
             .await
             .unwrap_err()
             .message,

@@ -25,10 +25,17 @@ pub enum SnsErrorKind {
     BatchEntryIdsNotDistinct,
     InvalidBatchEntryId,
     BatchRequestTooLong,
+    /// `ValidationError` (400): a request the API model refuses (a required member
+    /// missing), worded as AWS's model validation words it.
+    ValidationError,
     /// `InvalidAction` (400): not an SNS action at all.
     InvalidAction,
     /// An SNS action this server does not implement yet (501); never a silent success.
     NotSupported,
+    /// A feature of SNS Sluice deliberately lacks (mobile push, SMS, data protection):
+    /// AWS's `InvalidParameter` (400) with a message that names the feature and Sluice,
+    /// so SDKs surface it as the modelled exception and do not retry it.
+    FeatureNotSupported,
     InternalError,
     /// The store cannot make changes durable (503, retryable).
     ServiceUnavailable,
@@ -81,6 +88,20 @@ impl SnsError {
         Self::new(
             SnsErrorKind::NotSupported,
             format!("The SNS action {action} is not yet supported by Sluice."),
+        )
+    }
+}
+
+impl SnsError {
+    /// A feature Sluice does not have, asked for by `action`: AWS's InvalidParameter with
+    /// a message that says so (see [`SnsErrorKind::FeatureNotSupported`]).
+    pub fn feature_not_supported(action: &str, feature: &str) -> Self {
+        Self::new(
+            SnsErrorKind::FeatureNotSupported,
+            format!(
+                "Invalid parameter: {action} Reason: Sluice does not support {feature}; \
+                 nothing was created or changed"
+            ),
         )
     }
 }

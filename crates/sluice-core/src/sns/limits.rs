@@ -69,3 +69,11 @@ pub const MESSAGE_STRUCTURE_DEFAULT_KEY: &str = "default";
 pub const PUBLISH_BATCH_ENTRIES_MAX: usize = 10;
 pub const PUBLISH_BATCH_MAX_BYTES: usize = 256 * 1024;
 pub const BATCH_ENTRY_ID_MAX_CHARS: usize = 80;
+
+// AddPermission and the account-level list actions.
+/// An AddPermission label (the statement's Sid) has at most this many characters.
+pub const PERMISSION_LABEL_MAX_CHARS: usize = 80;
+/// ListSMSSandboxPhoneNumbers' MaxResults range.
+pub const LIST_SMS_SANDBOX_MAX_RESULTS: u32 = 100;
+/// ListOriginationNumbers' MaxResults range.
+pub const LIST_ORIGINATION_NUMBERS_MAX_RESULTS: u32 = 30;

@@ -3,7 +3,7 @@
 //! - `names.rs`, `limits.rs`: topic names, topic and subscription ARNs, every limit.
 //! - `topic_attributes.rs`, `subscription_attributes.rs`: attributes with AWS's defaults
 //!   and validation (filter policies through `filter/`).
-//! - `protocol.rs`: delivery protocols and their endpoints.
+//! - `protocol.rs`: delivery protocols and their endpoints; `phone.rs`: phone numbers.
 //! - `service/`: the `Sns` service, one method per action; `access.rs`: `sns:` actions.
 //! - `store.rs`: the `TopicStore` boundary the embedded store implements.
 //! - `fifo.rs`: what FIFO topics deduplicate and order by.
@@ -19,6 +19,7 @@ pub mod filter;
 pub mod limits;
 pub mod names;
 pub mod notification;
+pub mod phone;
 pub mod protocol;
 pub mod publish;
 mod service;
@@ -29,7 +30,8 @@ pub mod topic_attributes;
 pub use error::{SnsError, SnsErrorKind, SnsResult};
 pub use names::TopicKey;
 pub use service::{
-    signing_cert_url, Fanout, Sns, SnsContext, SIGNING_CERT_PATH, SNS_SERVICE_PRINCIPAL,
+    delivered_by_sluice, signing_cert_url, AddPermissionInput, Fanout, Sns, SnsContext,
+    SIGNING_CERT_PATH, SNS_SERVICE_PRINCIPAL,
 };
 
 /// The API version Query requests name.

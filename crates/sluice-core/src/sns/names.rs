@@ -85,12 +85,17 @@ pub fn parse_topic_arn(arn: &str, member: &str) -> SnsResult<TopicKey> {
     Ok(TopicKey::new(e[3], e[4], &name))
 }
 
-/// The topic a subscription ARN belongs to: every element but the last.
+/// The topic a subscription ARN belongs to: every element but the last, which is a
+/// UUID. An SNS ARN without one (a topic's ARN) or with something else in its place has
+/// no valid subscription id: AWS's recorded "Invalid parameter: SubscriptionId".
 pub fn parse_subscription_arn(arn: &str, member: &str) -> SnsResult<TopicKey> {
     let e = arn_elements(arn, member)?;
-    let shaped = e.len() == ARN_MIN_ELEMENTS + 1 && e[0] == "arn" && e[2] == "sns";
-    if !shaped || e[6].is_empty() {
+    if e[0] != "arn" || e[2] != "sns" || e.len() > ARN_MIN_ELEMENTS + 1 {
         return Err(SnsError::invalid_parameter(member));
+    }
+    let id_ok = e.len() == ARN_MIN_ELEMENTS + 1 && uuid::Uuid::parse_str(e[6]).is_ok();
+    if !id_ok {
+        return Err(SnsError::invalid_parameter("SubscriptionId"));
     }
     let (topic_arn, _) = arn.rsplit_once(':').expect("seven elements");
     parse_topic_arn(topic_arn, member)
@@ -145,7 +150,16 @@ mod tests {
             parse_subscription_arn(&arn, "SubscriptionArn").unwrap(),
             key
         );
-        assert!(parse_subscription_arn(&key.arn(), "SubscriptionArn").is_err());
+        assert_eq!(
+            parse_subscription_arn(&key.arn(), "SubscriptionArn")
+                .unwrap_err()
+                .message,
+            "Invalid parameter: SubscriptionId"
+        );
+        let e = parse_subscription_arn(&format!("{}:nope", key.arn()), "SubscriptionArn");
+        assert_eq!(e.unwrap_err().message, "Invalid parameter: SubscriptionId");
+        let e = parse_subscription_arn("arn:aws:sqs:us-east-1:1:q:x", "SubscriptionArn");
+        assert_eq!(e.unwrap_err().message, "Invalid parameter: SubscriptionArn");
         let e = parse_subscription_arn("a:b", "SubscriptionArn").unwrap_err();
         assert!(
             e.message.ends_with("at least 6 elements, not 2"),

@@ -90,11 +90,14 @@ impl Protocol {
                 true
             }
             Protocol::Sms => {
-                let digits = endpoint.strip_prefix('+').unwrap_or(endpoint);
-                let digits: String = digits.chars().filter(|c| *c != '-').collect();
-                !digits.is_empty()
-                    && digits.len() <= SMS_NUMBER_MAX_DIGITS
-                    && digits.bytes().all(|b| b.is_ascii_digit())
+                if !sms_endpoint(endpoint) {
+                    // AWS's recorded words, without the usual "Invalid parameter:".
+                    return Err(SnsError::new(
+                        super::error::SnsErrorKind::InvalidParameter,
+                        format!("Invalid SMS endpoint: {endpoint}"),
+                    ));
+                }
+                true
             }
             Protocol::Lambda => {
                 arn_of(endpoint, "lambda").is_some_and(|e| e.get(5) == Some(&"function"))
@@ -129,6 +132,22 @@ impl Protocol {
             Protocol::Http | Protocol::Https | Protocol::Email | Protocol::EmailJson => true,
         }
     }
+}
+
+/// Separators AWS accepts between the digit groups of an `sms` endpoint
+/// (`+12/34-567.890` is a number; `+15--551234567` and `+15551234567.` are not).
+const SMS_SEPARATORS: [char; 3] = ['-', '.', '/'];
+
+/// Whether `endpoint` is a phone number an `sms` subscription accepts: an optional `+`,
+/// then at most fifteen digits in groups joined by single separators.
+fn sms_endpoint(endpoint: &str) -> bool {
+    let rest = endpoint.strip_prefix('+').unwrap_or(endpoint);
+    let groups: Vec<&str> = rest.split(SMS_SEPARATORS).collect();
+    let digits: usize = groups.iter().map(|g| g.len()).sum();
+    groups
+        .iter()
+        .all(|g| !g.is_empty() && g.bytes().all(|b| b.is_ascii_digit()))
+        && (1..=SMS_NUMBER_MAX_DIGITS).contains(&digits)
 }
 
 /// The elements of an `arn:aws:SERVICE:REGION:ACCOUNT:...` ARN of `service`.
@@ -175,6 +194,7 @@ mod tests {
             (Protocol::Email, "dev@example.com"),
             (Protocol::EmailJson, "dev@example.com"),
             (Protocol::Sms, "+15555550100"),
+            (Protocol::Sms, "+12/34-567.890"),
             (
                 Protocol::Lambda,
                 "arn:aws:lambda:us-east-1:111111111111:function:f",
@@ -208,7 +228,27 @@ mod tests {
                 "not-an-address",
                 "Invalid parameter: Email address",
             ),
-            (Protocol::Sms, "+12ab", "Invalid parameter: Endpoint"),
+            (Protocol::Sms, "+12ab", "Invalid SMS endpoint: +12ab"),
+            (
+                Protocol::Sms,
+                "NAA+15551234567",
+                "Invalid SMS endpoint: NAA+15551234567",
+            ),
+            (
+                Protocol::Sms,
+                "+15--551234567",
+                "Invalid SMS endpoint: +15--551234567",
+            ),
+            (
+                Protocol::Sms,
+                "+15551234567.",
+                "Invalid SMS endpoint: +15551234567.",
+            ),
+            (
+                Protocol::Sms,
+                "/+15551234567",
+                "Invalid SMS endpoint: /+15551234567",
+            ),
             (
                 Protocol::Lambda,
                 "arn:aws:sqs:us-east-1:111111111111:q",

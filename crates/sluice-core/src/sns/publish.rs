@@ -96,13 +96,11 @@ pub fn check(input: &PublishInput) -> SnsResult<CheckedPublish> {
         Some(_) => return Err(SnsError::invalid_parameter("MessageStructure")),
     };
     let mut attributes = BTreeMap::new();
-    let mut attributes_bytes = 0usize;
+    check_attributes(&input.message_attributes)?;
     for (name, attribute) in &input.message_attributes {
-        check_attribute(name, attribute)?;
-        attributes_bytes += name.len() + attribute.data_type.len() + attribute_size(attribute);
         attributes.insert(name.clone(), attribute.clone());
     }
-    if message.len() + attributes_bytes > MESSAGE_MAX_BYTES {
+    if message.len() + attributes_bytes(&input.message_attributes) > MESSAGE_MAX_BYTES {
         return Err(SnsError::invalid_parameter("Message too long"));
     }
     if let Some(group) = &input.message_group_id {
@@ -121,20 +119,44 @@ pub fn check(input: &PublishInput) -> SnsResult<CheckedPublish> {
     })
 }
 
+/// Checks message attributes as Publish and every PublishBatch entry have them checked.
+pub fn check_attributes(attributes: &[(String, PublishAttribute)]) -> SnsResult<()> {
+    attributes
+        .iter()
+        .try_for_each(|(name, attribute)| check_attribute(name, attribute))
+}
+
+/// What message attributes add to a message's size: names, data types and values.
+pub fn attributes_bytes(attributes: &[(String, PublishAttribute)]) -> usize {
+    attributes
+        .iter()
+        .map(|(name, a)| name.len() + a.data_type.len() + attribute_size(a))
+        .sum()
+}
+
 fn attribute_size(a: &PublishAttribute) -> usize {
     a.string_value.as_ref().map_or(0, String::len) + a.binary_value.as_ref().map_or(0, Vec::len)
 }
 
-/// `MessageStructure=json`: an object of string bodies with a `default` entry.
+/// `MessageStructure=json`: an object of string bodies with a `default` entry. Entries
+/// that are not strings are ignored (so `{"default": {...}}` has no default entry), and a
+/// JSON object followed by anything else "failed to parse", as AWS's recordings show.
 fn parse_structure(message: &str) -> SnsResult<BTreeMap<String, String>> {
     let unparseable =
         || SnsError::invalid_parameter("Message Structure - No JSON message body is parseable");
-    let parsed: serde_json::Value = serde_json::from_str(message).map_err(|_| unparseable())?;
+    let mut values = serde_json::Deserializer::from_str(message).into_iter::<serde_json::Value>();
+    let parsed = values.next().and_then(Result::ok).ok_or_else(unparseable)?;
+    if values.next().is_some() {
+        return Err(SnsError::invalid_parameter(
+            "Message Structure - JSON message body failed to parse",
+        ));
+    }
     let object = parsed.as_object().ok_or_else(unparseable)?;
     let mut bodies = BTreeMap::new();
     for (protocol, body) in object {
-        let body = body.as_str().ok_or_else(unparseable)?;
-        bodies.insert(protocol.clone(), body.to_owned());
+        if let Some(body) = body.as_str() {
+            bodies.insert(protocol.clone(), body.to_owned());
+        }
     }
     if !bodies.contains_key(MESSAGE_STRUCTURE_DEFAULT_KEY) {
         return Err(SnsError::invalid_parameter(
@@ -152,17 +174,28 @@ fn check_attribute(name: &str, a: &PublishAttribute) -> SnsResult<()> {
     }
     check_attribute_name(name)?;
     let data_type = a.data_type.as_str();
-    let prefix = data_type.split('.').next().unwrap_or_default();
-    if !matches!(prefix, "String" | "Number" | "Binary") {
+    let (prefix, custom) = match data_type.split_once('.') {
+        Some((prefix, custom)) => (prefix, Some(custom)),
+        None => (data_type, None),
+    };
+    // A custom type needs something after the dot ("String." is not a type).
+    if !matches!(prefix, "String" | "Number" | "Binary") || custom == Some("") {
         return Err(value_invalid(format!(
             "The message attribute '{name}' has an invalid message attribute type, the set of \
              supported type prefixes is Binary, Number, and String."
         )));
     }
-    let (field, value_len) = if prefix == "Binary" {
-        ("Binary", a.binary_value.as_ref().map(Vec::len))
+    let (field, value_len, other_field_used) = if prefix == "Binary" {
+        let len = a.binary_value.as_ref().map(Vec::len);
+        ("Binary", len, a.string_value.is_some())
     } else {
-        ("String", a.string_value.as_ref().map(String::len))
+        let len = a.string_value.as_ref().map(String::len);
+        ("String", len, a.binary_value.is_some())
+    };
+    // No value at all reads as an empty one; a value in the other field is misplaced.
+    let value_len = match value_len {
+        None if !other_field_used => Some(0),
+        len => len,
     };
     match value_len {
         None => Err(value_invalid(format!(

@@ -35,6 +35,8 @@ pub struct SubscriptionAttributes {
 #[derive(Debug, Clone, Copy)]
 pub struct SubscriptionFacts {
     pub fifo_topic: bool,
+    /// The subscribed endpoint is a FIFO queue.
+    pub fifo_endpoint: bool,
 }
 
 impl SubscriptionAttributes {
@@ -191,7 +193,9 @@ impl SubscriptionAttributes {
 }
 
 /// A subscription's dead-letter queue: `{"deadLetterTargetArn": SQS-ARN}`, a FIFO queue
-/// for a FIFO topic. Errors are the text after AWS's prefix.
+/// for a FIFO queue subscribed to a FIFO topic (a standard queue on a FIFO topic may
+/// have a standard one, as AWS's recorded answers show). Errors are the text after AWS's
+/// prefix.
 fn check_redrive_policy(value: &str, facts: SubscriptionFacts) -> Result<String, String> {
     let parsed: serde_json::Value = serde_json::from_str(value)
         .map_err(|e| format!("RedrivePolicy: failed to parse JSON. {e}"))?;
@@ -200,7 +204,7 @@ fn check_redrive_policy(value: &str, facts: SubscriptionFacts) -> Result<String,
         .and_then(|v| v.as_str())
         .filter(|arn| arn_of(arn, "sqs").is_some())
         .ok_or("RedrivePolicy: deadLetterTargetArn is an invalid arn")?;
-    if facts.fifo_topic && !target.ends_with(".fifo") {
+    if facts.fifo_topic && facts.fifo_endpoint && !target.ends_with(".fifo") {
         return Err(
             "RedrivePolicy: must use a FIFO queue as DLQ for a FIFO Subscription to a FIFO Topic."
                 .to_owned(),
@@ -213,7 +217,10 @@ fn check_redrive_policy(value: &str, facts: SubscriptionFacts) -> Result<String,
 mod tests {
     use super::*;
 
-    const STANDARD: SubscriptionFacts = SubscriptionFacts { fifo_topic: false };
+    const STANDARD: SubscriptionFacts = SubscriptionFacts {
+        fifo_topic: false,
+        fifo_endpoint: false,
+    };
     const SET: PolicyCall = PolicyCall::SetSubscriptionAttributes;
 
     #[test]
@@ -260,10 +267,20 @@ mod tests {
         assert!(e
             .message
             .starts_with("Invalid parameter: RedrivePolicy: failed to parse JSON."));
-        let fifo = SubscriptionFacts { fifo_topic: true };
+        let fifo = SubscriptionFacts {
+            fifo_topic: true,
+            fifo_endpoint: true,
+        };
         let dlq = r#"{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:111111111111:dlq"}"#;
         let e = a.set(SET, fifo, "RedrivePolicy", dlq).unwrap_err();
         assert_eq!(e.message, "Invalid parameter: RedrivePolicy: must use a FIFO queue as DLQ for a FIFO Subscription to a FIFO Topic.");
+        // A standard queue on a FIFO topic may dead-letter into a standard queue.
+        let standard_queue_on_fifo = SubscriptionFacts {
+            fifo_topic: true,
+            fifo_endpoint: false,
+        };
+        a.set(SET, standard_queue_on_fifo, "RedrivePolicy", dlq)
+            .unwrap();
         a.set(SET, STANDARD, "RedrivePolicy", dlq).unwrap();
         assert_eq!(a.redrive_policy.as_deref(), Some(dlq));
         a.set(SET, STANDARD, "RedrivePolicy", "").unwrap();

@@ -142,7 +142,7 @@ impl TopicAttributes {
             "DeliveryPolicy" => {
                 self.delivery_policy = match value {
                     "" => None,
-                    v => Some(json_object(by, name, v)?),
+                    v => Some(normalized_delivery_policy(&json_object(by, name, v)?)),
                 }
             }
             "KmsMasterKeyId" => self.kms_master_key_id = optional(value),
@@ -232,9 +232,7 @@ impl TopicAttributes {
         out.insert("DisplayName".into(), self.display_name.clone());
         out.insert(
             "EffectiveDeliveryPolicy".into(),
-            self.delivery_policy
-                .clone()
-                .unwrap_or_else(default_effective_delivery_policy),
+            effective_delivery_policy(self.delivery_policy.as_deref()),
         );
         out.insert("Owner".into(), key.account_id.clone());
         out.insert(
@@ -302,6 +300,58 @@ pub fn default_topic_policy(key: &TopicKey) -> String {
         }],
     })
     .to_string()
+}
+
+/// A DeliveryPolicy as AWS keeps it: members set to null are dropped, and the `http`
+/// policy says whether subscriptions may override it (`disableSubscriptionOverrides`,
+/// false unless given).
+fn normalized_delivery_policy(text: &str) -> String {
+    let Ok(mut policy) = serde_json::from_str::<serde_json::Value>(text) else {
+        return text.to_owned();
+    };
+    drop_nulls(&mut policy);
+    if let Some(http) = policy.get_mut("http").and_then(|h| h.as_object_mut()) {
+        http.entry("disableSubscriptionOverrides")
+            .or_insert(serde_json::Value::Bool(false));
+    }
+    policy.to_string()
+}
+
+fn drop_nulls(value: &mut serde_json::Value) {
+    if let Some(object) = value.as_object_mut() {
+        object.retain(|_, v| !v.is_null());
+        object.values_mut().for_each(drop_nulls);
+    }
+}
+
+/// The delivery policy in force: AWS's defaults with the topic's DeliveryPolicy laid
+/// over them, member by member.
+pub fn effective_delivery_policy(set: Option<&str>) -> String {
+    let default = default_effective_delivery_policy();
+    let Some(set) = set.and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok()) else {
+        return default;
+    };
+    let mut effective: serde_json::Value =
+        serde_json::from_str(&default).expect("the default delivery policy is JSON");
+    overlay(&mut effective, set);
+    effective.to_string()
+}
+
+fn overlay(base: &mut serde_json::Value, top: serde_json::Value) {
+    match (base, top) {
+        (serde_json::Value::Object(base), serde_json::Value::Object(top)) => {
+            for (key, value) in top {
+                match base.get_mut(&key) {
+                    Some(slot) => overlay(slot, value),
+                    None => {
+                        base.insert(key, value);
+                    }
+                }
+            }
+        }
+        (_, serde_json::Value::Null) => {}
+        (slot, value) => *slot = value,
+    }
 }
 
 /// The HTTP/S delivery policy AWS reports for a topic that has not set one.
@@ -436,5 +486,40 @@ mod tests {
             .unwrap();
         assert_eq!(a.kms_master_key_id, None);
         assert_eq!(TopicAttributes::from_stored_pairs(&a.stored_pairs()), a);
+    }
+
+    #[test]
+    fn delivery_policies_are_kept_and_applied_as_aws_does() {
+        let mut a = TopicAttributes::defaults(false);
+        let set = r#"{"http":{"defaultHealthyRetryPolicy":{"minDelayTarget":5,"maxDelayTarget":6,"numRetries":1}}}"#;
+        a.set(SetBy::SetTopicAttributes, "DeliveryPolicy", set)
+            .unwrap();
+        let kept: serde_json::Value =
+            serde_json::from_str(a.delivery_policy.as_deref().unwrap()).unwrap();
+        assert_eq!(kept["http"]["disableSubscriptionOverrides"], false);
+        let effective: serde_json::Value =
+            serde_json::from_str(&effective_delivery_policy(a.delivery_policy.as_deref())).unwrap();
+        let healthy = &effective["http"]["defaultHealthyRetryPolicy"];
+        assert_eq!(healthy["minDelayTarget"], 5);
+        assert_eq!(healthy["numMaxDelayRetries"], 0);
+        assert_eq!(healthy["backoffFunction"], "linear");
+        assert_eq!(
+            effective["http"]["defaultRequestPolicy"]["headerContentType"],
+            "text/plain; charset=UTF-8"
+        );
+        a.set(
+            SetBy::SetTopicAttributes,
+            "DeliveryPolicy",
+            r#"{"http":{"defaultHealthyRetryPolicy":null}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            a.delivery_policy.as_deref(),
+            Some(r#"{"http":{"disableSubscriptionOverrides":false}}"#)
+        );
+        assert_eq!(
+            effective_delivery_policy(None),
+            default_effective_delivery_policy()
+        );
     }
 }

@@ -148,6 +148,24 @@ mod tests {
             route(None, None, Some("2010-03-31"), Some("AddPermission")),
             Route::Query(Service::Sns)
         );
+        // A signed request's credential scope decides before the version does.
+        assert_eq!(
+            route(None, Some("sns"), None, Some("RemovePermission")),
+            Route::Query(Service::Sns)
+        );
+        assert_eq!(
+            route(
+                None,
+                Some("sqs"),
+                Some("2010-03-31"),
+                Some("RemovePermission")
+            ),
+            Route::Query(Service::Sqs)
+        );
+        assert_eq!(
+            route(None, None, Some("2012-11-05"), Some("AddPermission")),
+            Route::Query(Service::Sqs)
+        );
         assert_eq!(
             route(None, None, None, Some("GetCallerIdentity")),
             Route::Query(Service::Sts)

@@ -71,9 +71,21 @@ fn table(kind: SnsErrorKind) -> (u16, &'static str, &'static str) {
             "com.amazonaws.sns#BatchRequestTooLongException",
         ),
         InvalidAction => (400, "InvalidAction", "com.amazonaws.sns#InvalidAction"),
+        ValidationError => (
+            400,
+            "ValidationError",
+            "com.amazonaws.sns#ValidationException",
+        ),
         // Not an AWS error: AWS implements these actions. 501 says the server lacks them,
         // and SDKs do not retry it.
         NotSupported => (501, "NotImplemented", "com.amazonaws.sns#NotImplemented"),
+        // A feature Sluice lacks on purpose: AWS's own code for a request it will not act
+        // on, so clients see the modelled InvalidParameterException and do not retry.
+        FeatureNotSupported => (
+            400,
+            "InvalidParameter",
+            "com.amazonaws.sns#InvalidParameterException",
+        ),
         InternalError => (
             500,
             "InternalError",

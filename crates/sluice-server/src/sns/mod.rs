@@ -1,7 +1,8 @@
 //! The SNS wire front: AWS Query requests (`Action=CreateTopic&Version=2010-03-31`) in,
 //! XML out, SNS's error table. Each action's parameters are decoded here (`params.rs`),
-//! decided by `sluice_core::sns::Sns`, and written by `xml.rs`. Actions of SNS this
-//! server does not implement yet answer an explicit 501 that names them.
+//! decided by `sluice_core::sns::Sns`, and written by `xml.rs`. Every action of SNS's
+//! API is served; the features Sluice lacks answer as AWS answers an account without
+//! them, or with an InvalidParameter that names the feature.
 
 mod errors;
 mod params;
@@ -13,6 +14,7 @@ pub use signing::SigningKey;
 use axum::response::Response;
 use sluice_core::access::Access;
 use sluice_core::sns::api::{CreateTopicInput, PublishInput, SubscribeInput};
+use sluice_core::sns::AddPermissionInput;
 use sluice_core::sns::{Fanout, SnsContext, SnsError, SnsErrorKind, SnsResult};
 
 use crate::connection::ConnectionInfo;
@@ -29,13 +31,17 @@ pub const QUERY: Protocol = Protocol::Query {
     namespace: xml::NAMESPACE,
 };
 
-/// The actions served.
+/// The actions served: every action of SNS's API (2010-03-31). Mobile push, SMS and
+/// data protection answer as AWS answers an account without them, or refuse by name
+/// (`sluice_core::sns` `service/unsupported.rs`).
 const SERVED: &[&str] = &[
     "CreateTopic",
     "DeleteTopic",
     "ListTopics",
     "GetTopicAttributes",
     "SetTopicAttributes",
+    "AddPermission",
+    "RemovePermission",
     "Subscribe",
     "ConfirmSubscription",
     "Unsubscribe",
@@ -48,35 +54,29 @@ const SERVED: &[&str] = &[
     "ListTagsForResource",
     "Publish",
     "PublishBatch",
-];
-
-/// SNS actions not served yet: each answers NotImplemented naming itself.
-const NOT_YET: &[&str] = &[
-    "AddPermission",
-    "CheckIfPhoneNumberIsOptedOut",
     "CreatePlatformApplication",
-    "CreatePlatformEndpoint",
-    "CreateSMSSandboxPhoneNumber",
-    "DeleteEndpoint",
+    "ListPlatformApplications",
+    "GetPlatformApplicationAttributes",
+    "SetPlatformApplicationAttributes",
     "DeletePlatformApplication",
+    "ListEndpointsByPlatformApplication",
+    "CreatePlatformEndpoint",
+    "GetEndpointAttributes",
+    "SetEndpointAttributes",
+    "DeleteEndpoint",
+    "GetSMSAttributes",
+    "SetSMSAttributes",
+    "CheckIfPhoneNumberIsOptedOut",
+    "ListPhoneNumbersOptedOut",
+    "OptInPhoneNumber",
+    "ListOriginationNumbers",
+    "GetSMSSandboxAccountStatus",
+    "ListSMSSandboxPhoneNumbers",
+    "CreateSMSSandboxPhoneNumber",
+    "VerifySMSSandboxPhoneNumber",
     "DeleteSMSSandboxPhoneNumber",
     "GetDataProtectionPolicy",
-    "GetEndpointAttributes",
-    "GetPlatformApplicationAttributes",
-    "GetSMSAttributes",
-    "GetSMSSandboxAccountStatus",
-    "ListEndpointsByPlatformApplication",
-    "ListOriginationNumbers",
-    "ListPhoneNumbersOptedOut",
-    "ListPlatformApplications",
-    "ListSMSSandboxPhoneNumbers",
-    "OptInPhoneNumber",
     "PutDataProtectionPolicy",
-    "RemovePermission",
-    "SetEndpointAttributes",
-    "SetPlatformApplicationAttributes",
-    "SetSMSAttributes",
-    "VerifySMSSandboxPhoneNumber",
 ];
 
 /// Actions SQS has too: a Query request naming only one of these is not routed by it.
@@ -84,19 +84,14 @@ const SHARED_WITH_SQS: &[&str] = &["AddPermission", "RemovePermission"];
 
 /// Whether `action` is an action only SNS has (so it alone routes a request here).
 pub fn is_action(action: &str) -> bool {
-    (SERVED.contains(&action) || NOT_YET.contains(&action)) && !SHARED_WITH_SQS.contains(&action)
+    SERVED.contains(&action) && !SHARED_WITH_SQS.contains(&action)
 }
 
 pub async fn serve(app: &AppState, request: Incoming) -> Response {
     let request_id = request.request_id.clone();
     let action = request.param("Action").unwrap_or_default().to_owned();
     if !SERVED.contains(&action.as_str()) {
-        let e = if NOT_YET.contains(&action.as_str()) {
-            errors::to_wire(&SnsError::not_supported(&action))
-        } else {
-            errors::invalid_action(&action)
-        };
-        return error_reply(QUERY, &e, &request_id);
+        return error_reply(QUERY, &errors::invalid_action(&action), &request_id);
     }
     let ctx = context(app, &request, &action);
     let base_url = base_url(app, &request);
@@ -208,7 +203,11 @@ async fn run(
                 message: scalar(p, "Message").map(str::to_owned),
                 subject: scalar(p, "Subject").map(str::to_owned),
                 message_structure: scalar(p, "MessageStructure").map(str::to_owned),
-                message_attributes: message_attributes(p, "MessageAttributes")?,
+                message_attributes: message_attributes(
+                    p,
+                    "MessageAttributes",
+                    "messageAttributes",
+                )?,
                 message_group_id: scalar(p, "MessageGroupId").map(str::to_owned),
                 message_deduplication_id: scalar(p, "MessageDeduplicationId").map(str::to_owned),
             };
@@ -219,6 +218,133 @@ async fn run(
             let entries = publish_batch_entries(p, "PublishBatchRequestEntries")?;
             let fanout = fanout(app, base_url).await?;
             xml::publish_batch(&sns.publish_batch(ctx, &fanout, topic, entries).await?, rid)
+        }
+        "AddPermission" => {
+            let input = AddPermissionInput {
+                topic_arn: topic.map(str::to_owned),
+                label: scalar(p, "Label").map(str::to_owned),
+                aws_account_ids: strings(p, "AWSAccountId"),
+                action_names: strings(p, "ActionName"),
+            };
+            sns.add_permission(ctx, input).await?;
+            xml::empty(action, rid)
+        }
+        "RemovePermission" => {
+            sns.remove_permission(ctx, topic, scalar(p, "Label"))
+                .await?;
+            xml::empty(action, rid)
+        }
+        other => unsupported(sns, ctx, other, p, rid).await?,
+    })
+}
+
+/// The mobile push, SMS and data protection actions (see `service/unsupported.rs`).
+async fn unsupported(
+    sns: &sluice_core::sns::Sns,
+    ctx: &SnsContext,
+    action: &str,
+    p: &[(String, String)],
+    rid: &str,
+) -> SnsResult<String> {
+    let app = scalar(p, "PlatformApplicationArn");
+    let endpoint = scalar(p, "EndpointArn");
+    let phone = scalar(p, "PhoneNumber");
+    let resource = scalar(p, "ResourceArn");
+    let max = scalar(p, "MaxResults");
+    let ok = |_: ()| xml::document(action, rid, |_| {});
+    Ok(match action {
+        "CreatePlatformApplication" => {
+            let arn =
+                sns.create_platform_application(ctx, scalar(p, "Name"), scalar(p, "Platform"))?;
+            xml::single(action, rid, "PlatformApplicationArn", &arn)
+        }
+        "ListPlatformApplications" => {
+            sns.list_platform_applications(ctx)?;
+            xml::empty_list(action, rid, "PlatformApplications")
+        }
+        "GetPlatformApplicationAttributes" => xml::attributes(
+            action,
+            rid,
+            &sns.get_platform_application_attributes(ctx, app)?,
+        ),
+        "SetPlatformApplicationAttributes" => {
+            sns.set_platform_application_attributes(ctx, app)?;
+            xml::empty(action, rid)
+        }
+        "DeletePlatformApplication" => {
+            sns.delete_platform_application(ctx, app)?;
+            xml::empty(action, rid)
+        }
+        "ListEndpointsByPlatformApplication" => {
+            sns.list_endpoints_by_platform_application(ctx, app)?;
+            xml::empty_list(action, rid, "Endpoints")
+        }
+        "CreatePlatformEndpoint" => {
+            let arn = sns.create_platform_endpoint(ctx, app, scalar(p, "Token"))?;
+            xml::single(action, rid, "EndpointArn", &arn)
+        }
+        "GetEndpointAttributes" => {
+            xml::attributes(action, rid, &sns.get_endpoint_attributes(ctx, endpoint)?)
+        }
+        "SetEndpointAttributes" => {
+            sns.set_endpoint_attributes(ctx, endpoint)?;
+            xml::empty(action, rid)
+        }
+        "DeleteEndpoint" => {
+            sns.delete_endpoint(ctx, endpoint)?;
+            xml::empty(action, rid)
+        }
+        "GetSMSAttributes" => {
+            let map = sns.get_sms_attributes(ctx)?;
+            xml::map_document(action, rid, "attributes", &map)
+        }
+        "SetSMSAttributes" => ok(sns.set_sms_attributes(ctx, &map(p, "attributes"))?),
+        "CheckIfPhoneNumberIsOptedOut" => {
+            let out = sns.check_if_phone_number_is_opted_out(ctx, scalar(p, "phoneNumber"))?;
+            xml::single(
+                action,
+                rid,
+                "isOptedOut",
+                if out { "true" } else { "false" },
+            )
+        }
+        "ListPhoneNumbersOptedOut" => {
+            sns.list_phone_numbers_opted_out(ctx)?;
+            xml::empty_list(action, rid, "phoneNumbers")
+        }
+        "OptInPhoneNumber" => ok(sns.opt_in_phone_number(ctx, scalar(p, "phoneNumber"))?),
+        "ListOriginationNumbers" => {
+            sns.list_origination_numbers(ctx, max)?;
+            xml::empty_list(action, rid, "PhoneNumbers")
+        }
+        "GetSMSSandboxAccountStatus" => {
+            let in_sandbox = sns.get_sms_sandbox_account_status(ctx)?;
+            xml::single(
+                action,
+                rid,
+                "IsInSandbox",
+                if in_sandbox { "true" } else { "false" },
+            )
+        }
+        "ListSMSSandboxPhoneNumbers" => {
+            sns.list_sms_sandbox_phone_numbers(ctx, max)?;
+            xml::empty_list(action, rid, "PhoneNumbers")
+        }
+        "CreateSMSSandboxPhoneNumber" => ok(sns.create_sms_sandbox_phone_number(ctx, phone)?),
+        "VerifySMSSandboxPhoneNumber" => {
+            let password = scalar(p, "OneTimePassword");
+            ok(sns.verify_sms_sandbox_phone_number(ctx, phone, password)?)
+        }
+        "DeleteSMSSandboxPhoneNumber" => ok(sns.delete_sms_sandbox_phone_number(ctx, phone)?),
+        "GetDataProtectionPolicy" => {
+            let policy = sns.get_data_protection_policy(ctx, resource).await?;
+            xml::single(action, rid, "DataProtectionPolicy", &policy)
+        }
+        "PutDataProtectionPolicy" => {
+            let policy = scalar(p, "DataProtectionPolicy");
+            sns.put_data_protection_policy(ctx, resource, policy)
+                .await?;
+            xml::empty(action, rid)
         }
         other => unreachable!("{other} is listed as served"),
     })

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use base64::Engine as _;
 use sluice_core::sns::api::{PublishAttribute, PublishBatchEntry, Tag};
-use sluice_core::sns::{SnsError, SnsResult};
+use sluice_core::sns::{SnsError, SnsErrorKind, SnsResult};
 
 /// The first value of parameter `name`.
 pub fn scalar<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
@@ -18,6 +18,14 @@ pub fn scalar<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str>
 
 /// Groups `PREFIX.N.FIELD=value` parameters by N (in numeric order) into field maps.
 fn numbered<'a>(params: &'a [(String, String)], prefix: &str) -> Vec<BTreeMap<&'a str, &'a str>> {
+    indexed(params, prefix).into_values().collect()
+}
+
+/// [`numbered`], keeping each N.
+fn indexed<'a>(
+    params: &'a [(String, String)],
+    prefix: &str,
+) -> BTreeMap<u32, BTreeMap<&'a str, &'a str>> {
     let mut by_index: BTreeMap<u32, BTreeMap<&str, &str>> = BTreeMap::new();
     for (name, value) in params {
         let Some(rest) = name.strip_prefix(prefix).and_then(|r| r.strip_prefix('.')) else {
@@ -28,7 +36,7 @@ fn numbered<'a>(params: &'a [(String, String)], prefix: &str) -> Vec<BTreeMap<&'
             by_index.entry(index).or_default().insert(field, value);
         }
     }
-    by_index.into_values().collect()
+    by_index
 }
 
 /// A map member (`Attributes`): its entries' key/value pairs.
@@ -64,15 +72,27 @@ pub fn strings(params: &[(String, String)], member: &str) -> Vec<String> {
 }
 
 /// Publish's `MessageAttributes.entry.N.Name` / `.Value.DataType` / `.Value.StringValue`
-/// / `.Value.BinaryValue` (base64), in the order of N.
+/// / `.Value.BinaryValue` (base64), in the order of N. A value without its required
+/// DataType fails AWS's model validation; `path` is where the request holds the map, as
+/// AWS's message names it (`messageAttributes`).
 pub fn message_attributes(
     params: &[(String, String)],
     member: &str,
+    path: &str,
 ) -> SnsResult<Vec<(String, PublishAttribute)>> {
     numbered(params, &format!("{member}.entry"))
         .into_iter()
         .map(|e| {
             let name = e.get("Name").copied().unwrap_or_default().to_owned();
+            if !e.contains_key("Value.DataType") {
+                return Err(SnsError::new(
+                    SnsErrorKind::ValidationError,
+                    format!(
+                        "1 validation error detected: Value null at '{path}.{name}.member.dataType' \
+                         failed to satisfy constraint: Member must not be null"
+                    ),
+                ));
+            }
             let binary_value = match e.get("Value.BinaryValue") {
                 None => None,
                 Some(text) => Some(
@@ -100,9 +120,9 @@ pub fn publish_batch_entries(
     params: &[(String, String)],
     member: &str,
 ) -> SnsResult<Vec<PublishBatchEntry>> {
-    numbered(params, &format!("{member}.member"))
+    indexed(params, &format!("{member}.member"))
         .into_iter()
-        .map(|e| {
+        .map(|(index, e)| {
             let fields: Vec<(String, String)> = e
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -113,7 +133,11 @@ pub fn publish_batch_entries(
                 message: text("Message"),
                 subject: text("Subject"),
                 message_structure: text("MessageStructure"),
-                message_attributes: message_attributes(&fields, "MessageAttributes")?,
+                message_attributes: message_attributes(
+                    &fields,
+                    "MessageAttributes",
+                    &format!("publishBatchRequestEntries.{index}.member.messageAttributes"),
+                )?,
                 message_group_id: text("MessageGroupId"),
                 message_deduplication_id: text("MessageDeduplicationId"),
             })
@@ -169,7 +193,7 @@ mod tests {
             ("MessageAttributes.entry.1.Value.DataType", "String"),
             ("MessageAttributes.entry.1.Value.StringValue", "x"),
         ]);
-        let attrs = message_attributes(&params, "MessageAttributes").expect("valid");
+        let attrs = message_attributes(&params, "MessageAttributes", "m").expect("valid");
         assert_eq!(attrs[0].0, "a");
         assert_eq!(attrs[0].1.string_value.as_deref(), Some("x"));
         assert_eq!(attrs[1].1.binary_value.as_deref(), Some(&[0u8, 1][..]));
@@ -178,7 +202,14 @@ mod tests {
             ("MessageAttributes.entry.1.Value.DataType", "Binary"),
             ("MessageAttributes.entry.1.Value.BinaryValue", "!!"),
         ]);
-        assert!(message_attributes(&bad, "MessageAttributes").is_err());
+        assert!(message_attributes(&bad, "MessageAttributes", "m").is_err());
+        let untyped = p(&[
+            ("MessageAttributes.entry.1.Name", "a"),
+            ("MessageAttributes.entry.1.Value.StringValue", "x"),
+        ]);
+        let e = message_attributes(&untyped, "MessageAttributes", "messageAttributes").unwrap_err();
+        assert_eq!(e.kind, SnsErrorKind::ValidationError);
+        assert_eq!(e.message, "1 validation error detected: Value null at 'messageAttributes.a.member.dataType' failed to satisfy constraint: Member must not be null");
     }
 
     #[test]
@@ -209,5 +240,13 @@ mod tests {
         );
         assert_eq!(entries[0].message_attributes[0].0, "k");
         assert!(entries[1].message_attributes.is_empty());
+        let untyped = p(&[
+            ("E.member.3.Id", "c"),
+            ("E.member.3.MessageAttributes.entry.1.Name", "k"),
+        ]);
+        let e = publish_batch_entries(&untyped, "E").unwrap_err();
+        assert!(e
+            .message
+            .contains("'publishBatchRequestEntries.3.member.messageAttributes.k.member.dataType'"));
     }
 }

@@ -58,15 +58,34 @@ pub fn publish(out: &PublishOutput, request_id: &str) -> String {
 }
 
 pub fn attributes(action: &str, request_id: &str, map: &BTreeMap<String, String>) -> String {
+    map_document(action, request_id, "Attributes", map)
+}
+
+/// A Result holding one map member named `member` (`Attributes`, GetSMSAttributes'
+/// lower-case `attributes`).
+pub fn map_document(
+    action: &str,
+    request_id: &str,
+    member: &str,
+    map: &BTreeMap<String, String>,
+) -> String {
     document(action, request_id, |xml| {
-        xml.push_str("<Attributes>");
+        xml.push_str(&format!("<{member}>"));
         for (k, v) in map {
             xml.push_str("<entry>");
             element(xml, "key", k);
             element(xml, "value", v);
             xml.push_str("</entry>");
         }
-        xml.push_str("</Attributes>");
+        xml.push_str(&format!("</{member}>"));
+    })
+}
+
+/// A Result holding one list member with no items: what the list actions of the
+/// features Sluice lacks answer.
+pub fn empty_list(action: &str, request_id: &str, member: &str) -> String {
+    document(action, request_id, |xml| {
+        xml.push_str(&format!("<{member}></{member}>"));
     })
 }
 

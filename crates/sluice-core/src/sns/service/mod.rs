@@ -9,15 +9,25 @@
 //!   PublishBatch over the same fan-out.
 //! - `fifo_lanes.rs`: the per-group turns that keep FIFO topics in order.
 //! - `tags.rs`: TagResource, UntagResource, ListTagsForResource.
+//! - `permissions.rs`: AddPermission and RemovePermission, edits of the topic policy.
+//! - `unsupported.rs`: mobile push, SMS and data protection, answered as AWS answers an
+//!   account without them, or refused by name.
+//! - `undelivered.rs`: deliveries over protocols Sluice does not deliver (e-mail, SMS,
+//!   Lambda, Firehose, mobile push), logged as not delivered.
 
 mod fifo_lanes;
+mod permissions;
 mod publish;
 mod publish_batch;
 mod subscriptions;
 mod tags;
 mod topics;
+mod undelivered;
+mod unsupported;
 
+pub use permissions::AddPermissionInput;
 pub use publish::{signing_cert_url, Fanout, SIGNING_CERT_PATH, SNS_SERVICE_PRINCIPAL};
+pub use undelivered::delivered_by_sluice;
 
 use std::sync::Arc;
 
@@ -128,6 +138,11 @@ impl Sns {
         member: &str,
     ) -> SnsResult<TopicMeta> {
         let key = topic_key(arn, member)?;
+        // A topic is reached only in its own region: AWS answers another region's ARN
+        // as a bad parameter, before any access decision.
+        if key.region != ctx.region {
+            return Err(SnsError::invalid_parameter(member));
+        }
         let topic = self.store.topic(&key).await;
         self.authorize(ctx, action, &key.arn(), &key.account_id, topic.as_ref())?;
         topic.ok_or_else(SnsError::topic_not_found)

@@ -67,8 +67,8 @@ impl Sns {
         fanout: &Fanout,
         input: PublishInput,
     ) -> SnsResult<PublishOutput> {
-        if input.phone_number.is_some() {
-            return Err(SnsError::not_supported("Publish to a PhoneNumber"));
+        if let Some(out) = self.publish_without_topic(ctx, &input)? {
+            return Ok(out);
         }
         let (arn, member) = match (&input.topic_arn, &input.target_arn) {
             (Some(topic), None) => (topic.as_str(), "TopicArn"),
@@ -210,6 +210,7 @@ impl Sns {
         });
         let mut deliveries = tokio::task::JoinSet::new();
         for subscription in subscriptions {
+            super::undelivered::note(topic, &subscription, checked, &stamp.message_id);
             if subscription.protocol != Protocol::Sqs || subscription.pending {
                 continue;
             }

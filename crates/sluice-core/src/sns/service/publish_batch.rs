@@ -18,7 +18,7 @@ use crate::sns::fifo;
 use crate::sns::limits::{
     BATCH_ENTRY_ID_MAX_CHARS, PUBLISH_BATCH_ENTRIES_MAX, PUBLISH_BATCH_MAX_BYTES,
 };
-use crate::sns::publish::check;
+use crate::sns::publish::{attributes_bytes, check, check_attributes};
 use crate::sns::store::TopicMeta;
 
 impl Sns {
@@ -67,13 +67,19 @@ impl Sns {
         }
         let total_bytes: usize = entries
             .iter()
-            .map(|e| e.message.as_ref().map_or(0, String::len))
+            .map(|e| {
+                e.message.as_ref().map_or(0, String::len) + attributes_bytes(&e.message_attributes)
+            })
             .sum();
         if total_bytes > PUBLISH_BATCH_MAX_BYTES {
             return Err(SnsError::new(
                 SnsErrorKind::BatchRequestTooLong,
                 "The length of all the messages put together is more than the limit.",
             ));
+        }
+        // A bad message attribute in any entry refuses the whole request, as on AWS.
+        for entry in &entries {
+            check_attributes(&entry.message_attributes)?;
         }
         if topic.attributes.fifo_topic {
             // Checked for the whole batch, before any entry is published.

@@ -45,6 +45,7 @@ impl Sns {
         }
         let facts = SubscriptionFacts {
             fifo_topic: topic.attributes.fifo_topic,
+            fifo_endpoint: protocol == Protocol::Sqs && endpoint.ends_with(".fifo"),
         };
         let mut attributes = SubscriptionAttributes::default();
         for (name, value) in &input.attributes {
@@ -55,8 +56,13 @@ impl Sns {
             .iter()
             .find(|s| s.protocol == protocol && s.endpoint == endpoint)
         {
-            // Subscribing the same endpoint again is the same subscription.
-            if !input.attributes.is_empty() && same.attributes != attributes {
+            // Subscribing the same endpoint again is the same subscription, unless an
+            // attribute it names has another value (defaults count as set).
+            let mut wanted = same.attributes.clone();
+            for (name, value) in &input.attributes {
+                wanted.set(PolicyCall::Subscribe, facts, name, value)?;
+            }
+            if !same_settings(&wanted, &same.attributes) {
                 return Err(SnsError::invalid_attributes(
                     "Subscription already exists with different attributes",
                 ));
@@ -90,6 +96,7 @@ impl Sns {
             created_at_ms: self.now(),
         };
         self.store.add_subscription(subscription.clone()).await?;
+        super::undelivered::note_confirmation(&subscription);
         Ok(answer_arn(&subscription, input.return_subscription_arn))
     }
 
@@ -104,6 +111,17 @@ impl Sns {
         let token = token
             .filter(|t| !t.is_empty())
             .ok_or_else(|| missing("Token"))?;
+        // Tokens are hexadecimal; anything else is not one at all (AWS's recorded words).
+        if !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(SnsError::new(
+                SnsErrorKind::InvalidParameter,
+                "Invalid token",
+            ));
+        }
+        // Another region's topic is answered as AWS's recorded "Invalid parameter: Topic".
+        if super::topic_key(topic_arn, "TopicArn")?.region != ctx.region {
+            return Err(SnsError::invalid_parameter("Topic"));
+        }
         let _edit = self.edits.lock().await;
         let topic = match self
             .resolve_topic(ctx, "ConfirmSubscription", topic_arn, "TopicArn")
@@ -226,6 +244,7 @@ impl Sns {
         let s = subscription.ok_or_else(SnsError::subscription_not_found)?;
         let facts = SubscriptionFacts {
             fifo_topic: topic.is_some_and(|t| t.attributes.fifo_topic),
+            fifo_endpoint: s.protocol == Protocol::Sqs && s.endpoint.ends_with(".fifo"),
         };
         let mut attributes = s.attributes.clone();
         attributes.set(
@@ -246,12 +265,28 @@ impl Sns {
         action: &str,
         arn: Option<&str>,
     ) -> SnsResult<(Option<TopicMeta>, Option<SubscriptionMeta>)> {
-        let arn = arn.unwrap_or_default();
+        let arn = arn.ok_or_else(|| {
+            SnsError::invalid_parameter("SubscriptionArn Reason: no value for required parameter")
+        })?;
         let key = parse_subscription_arn(arn, "SubscriptionArn")?;
         let topic = self.store.topic(&key).await;
         self.authorize(ctx, action, &key.arn(), &key.account_id, topic.as_ref())?;
         Ok((topic, self.store.subscription(arn).await))
     }
+}
+
+/// Whether two subscriptions' attributes say the same, an unset FilterPolicyScope
+/// counting as its default (`MessageAttributes`).
+fn same_settings(a: &SubscriptionAttributes, b: &SubscriptionAttributes) -> bool {
+    let scope = |s: &SubscriptionAttributes| {
+        s.filter_policy_scope
+            .unwrap_or(crate::sns::filter::FilterScope::MessageAttributes)
+    };
+    let mut a = a.clone();
+    let mut b = b.clone();
+    a.filter_policy_scope = Some(scope(&a));
+    b.filter_policy_scope = Some(scope(&b));
+    a == b
 }
 
 /// What Subscribe answers: the ARN, or "pending confirmation" while it is pending.

@@ -36,9 +36,7 @@ impl Sns {
         let key = TopicKey::new(&ctx.region, &ctx.account_id, name);
         self.authorize(ctx, "CreateTopic", &key.arn(), &key.account_id, None)?;
         if input.data_protection_policy.is_some() {
-            return Err(SnsError::not_supported(
-                "CreateTopic with a DataProtectionPolicy",
-            ));
+            return Err(super::unsupported::create_topic_data_protection());
         }
         let tags = super::tags::check_new_tags(&input.tags)?;
         let mut attributes = TopicAttributes::defaults(fifo_requested);

@@ -7,16 +7,20 @@
 //! - `service/`: the `Sns` service, one method per action; `access.rs`: `sns:` actions.
 //! - `store.rs`: the `TopicStore` boundary the embedded store implements.
 //! - `filter/`: filter policies; `notification/`: the documents SNS delivers.
+//! - `delivery/`: HTTP/S delivery policies, retry schedules and outbox entries;
+//!   `outbox.rs`: the `DeliveryOutbox` boundary HTTP/S deliveries wait behind.
 //!
 //! - `publish.rs`: what a Publish must hold; `service/publish.rs`: fan-out to queues.
 
 pub mod access;
 pub mod api;
+pub mod delivery;
 pub mod error;
 pub mod filter;
 pub mod limits;
 pub mod names;
 pub mod notification;
+pub mod outbox;
 pub mod protocol;
 pub mod publish;
 mod service;
@@ -27,7 +31,8 @@ pub mod topic_attributes;
 pub use error::{SnsError, SnsErrorKind, SnsResult};
 pub use names::TopicKey;
 pub use service::{
-    signing_cert_url, Fanout, Sns, SnsContext, SIGNING_CERT_PATH, SNS_SERVICE_PRINCIPAL,
+    dead_letter_target, signing_cert_url, DeadLetter, Fanout, Sns, SnsContext, SIGNING_CERT_PATH,
+    SNS_SERVICE_PRINCIPAL,
 };
 
 /// The API version Query requests name.

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 
 use serde_json::json;
 
+use super::delivery::HttpDeliveryPolicy;
 use super::error::{SnsError, SnsResult};
 use super::limits::*;
 use super::names::TopicKey;
@@ -96,14 +97,6 @@ fn one_of(by: SetBy, name: &str, value: &str, allowed: &[&str]) -> SnsResult<Str
     }
 }
 
-/// A JSON object, or the error AWS words for `name`.
-fn json_object(by: SetBy, name: &str, value: &str) -> SnsResult<String> {
-    match serde_json::from_str::<serde_json::Value>(value) {
-        Ok(serde_json::Value::Object(_)) => Ok(value.to_owned()),
-        _ => Err(reject(by, format!("{name}: failed to parse JSON."))),
-    }
-}
-
 /// The error for an attribute name that is unknown or cannot be set (AWS's recorded
 /// "Invalid parameter: AttributeName").
 pub fn unknown_attribute_name() -> SnsError {
@@ -142,7 +135,10 @@ impl TopicAttributes {
             "DeliveryPolicy" => {
                 self.delivery_policy = match value {
                     "" => None,
-                    v => Some(json_object(by, name, v)?),
+                    v => {
+                        HttpDeliveryPolicy::check_topic_policy(v).map_err(|e| reject(by, e.0))?;
+                        Some(v.to_owned())
+                    }
                 }
             }
             "KmsMasterKeyId" => self.kms_master_key_id = optional(value),

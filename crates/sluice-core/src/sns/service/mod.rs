@@ -8,13 +8,18 @@
 //! - `publish.rs`: Publish and its fan-out to queue subscriptions; `publish_batch.rs`:
 //!   PublishBatch over the same fan-out.
 //! - `tags.rs`: TagResource, UntagResource, ListTagsForResource.
+//! - `http_delivery.rs`: what goes to the HTTP/S outbox, and what its worker asks;
+//!   `dead_letter.rs`: subscription dead-letter queues.
 
+mod dead_letter;
+mod http_delivery;
 mod publish;
 mod publish_batch;
 mod subscriptions;
 mod tags;
 mod topics;
 
+pub use dead_letter::{dead_letter_target, DeadLetter};
 pub use publish::{signing_cert_url, Fanout, SIGNING_CERT_PATH, SNS_SERVICE_PRINCIPAL};
 
 use std::sync::Arc;
@@ -22,6 +27,7 @@ use std::sync::Arc;
 use super::access::check_action;
 use super::error::{SnsError, SnsErrorKind, SnsResult};
 use super::names::{parse_topic_arn, TopicKey};
+use super::outbox::DeliveryOutbox;
 use super::store::{TopicMeta, TopicStore, TopicStoreError};
 use super::topic_attributes::default_topic_policy;
 use crate::access::{Access, PolicyCache};
@@ -59,15 +65,40 @@ pub struct Sns {
     edits: tokio::sync::Mutex<()>,
     /// Topic policies, parsed once for access checks.
     policies: PolicyCache,
+    /// Where HTTP/S deliveries wait for the server's delivery worker.
+    outbox: Option<Arc<dyn DeliveryOutbox>>,
+    /// Wakes the delivery worker when a delivery is enqueued.
+    delivery_wake: Arc<tokio::sync::Notify>,
 }
 
 impl Sns {
+    /// A service without an HTTP/S outbox: deliveries to HTTP/S endpoints are logged
+    /// and dropped.
     pub fn new(store: Arc<dyn TopicStore>, clock: Arc<dyn Clock>) -> Arc<Self> {
+        Self::build(store, clock, None)
+    }
+
+    /// A service whose HTTP/S deliveries go to `outbox`.
+    pub fn with_outbox(
+        store: Arc<dyn TopicStore>,
+        clock: Arc<dyn Clock>,
+        outbox: Arc<dyn DeliveryOutbox>,
+    ) -> Arc<Self> {
+        Self::build(store, clock, Some(outbox))
+    }
+
+    fn build(
+        store: Arc<dyn TopicStore>,
+        clock: Arc<dyn Clock>,
+        outbox: Option<Arc<dyn DeliveryOutbox>>,
+    ) -> Arc<Self> {
         Arc::new(Self {
             store,
             clock,
             edits: tokio::sync::Mutex::new(()),
             policies: PolicyCache::default(),
+            outbox,
+            delivery_wake: Arc::new(tokio::sync::Notify::new()),
         })
     }
 

@@ -8,11 +8,13 @@
 //! concurrently, so one journal group commit covers them all. A delivery that fails (the
 //! queue is gone, its policy refuses the topic, its key is unusable, the message is too
 //! large for it) is logged and does not fail the publish: AWS accepts the message and
-//! retries or dead-letters it per subscription (Sluice's subscription DLQ comes later).
+//! dead-letters it per subscription (`dead_letter.rs`). HTTP/S subscriptions get their
+//! documents through the outbox (`http_delivery.rs`), enqueued alongside the appends.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use super::dead_letter::DeadLetter;
 use super::{Sns, SnsContext};
 use crate::access::Access;
 use crate::sns::api::{PublishInput, PublishOutput};
@@ -126,6 +128,15 @@ impl Sns {
             )
         });
         let mut deliveries = tokio::task::JoinSet::new();
+        let http = self.spawn_http_deliveries(
+            ctx,
+            fanout,
+            topic,
+            &subscriptions,
+            checked,
+            &message_id,
+            published_at,
+        );
         for subscription in subscriptions {
             if subscription.protocol != Protocol::Sqs || subscription.pending {
                 continue;
@@ -151,10 +162,17 @@ impl Sns {
             let sqs = fanout.sqs.clone();
             let access = access.clone();
             let sender_id = topic.key.account_id.clone();
+            let dead_letter =
+                DeadLetter::for_subscription(&subscription, &message, access.is_some());
             deliveries.spawn(async move {
                 let result = sqs
                     .send_from_service(&subscription.endpoint, access, &sender_id, message)
                     .await;
+                if let (Err(e), Some(dead_letter)) = (&result, dead_letter) {
+                    dead_letter
+                        .send(&sqs, &format!("{:?}", e.kind), &e.message)
+                        .await;
+                }
                 (subscription.arn, subscription.endpoint, result)
             });
         }
@@ -167,12 +185,17 @@ impl Sns {
                 Err(e) => tracing::error!(error = %e, "SNS delivery task ended abnormally"),
             }
         }
+        if let Some(http) = http {
+            if let Err(e) = http.await {
+                tracing::error!(error = %e, "SNS HTTP/S enqueue task ended abnormally");
+            }
+        }
         message_id
     }
 }
 
 /// Whether the subscription's filter policy (if any) lets the message through.
-fn passes_filter(
+pub(super) fn passes_filter(
     subscription: &SubscriptionMeta,
     attributes: &BTreeMap<String, crate::sns::filter::AttributeValue>,
     body: &str,

@@ -6,12 +6,13 @@
 use std::collections::BTreeMap;
 
 use super::topics::{decode_token, encode_token};
-use super::{missing, page, Sns, SnsContext};
+use super::{missing, page, Fanout, Sns, SnsContext};
 use crate::sns::api::*;
 use crate::sns::error::{SnsError, SnsErrorKind, SnsResult};
 use crate::sns::filter::PolicyCall;
 use crate::sns::limits::*;
 use crate::sns::names::parse_subscription_arn;
+use crate::sns::notification::ConfirmationKind;
 use crate::sns::protocol::{endpoint_account, Protocol};
 use crate::sns::store::{SubscriptionMeta, TopicMeta};
 use crate::sns::subscription_attributes::{SubscriptionAttributes, SubscriptionFacts};
@@ -20,6 +21,17 @@ impl Sns {
     /// Subscribes an endpoint; answers the subscription's ARN, or "pending
     /// confirmation" for one that awaits its endpoint (unless `return_subscription_arn`).
     pub async fn subscribe(&self, ctx: &SnsContext, input: SubscribeInput) -> SnsResult<String> {
+        self.subscribe_with(ctx, input, None).await
+    }
+
+    /// Subscribe, sending an HTTP/S endpoint its SubscriptionConfirmation (signed with
+    /// `delivery`'s key, its SubscribeURL on `delivery`'s base URL) through the outbox.
+    pub async fn subscribe_with(
+        &self,
+        ctx: &SnsContext,
+        input: SubscribeInput,
+        delivery: Option<&Fanout>,
+    ) -> SnsResult<String> {
         let protocol_text = input
             .protocol
             .as_deref()
@@ -54,6 +66,11 @@ impl Sns {
                     "Subscription already exists with different attributes",
                 ));
             }
+            if same.pending {
+                // Subscribing a pending endpoint again sends its confirmation again.
+                self.enqueue_confirmation(delivery, &topic, same, ConfirmationKind::Subscribe)
+                    .await;
+            }
             return Ok(answer_arn(same, input.return_subscription_arn));
         }
         let max = if topic.attributes.fifo_topic {
@@ -83,6 +100,10 @@ impl Sns {
             created_at_ms: self.now(),
         };
         self.store.add_subscription(subscription.clone()).await?;
+        if pending {
+            self.enqueue_confirmation(delivery, &topic, &subscription, ConfirmationKind::Subscribe)
+                .await;
+        }
         Ok(answer_arn(&subscription, input.return_subscription_arn))
     }
 
@@ -128,10 +149,39 @@ impl Sns {
 
     /// Removes a subscription. One that does not exist is already gone: success.
     pub async fn unsubscribe(&self, ctx: &SnsContext, arn: Option<&str>) -> SnsResult<()> {
+        self.unsubscribe_with(ctx, arn, None, false).await
+    }
+
+    /// Unsubscribe, sending a confirmed HTTP/S endpoint its UnsubscribeConfirmation
+    /// through the outbox. `anonymous`: an unsigned request (the UnsubscribeURL of a
+    /// notification), allowed only for a subscription whose confirmation did not ask for
+    /// authenticated unsubscribes (AuthenticateOnUnsubscribe), as on AWS.
+    pub async fn unsubscribe_with(
+        &self,
+        ctx: &SnsContext,
+        arn: Option<&str>,
+        delivery: Option<&Fanout>,
+        anonymous: bool,
+    ) -> SnsResult<()> {
         let _edit = self.edits.lock().await;
-        let (_, subscription) = self.resolve_subscription(ctx, "Unsubscribe", arn).await?;
+        let (topic, subscription) = self.resolve_subscription(ctx, "Unsubscribe", arn).await?;
         if let Some(subscription) = subscription {
+            if anonymous && subscription.confirmation_was_authenticated {
+                return Err(SnsError::new(
+                    SnsErrorKind::AuthorizationError,
+                    "Unsubscribe of this subscription requires authentication",
+                ));
+            }
             self.store.remove_subscription(&subscription.arn).await?;
+            if let (Some(topic), false) = (topic, subscription.pending) {
+                self.enqueue_confirmation(
+                    delivery,
+                    &topic,
+                    &subscription,
+                    ConfirmationKind::Unsubscribe,
+                )
+                .await;
+            }
         }
         Ok(())
     }
@@ -257,7 +307,7 @@ fn answer_arn(s: &SubscriptionMeta, return_arn: bool) -> String {
 }
 
 /// A confirmation token: 64 random hex digits (AWS's are long hex strings too).
-fn new_token() -> String {
+pub(super) fn new_token() -> String {
     format!(
         "{}{}",
         uuid::Uuid::new_v4().simple(),

@@ -8,6 +8,7 @@ use sluice_core::sqs::names::QueueKey;
 use sluice_core::sqs::queue::MessageState;
 use sluice_core::sqs::store::{MoveTask, QueueMeta};
 
+pub use crate::outbox::DeliveryRecord;
 pub use crate::topics::{SubscriptionRecord, TopicRecord};
 
 /// The version of the record encoding; bumped with a migration when it changes.
@@ -122,6 +123,19 @@ pub enum Record {
     /// A subscription was removed (its topic counts it in SubscriptionsDeleted).
     SubscriptionRemoved {
         arn: String,
+    },
+    // The SNS HTTP/S outbox (after every older variant, for the same reason).
+    /// A delivery was enqueued: the whole entry.
+    DeliveryQueued(DeliveryRecord),
+    /// An attempt failed and the delivery waits for its next one.
+    DeliveryRescheduled {
+        id: u64,
+        attempts: u32,
+        due_ms: u64,
+    },
+    /// A delivery was made, dead-lettered or given up.
+    DeliveryFinished {
+        id: u64,
     },
 }
 

@@ -101,8 +101,9 @@ impl DeliveryWorker {
 
 /// hyper's client over HTTP and HTTPS (rustls, the system's trusted roots).
 fn client() -> HttpClient {
+    let provider = rustls::crypto::ring::default_provider();
     let builder = hyper_rustls::HttpsConnectorBuilder::new();
-    let connector = match builder.with_native_roots() {
+    let connector = match builder.with_provider_and_native_roots(provider) {
         Ok(builder) => builder.https_or_http().enable_http1().build(),
         Err(e) => {
             tracing::warn!(error = %e, "no trusted root certificates found: SNS deliveries to https endpoints will fail");

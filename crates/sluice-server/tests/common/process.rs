@@ -43,6 +43,7 @@ pub fn spawn(data_dir: &Path, log: &Path, port: u16, args: &[&OsStr]) -> Child {
         "SLUICE_TEST_CLOCK",
         "SLUICE_ADMIN_LISTEN",
         "SLUICE_ALLOW_RESET",
+        "SLUICE_SNS_HTTP_TIMEOUT_MS",
     ] {
         command.env_remove(var);
     }
@@ -115,6 +116,28 @@ impl Sluice {
 
     pub fn client(&self) -> Client {
         sdk_client(&format!("http://127.0.0.1:{}", self.port))
+    }
+
+    /// The admin listener's URL, read from the start-up log (it listens on a port the
+    /// system picks).
+    pub fn admin_url(&self) -> String {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let text = self.log_text();
+            let addr = text
+                .lines()
+                .find(|line| line.contains("admin listener"))
+                .and_then(|line| line.split("addr=").nth(1))
+                .and_then(|rest| rest.split_whitespace().next());
+            if let Some(addr) = addr {
+                return format!("http://{addr}");
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no admin listener in the log:\n{text}"
+            );
+            std::thread::sleep(Duration::from_millis(25));
+        }
     }
 
     pub fn log_text(&self) -> String {

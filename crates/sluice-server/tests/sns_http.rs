@@ -705,3 +705,175 @@ async fn the_outbox_survives_kill_9() {
     let after = endpoint.of_kind("/down", "Notification").len();
     assert_eq!(after, delivered.len(), "no delivery repeated once accepted");
 }
+
+// ---------------------------------------------------------------------------------------
+// A server that enforces signatures still serves the confirmation links unsigned.
+// ---------------------------------------------------------------------------------------
+
+const OWNER_KEY: &str = "AKIAOWNER0000000001";
+const OWNER_SECRET: &str = "owner-secret";
+
+/// A Query request to SNS signed by the owner (or unsigned): status and body.
+async fn query(
+    http: &reqwest::Client,
+    addr: std::net::SocketAddr,
+    params: &[(&str, &str)],
+    signed: bool,
+) -> (u16, String) {
+    use sluice_auth::sigv4::{sign_headers, Credentials, RequestParts};
+    use sluice_core::clock::Clock as _;
+    let mut all = vec![("Version", "2010-03-31")];
+    all.extend_from_slice(params);
+    let body = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(all)
+        .finish();
+    let host = addr.to_string();
+    let mut headers = vec![
+        ("host".to_owned(), host),
+        (
+            "content-type".to_owned(),
+            "application/x-www-form-urlencoded".to_owned(),
+        ),
+    ];
+    if signed {
+        let pairs: Vec<(&str, &str)> = headers
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let parts = RequestParts {
+            method: "POST",
+            path: "/",
+            query: None,
+            headers: &pairs,
+            body: body.as_bytes(),
+        };
+        let credentials = Credentials {
+            access_key_id: OWNER_KEY,
+            secret_access_key: OWNER_SECRET,
+            session_token: None,
+        };
+        let now_ms = sluice_core::clock::SystemClock.now_ms();
+        let signature = sign_headers(&parts, &credentials, "us-east-1", "sns", now_ms);
+        headers.extend(signature.headers);
+    }
+    let mut request = http.post(format!("http://{addr}/")).body(body);
+    for (k, v) in headers.iter().filter(|(k, _)| k != "host") {
+        request = request.header(k.as_str(), v.as_str());
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.text().await.unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn confirmation_links_need_no_signature_on_a_signing_server() {
+    use sluice_server::auth::identities::{IdentityConfig, Secret};
+    let config = sluice_server::Config {
+        identities: vec![IdentityConfig {
+            access_key_id: OWNER_KEY.to_owned(),
+            secret_access_key: Some(Secret::new(OWNER_SECRET)),
+            account_id: "111111111111".to_owned(),
+            principal_arn: None,
+            policies: vec![],
+            policy_files: vec![],
+        }],
+        ..sluice_server::Config::ephemeral()
+    };
+    let server = sluice_server::start(config).await.unwrap();
+    let addr = server.addr;
+    let http = reqwest::Client::new();
+    let (endpoint, base) = Endpoint::start().await;
+
+    let create = [("Action", "CreateTopic"), ("Name", "guarded")];
+    let (status, text) = query(&http, addr, &create, false).await;
+    assert_eq!(status, 403, "unsigned requests are refused: {text}");
+    let (status, text) = query(&http, addr, &create, true).await;
+    assert_eq!(status, 200, "{text}");
+    let topic = element(&text, "TopicArn").unwrap();
+
+    let mut arns = Vec::new();
+    for path in ["/open", "/strict"] {
+        let url = format!("{base}{path}");
+        let subscribe = [
+            ("Action", "Subscribe"),
+            ("TopicArn", topic.as_str()),
+            ("Protocol", "http"),
+            ("Endpoint", url.as_str()),
+            ("ReturnSubscriptionArn", "true"),
+        ];
+        let (status, text) = query(&http, addr, &subscribe, true).await;
+        assert_eq!(status, 200, "{text}");
+        arns.push(element(&text, "SubscriptionArn").unwrap());
+    }
+    // One confirmed by an unsigned GET of its SubscribeURL, as an endpoint does.
+    let doc = endpoint
+        .wait_for("/open", "SubscriptionConfirmation", 1)
+        .await
+        .remove(0)
+        .doc();
+    let response = http
+        .get(doc["SubscribeURL"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(response.text().await.unwrap().contains(&arns[0]));
+    // The other confirmed by a signed call that asks for authenticated unsubscribes.
+    let doc = endpoint
+        .wait_for("/strict", "SubscriptionConfirmation", 1)
+        .await
+        .remove(0)
+        .doc();
+    let confirm = [
+        ("Action", "ConfirmSubscription"),
+        ("TopicArn", topic.as_str()),
+        ("Token", doc["Token"].as_str().unwrap()),
+        ("AuthenticateOnUnsubscribe", "true"),
+    ];
+    let (status, text) = query(&http, addr, &confirm, true).await;
+    assert_eq!(status, 200, "{text}");
+
+    // Other unsigned GETs are still refused.
+    let list = format!("http://{addr}/?Action=ListTopics&Version=2010-03-31");
+    assert_eq!(http.get(&list).send().await.unwrap().status(), 403);
+
+    let publish = [
+        ("Action", "Publish"),
+        ("TopicArn", topic.as_str()),
+        ("Message", "to both"),
+    ];
+    let (status, text) = query(&http, addr, &publish, true).await;
+    assert_eq!(status, 200, "{text}");
+    let open = endpoint
+        .wait_for("/open", "Notification", 1)
+        .await
+        .remove(0);
+    let strict = endpoint
+        .wait_for("/strict", "Notification", 1)
+        .await
+        .remove(0);
+
+    // The UnsubscribeURL works unsigned, except for a subscription confirmed with
+    // AuthenticateOnUnsubscribe.
+    let response = http
+        .get(strict.doc()["UnsubscribeURL"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 403, "{}", response.text().await.unwrap());
+    let response = http
+        .get(open.doc()["UnsubscribeURL"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    endpoint
+        .wait_for("/open", "UnsubscribeConfirmation", 1)
+        .await;
+    let (status, text) = query(&http, addr, &publish, true).await;
+    assert_eq!(status, 200, "{text}");
+    endpoint.wait_for("/strict", "Notification", 2).await;
+    tokio::time::sleep(QUIET).await;
+    assert_eq!(endpoint.of_kind("/open", "Notification").len(), 1);
+    server.shutdown().await.unwrap();
+}

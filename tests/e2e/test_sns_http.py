@@ -129,6 +129,7 @@ def test_confirmation_and_signed_notification(sns, endpoint, unique_name, versio
     assert headers["x-amz-sns-subscription-arn"] == arn
     assert headers["user-agent"] == "Amazon Simple Notification Service Agent"
     assert headers["content-type"] == "text/plain; charset=UTF-8"
+    assert "x-amz-sns-rawdelivery" not in headers
     doc = json.loads(notification["body"])
     assert (doc["Message"], doc["Subject"], doc["SignatureVersion"]) == ("caf\u00e9\nbody", "hi", version)
     verify(doc)

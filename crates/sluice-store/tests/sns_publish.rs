@@ -420,7 +420,8 @@ async fn a_refused_delivery_goes_to_the_subscription_dead_letter_queue() {
             .clone()
             .unwrap_or_default()
     };
-    assert_eq!(attribute("ErrorCode"), "QueueDoesNotExist");
+    assert_eq!(attribute("ErrorCode"), "400");
+    assert_eq!(dead[0].message_attributes["ErrorCode"].data_type, "Number");
     assert!(!attribute("ErrorMessage").is_empty());
     assert_eq!(attribute("RequestID").len(), 36);
     let doc: serde_json::Value = serde_json::from_str(&dead[0].body).unwrap();

@@ -39,6 +39,10 @@ use tokio::sync::{watch, Notify, Semaphore};
 
 /// The longest the worker sleeps (real time) before looking at the outbox again.
 const IDLE_POLL_MS: u64 = 1_000;
+/// The status a failure without an answer is recorded with (a dead letter's ErrorCode):
+/// a gateway's, as if a proxy had answered for the endpoint.
+const UNREACHABLE_STATUS: u16 = 502;
+const TIMEOUT_STATUS: u16 = 504;
 
 type HttpClient = Client<hyper_rustls::HttpsConnector<HttpConnector>, Full<Bytes>>;
 
@@ -127,8 +131,10 @@ fn client() -> HttpClient {
 /// How one attempt ended.
 enum Attempt {
     Delivered,
-    /// A server-side error: retried by the policy. (code, message) for a dead letter.
-    Failed(String, String),
+    /// A server-side error: retried by the policy. The HTTP status (for a dead letter's
+    /// ErrorCode; 502 when the endpoint could not be reached, 504 when it did not answer
+    /// in time) and what happened.
+    Failed(u16, String),
 }
 
 impl Worker {
@@ -212,6 +218,9 @@ impl Worker {
             return;
         }
         let attempts = pending.attempts + 1;
+        // Retries are timed from when the attempt started, so the schedule is the
+        // policy's whatever the attempt took (up to the timeout).
+        let started_ms = self.clock.now_ms();
         match self.post(&pending).await {
             Attempt::Delivered => {
                 tracing::debug!(delivery = pending.id, attempts, endpoint = %pending.delivery.endpoint, "SNS delivery made");
@@ -221,7 +230,7 @@ impl Worker {
                 match pending.delivery.retry.delay_before_retry_s(attempts) {
                     Some(delay_s) => {
                         tracing::debug!(delivery = pending.id, attempts, %code, delay_s, "SNS delivery failed; retrying");
-                        let due_ms = self.clock.now_ms() + u64::from(delay_s) * 1_000;
+                        let due_ms = started_ms + u64::from(delay_s) * 1_000;
                         self.settle(pending.id, DeliveryOutcome::Retry { attempts, due_ms })
                             .await;
                     }
@@ -231,7 +240,7 @@ impl Worker {
                                 &self.sqs,
                                 &pending,
                                 self.enforce_access,
-                                &code,
+                                code,
                                 &message,
                             )
                             .await;
@@ -246,7 +255,7 @@ impl Worker {
         let request = match request(pending) {
             Ok(request) => request,
             // An endpoint that cannot be requested never will be: fail every attempt.
-            Err(e) => return Attempt::Failed("InvalidEndpoint".into(), e),
+            Err(e) => return Attempt::Failed(UNREACHABLE_STATUS, e),
         };
         match tokio::time::timeout(self.timeout, self.client.request(request)).await {
             Ok(Ok(response)) => {
@@ -257,18 +266,15 @@ impl Worker {
                     }
                     Attempt::Delivered
                 } else {
-                    Attempt::Failed(
-                        status.to_string(),
-                        format!("The endpoint answered HTTP {status}"),
-                    )
+                    Attempt::Failed(status, format!("The endpoint answered HTTP {status}"))
                 }
             }
             Ok(Err(e)) => Attempt::Failed(
-                "EndpointUnavailable".into(),
+                UNREACHABLE_STATUS,
                 format!("The endpoint could not be reached: {e}"),
             ),
             Err(_) => Attempt::Failed(
-                "Timeout".into(),
+                TIMEOUT_STATUS,
                 format!(
                     "The endpoint did not answer within {} ms",
                     self.timeout.as_millis()
@@ -291,16 +297,16 @@ fn request(pending: &PendingDelivery) -> Result<Request<Full<Bytes>>, String> {
         .header("x-amz-sns-message-type", d.kind.as_str())
         .header("x-amz-sns-message-id", header_value(&d.message_id)?)
         .header("x-amz-sns-topic-arn", header_value(&d.topic_arn)?);
-    if d.kind == DeliveryKind::Notification {
-        builder = builder
-            .header(
-                "x-amz-sns-subscription-arn",
-                header_value(&d.subscription_arn)?,
-            )
-            .header(
-                "x-amz-sns-rawdelivery",
-                if d.raw { "true" } else { "false" },
-            );
+    // AWS names the subscription on notifications and unsubscribe confirmations (not
+    // on a SubscriptionConfirmation), and marks raw deliveries.
+    if d.kind != DeliveryKind::SubscriptionConfirmation {
+        builder = builder.header(
+            "x-amz-sns-subscription-arn",
+            header_value(&d.subscription_arn)?,
+        );
+    }
+    if d.raw {
+        builder = builder.header("x-amz-sns-rawdelivery", "true");
     }
     if let Some(credentials) = credentials {
         let encoded = base64::engine::general_purpose::STANDARD.encode(credentials);

@@ -6,12 +6,14 @@
 //!
 //! The dead-lettered message is what the subscription would have received (the
 //! Notification document, or the raw message), with three SQS message attributes that
-//! say why: `ErrorCode`, `ErrorMessage` and `RequestID` (AWS's names for them).
+//! say why, as AWS writes them: `ErrorCode` (a `Number`: the HTTP status of the failed
+//! delivery), `ErrorMessage` and `RequestID` (`String`s).
 
 use crate::access::Access;
 use crate::sns::store::SubscriptionMeta;
 use crate::sns::SNS_SERVICE_PRINCIPAL;
 use crate::sqs::api::{MessageAttributeMap, MessageAttributeValue};
+use crate::sqs::error::SqsErrorKind;
 use crate::sqs::{ServiceMessage, Sqs};
 
 /// The most message attributes an SQS message may carry.
@@ -59,12 +61,16 @@ impl DeadLetter {
     }
 
     /// Sends the message to the dead-letter queue with why it failed; logs the outcome.
-    pub async fn send(self, sqs: &Sqs, error_code: &str, error_message: &str) {
+    pub async fn send(self, sqs: &Sqs, error_code: u16, error_message: &str) {
         let mut message = self.message;
         let why = [
-            ("ErrorCode", error_code.to_owned()),
-            ("ErrorMessage", error_message.to_owned()),
-            ("RequestID", uuid::Uuid::new_v4().hyphenated().to_string()),
+            ("ErrorCode", "Number", error_code.to_string()),
+            ("ErrorMessage", "String", error_message.to_owned()),
+            (
+                "RequestID",
+                "String",
+                uuid::Uuid::new_v4().hyphenated().to_string(),
+            ),
         ];
         add_attributes(&mut message.attributes, why);
         let access = self.enforce_access.then(|| {
@@ -99,16 +105,16 @@ impl DeadLetter {
 /// already carry its own).
 fn add_attributes(
     attributes: &mut MessageAttributeMap,
-    why: impl IntoIterator<Item = (&'static str, String)>,
+    why: impl IntoIterator<Item = (&'static str, &'static str, String)>,
 ) {
-    for (name, value) in why {
+    for (name, data_type, value) in why {
         if attributes.len() >= SQS_MESSAGE_ATTRIBUTES_MAX && !attributes.contains_key(name) {
             break;
         }
         attributes.insert(
             name.to_owned(),
             MessageAttributeValue {
-                data_type: "String".to_owned(),
+                data_type: data_type.to_owned(),
                 string_value: Some(value),
                 ..Default::default()
             },
@@ -116,8 +122,18 @@ fn add_attributes(
     }
 }
 
+/// The HTTP status an SQS refusal stands for, as a dead letter's `ErrorCode`.
+pub fn sqs_error_code(kind: SqsErrorKind) -> u16 {
+    match kind {
+        SqsErrorKind::AccessDenied | SqsErrorKind::KmsAccessDenied => 403,
+        SqsErrorKind::InternalError => 500,
+        SqsErrorKind::ServiceUnavailable => 503,
+        _ => 400,
+    }
+}
+
 /// Logs a delivery that failed for a subscription with no dead-letter queue.
-pub fn log_dropped(subscription_arn: &str, error_code: &str, error_message: &str) {
+pub fn log_dropped(subscription_arn: &str, error_code: u16, error_message: &str) {
     tracing::warn!(
         subscription = %subscription_arn,
         %error_code,

@@ -22,8 +22,11 @@ use crate::sns::publish::CheckedPublish;
 use crate::sns::store::{SubscriptionMeta, TopicMeta};
 use crate::sqs::{ServiceMessage, Sqs};
 
-/// What an outbox refusal is logged and dead-lettered as.
-const OUTBOX_FULL_CODE: &str = "OutboxFull";
+/// The ErrorCode an outbox refusal is logged and dead-lettered with (the HTTP status
+/// of "too many requests": the outbox is full).
+const OUTBOX_FULL_CODE: u16 = 429;
+/// The ErrorCode of a delivery the store could not take.
+const UNAVAILABLE_CODE: u16 = 503;
 
 impl Protocol {
     /// Whether deliveries to this protocol go through the HTTP/S outbox.
@@ -109,7 +112,7 @@ impl Sns {
             for o in &owed {
                 log_dropped(
                     &o.delivery.subscription_arn,
-                    "NoOutbox",
+                    UNAVAILABLE_CODE,
                     "HTTP/S delivery is not available",
                 );
             }
@@ -131,7 +134,7 @@ impl Sns {
                 Err(e) => {
                     let code = match e {
                         OutboxError::Full => OUTBOX_FULL_CODE,
-                        _ => "ServiceUnavailable",
+                        _ => UNAVAILABLE_CODE,
                     };
                     let text = e.to_string();
                     for (arn, letter) in arns.iter().zip(letters) {
@@ -204,7 +207,7 @@ impl Sns {
         sqs: &Sqs,
         pending: &PendingDelivery,
         enforce_access: bool,
-        error_code: &str,
+        error_code: u16,
         error_message: &str,
     ) {
         let arn = &pending.delivery.subscription_arn;

@@ -14,7 +14,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use super::dead_letter::DeadLetter;
+use super::dead_letter::{sqs_error_code, DeadLetter};
 use super::{Sns, SnsContext};
 use crate::access::Access;
 use crate::sns::api::{PublishInput, PublishOutput};
@@ -169,9 +169,8 @@ impl Sns {
                     .send_from_service(&subscription.endpoint, access, &sender_id, message)
                     .await;
                 if let (Err(e), Some(dead_letter)) = (&result, dead_letter) {
-                    dead_letter
-                        .send(&sqs, &format!("{:?}", e.kind), &e.message)
-                        .await;
+                    let code = sqs_error_code(e.kind);
+                    dead_letter.send(&sqs, code, &e.message).await;
                 }
                 (subscription.arn, subscription.endpoint, result)
             });

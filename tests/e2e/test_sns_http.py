@@ -168,3 +168,29 @@ def test_bad_delivery_policies_are_refused(sns, unique_name):
     err = info.value.response["Error"]
     assert err["Code"] == "InvalidParameter"
     assert "numRetries must be in range [0, 100]" in err["Message"]
+
+
+def test_http_subscriptions_report_their_delivery_policies(sns, unique_name):
+    topic = sns.create_topic(
+        Name=unique_name(),
+        Attributes={"DeliveryPolicy": json.dumps(
+            {"http": {"defaultRequestPolicy": {"headerContentType": "application/json"}}})},
+    )["TopicArn"]
+    effective = json.loads(sns.get_topic_attributes(TopicArn=topic)["Attributes"]["EffectiveDeliveryPolicy"])
+    assert effective["http"]["defaultHealthyRetryPolicy"]["numRetries"] == 3
+    assert effective["http"]["defaultRequestPolicy"] == {"headerContentType": "application/json"}
+    policy = {"healthyRetryPolicy": {"minDelayTarget": 1, "maxDelayTarget": 1, "numRetries": 0},
+              "throttlePolicy": {"maxReceivesPerSecond": 1000}}
+    arn = sns.subscribe(
+        TopicArn=topic, Protocol="http", Endpoint="http://127.0.0.1:9/never",
+        Attributes={"DeliveryPolicy": json.dumps(policy)}, ReturnSubscriptionArn=True,
+    )["SubscriptionArn"]
+    attributes = sns.get_subscription_attributes(SubscriptionArn=arn)["Attributes"]
+    assert attributes["PendingConfirmation"] == "true"
+    reported = json.loads(attributes["DeliveryPolicy"])
+    assert list(reported) == ["healthyRetryPolicy", "sicklyRetryPolicy", "throttlePolicy", "requestPolicy", "guaranteed"]
+    assert reported["healthyRetryPolicy"]["numRetries"] == 0
+    assert reported["requestPolicy"] is None
+    effective = json.loads(attributes["EffectiveDeliveryPolicy"])
+    assert effective["requestPolicy"] == {"headerContentType": "application/json"}
+    assert effective["throttlePolicy"] == {"maxReceivesPerSecond": 1000}

@@ -228,9 +228,7 @@ impl TopicAttributes {
         out.insert("DisplayName".into(), self.display_name.clone());
         out.insert(
             "EffectiveDeliveryPolicy".into(),
-            self.delivery_policy
-                .clone()
-                .unwrap_or_else(default_effective_delivery_policy),
+            HttpDeliveryPolicy::topic_effective_json(self.delivery_policy.as_deref()),
         );
         out.insert("Owner".into(), key.account_id.clone());
         out.insert(

@@ -236,6 +236,84 @@ impl HttpDeliveryPolicy {
     }
 }
 
+/// How AWS reports policies: `GetTopicAttributes`' EffectiveDeliveryPolicy, and an HTTP/S
+/// subscription's DeliveryPolicy (every part named, unset ones `null`) and
+/// EffectiveDeliveryPolicy. Written by hand: AWS's member order is not alphabetical.
+impl HttpDeliveryPolicy {
+    /// A topic's EffectiveDeliveryPolicy: its `http` policy over AWS's defaults.
+    pub fn topic_effective_json(topic: Option<&str>) -> String {
+        let parts = topic.and_then(|t| topic_parts(t).ok()).unwrap_or_default();
+        let effective = Self::effective(topic, None);
+        let throttle = parts
+            .throttle
+            .map(|rate| format!(r#""defaultThrottlePolicy":{{"maxReceivesPerSecond":{rate}}},"#))
+            .unwrap_or_default();
+        format!(
+            r#"{{"http":{{"defaultHealthyRetryPolicy":{},"disableSubscriptionOverrides":{},{throttle}"defaultRequestPolicy":{}}}}}"#,
+            retry_json(&effective.retry),
+            parts.disable_overrides,
+            request_json(&effective.content_type),
+        )
+    }
+
+    /// An HTTP/S subscription's DeliveryPolicy as AWS reports it.
+    pub fn subscription_policy_json(subscription: &str) -> String {
+        let parts = subscription_parts(subscription).unwrap_or_default();
+        subscription_json(
+            parts.retry.as_ref(),
+            parts.throttle,
+            parts.content_type.as_deref(),
+        )
+    }
+
+    /// An HTTP/S subscription's EffectiveDeliveryPolicy: what it is delivered with.
+    pub fn subscription_effective_json(topic: Option<&str>, subscription: Option<&str>) -> String {
+        let effective = Self::effective(topic, subscription);
+        subscription_json(
+            Some(&effective.retry),
+            effective.max_receives_per_second,
+            Some(&effective.content_type),
+        )
+    }
+}
+
+fn retry_json(r: &RetryPolicy) -> String {
+    format!(
+        concat!(
+            r#"{{"minDelayTarget":{},"maxDelayTarget":{},"numRetries":{},"numMaxDelayRetries":{},"#,
+            r#""numNoDelayRetries":{},"numMinDelayRetries":{},"backoffFunction":"{}"}}"#
+        ),
+        r.min_delay_target_s,
+        r.max_delay_target_s,
+        r.num_retries,
+        r.num_max_delay_retries,
+        r.num_no_delay_retries,
+        r.num_min_delay_retries,
+        r.backoff_function.as_str()
+    )
+}
+
+fn request_json(content_type: &str) -> String {
+    format!(
+        r#"{{"headerContentType":{}}}"#,
+        Value::String(content_type.to_owned())
+    )
+}
+
+fn subscription_json(
+    retry: Option<&RetryPolicy>,
+    throttle: Option<u32>,
+    content_type: Option<&str>,
+) -> String {
+    let or_null = |v: Option<String>| v.unwrap_or_else(|| "null".to_owned());
+    format!(
+        r#"{{"healthyRetryPolicy":{},"sicklyRetryPolicy":null,"throttlePolicy":{},"requestPolicy":{},"guaranteed":false}}"#,
+        or_null(retry.map(retry_json)),
+        or_null(throttle.map(|rate| format!(r#"{{"maxReceivesPerSecond":{rate}}}"#))),
+        or_null(content_type.map(request_json)),
+    )
+}
+
 fn object(text: &str) -> Checked<Map<String, Value>> {
     match serde_json::from_str::<Value>(text) {
         Ok(Value::Object(map)) => Ok(map),

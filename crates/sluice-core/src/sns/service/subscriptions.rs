@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use super::topics::{decode_token, encode_token};
 use super::{missing, page, Fanout, Sns, SnsContext};
 use crate::sns::api::*;
+use crate::sns::delivery::HttpDeliveryPolicy;
 use crate::sns::error::{SnsError, SnsErrorKind, SnsResult};
 use crate::sns::filter::PolicyCall;
 use crate::sns::limits::*;
@@ -232,7 +233,7 @@ impl Sns {
         ctx: &SnsContext,
         arn: Option<&str>,
     ) -> SnsResult<BTreeMap<String, String>> {
-        let (_, subscription) = self
+        let (topic, subscription) = self
             .resolve_subscription(ctx, "GetSubscriptionAttributes", arn)
             .await?;
         let s = subscription.ok_or_else(SnsError::subscription_not_found)?;
@@ -249,6 +250,22 @@ impl Sns {
         out.insert("SubscriptionPrincipal".into(), s.principal.clone());
         out.insert("TopicArn".into(), s.topic.arn());
         s.attributes.describe(&mut out);
+        if s.protocol.is_http() {
+            // AWS reports an HTTP/S subscription's policy with every part named, and the
+            // policy it is delivered with.
+            let own = s.attributes.delivery_policy.as_deref();
+            if let Some(own) = own {
+                out.insert(
+                    "DeliveryPolicy".into(),
+                    HttpDeliveryPolicy::subscription_policy_json(own),
+                );
+            }
+            let topic_policy = topic.and_then(|t| t.attributes.delivery_policy);
+            out.insert(
+                "EffectiveDeliveryPolicy".into(),
+                HttpDeliveryPolicy::subscription_effective_json(topic_policy.as_deref(), own),
+            );
+        }
         Ok(out)
     }
 

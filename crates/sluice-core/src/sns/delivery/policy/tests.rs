@@ -206,3 +206,47 @@ fn bad_policies_are_refused_with_their_reason() {
     )
     .unwrap();
 }
+
+#[test]
+fn policies_are_reported_as_aws_reports_them() {
+    // A topic without a policy reports AWS's defaults, byte for byte.
+    assert_eq!(
+        HttpDeliveryPolicy::topic_effective_json(None),
+        crate::sns::topic_attributes::default_effective_delivery_policy()
+    );
+    // A topic that sets only its content type (recorded from AWS).
+    let topic = r#"{"http":{"disableSubscriptionOverrides":false,"defaultRequestPolicy":{"headerContentType":"application/json"}}}"#;
+    let expected: Value = serde_json::from_str(r#"{"http": {"defaultHealthyRetryPolicy": {"minDelayTarget": 20, "maxDelayTarget": 20, "numRetries": 3, "numMaxDelayRetries": 0, "numNoDelayRetries": 0, "numMinDelayRetries": 0, "backoffFunction": "linear"}, "disableSubscriptionOverrides": false, "defaultRequestPolicy": {"headerContentType": "application/json"}}}"#).unwrap();
+    let got: Value =
+        serde_json::from_str(&HttpDeliveryPolicy::topic_effective_json(Some(topic))).unwrap();
+    assert_eq!(got, expected);
+    // A subscription's policy and effective policy under that topic (recorded from AWS).
+    let subscription = r#"{"healthyRetryPolicy":{"minDelayTarget":1,"maxDelayTarget":1,"numRetries":0},"throttlePolicy":{"maxReceivesPerSecond":1000}}"#;
+    let reported: Value =
+        serde_json::from_str(&HttpDeliveryPolicy::subscription_policy_json(subscription)).unwrap();
+    let expected: Value = serde_json::from_str(r#"{"healthyRetryPolicy": {"minDelayTarget": 1, "maxDelayTarget": 1, "numRetries": 0, "numMaxDelayRetries": 0, "numNoDelayRetries": 0, "numMinDelayRetries": 0, "backoffFunction": "linear"}, "sicklyRetryPolicy": null, "throttlePolicy": {"maxReceivesPerSecond": 1000}, "requestPolicy": null, "guaranteed": false}"#).unwrap();
+    assert_eq!(reported, expected);
+    let effective: Value = serde_json::from_str(&HttpDeliveryPolicy::subscription_effective_json(
+        Some(topic),
+        Some(subscription),
+    ))
+    .unwrap();
+    assert_eq!(
+        effective["requestPolicy"]["headerContentType"],
+        "application/json"
+    );
+    assert_eq!(
+        effective["healthyRetryPolicy"],
+        expected["healthyRetryPolicy"]
+    );
+    assert_eq!(effective["throttlePolicy"], expected["throttlePolicy"]);
+    // One that sets only its content type: the retry policy is the default.
+    let csv = r#"{"requestPolicy":{"headerContentType":"text/csv"}}"#;
+    let effective: Value = serde_json::from_str(&HttpDeliveryPolicy::subscription_effective_json(
+        None,
+        Some(csv),
+    ))
+    .unwrap();
+    let expected: Value = serde_json::from_str(r#"{"healthyRetryPolicy": {"minDelayTarget": 20, "maxDelayTarget": 20, "numRetries": 3, "numMaxDelayRetries": 0, "numNoDelayRetries": 0, "numMinDelayRetries": 0, "backoffFunction": "linear"}, "sicklyRetryPolicy": null, "throttlePolicy": null, "requestPolicy": {"headerContentType": "text/csv"}, "guaranteed": false}"#).unwrap();
+    assert_eq!(effective, expected);
+}

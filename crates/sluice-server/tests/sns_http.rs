@@ -633,6 +633,48 @@ async fn retries_follow_the_policy_then_dead_letter() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn max_receives_per_second_spaces_deliveries() {
+    let data = tempfile::tempdir().unwrap();
+    let logs = tempfile::tempdir().unwrap();
+    let server = Server::start(data.path(), logs.path(), "throttle");
+    let (endpoint, base) = Endpoint::start().await;
+    let topic = server.topic("throttled", "1").await;
+    let policy = r#"{"throttlePolicy":{"maxReceivesPerSecond":2}}"#;
+    server
+        .subscribe_confirmed(
+            &endpoint,
+            &topic,
+            &format!("{base}/slow"),
+            "/slow",
+            &[("DeliveryPolicy", policy)],
+        )
+        .await;
+    for i in 0..4 {
+        server.publish(&topic, &format!("m-{i}"), None).await;
+    }
+    endpoint.wait_for("/slow", "Notification", 1).await;
+    tokio::time::sleep(QUIET).await;
+    assert_eq!(
+        endpoint.of_kind("/slow", "Notification").len(),
+        1,
+        "one per 500 ms"
+    );
+    server.advance(&endpoint, 500).await;
+    endpoint.wait_for("/slow", "Notification", 2).await;
+    tokio::time::sleep(QUIET).await;
+    assert_eq!(endpoint.of_kind("/slow", "Notification").len(), 2);
+    // A second later only one more: the throttle spaces them, it does not save up.
+    server.advance(&endpoint, 1_000).await;
+    endpoint.wait_for("/slow", "Notification", 3).await;
+    tokio::time::sleep(QUIET).await;
+    assert_eq!(endpoint.of_kind("/slow", "Notification").len(), 3);
+    server.advance(&endpoint, 500).await;
+    let got = endpoint.wait_for("/slow", "Notification", 4).await;
+    let at: Vec<u64> = got.iter().map(|r| r.at_ms).collect();
+    assert_eq!(at, [0, 500, 1_500, 2_000]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_outbox_survives_kill_9() {
     const PUBLISHES: usize = 25;
     let data = tempfile::tempdir().unwrap();

@@ -192,6 +192,10 @@ impl Worker {
     /// When a throttled subscription may take its next delivery, if not now; otherwise
     /// books this delivery's slot.
     fn throttled_until(&self, pending: &PendingDelivery, now: EpochMs) -> Option<EpochMs> {
+        // Confirmations are not notifications: the throttle does not hold them up.
+        if pending.delivery.kind != DeliveryKind::Notification {
+            return None;
+        }
         let rate = pending.delivery.max_receives_per_second?;
         let interval_ms = 1_000 / u64::from(rate.max(1));
         let mut slots = self.next_slot_ms.lock();

@@ -200,14 +200,6 @@ impl OutboxState {
             })
             .collect()
     }
-
-    /// Ends the lease of an entry that stays pending (for a reschedule that is not
-    /// journaled, such as one refused before it was written).
-    fn release(&mut self, id: u64) {
-        if let Some(entry) = self.entries.get(&id) {
-            self.due.insert((entry.due_ms, id));
-        }
-    }
 }
 
 fn unavailable(e: StoreError) -> OutboxError {
@@ -275,17 +267,18 @@ impl DeliveryOutbox for EmbeddedStore {
         if !state.outbox.entries.contains_key(&id) {
             return Ok(());
         }
+        // Rides the next group commit: a crash before it repeats the attempt. If the
+        // journal cannot take it (disk full, fail-stop), the outcome still holds in
+        // memory, so a refused record neither loses the delivery nor repeats it at once;
+        // only a restart before the journal recovers repeats it (at least once).
         let written = self
             .check_writable()
             .and_then(|()| self.journal(std::slice::from_ref(&record)));
-        match written {
-            // Rides the next group commit: a crash before it repeats the attempt.
-            Ok(_) => state.outbox.apply(record).map_err(OutboxError::Unavailable),
-            Err(e) => {
-                state.outbox.release(id);
-                Err(unavailable(e))
-            }
-        }
+        state
+            .outbox
+            .apply(record)
+            .map_err(OutboxError::Unavailable)?;
+        written.map(|_| ()).map_err(unavailable)
     }
 
     async fn pending_deliveries(&self) -> usize {

@@ -42,6 +42,9 @@ const IDLE_POLL_MS: u64 = 1_000;
 /// The status a failure without an answer is recorded with (a dead letter's ErrorCode):
 /// a gateway's, as if a proxy had answered for the endpoint.
 const UNREACHABLE_STATUS: u16 = 502;
+/// Throttled subscriptions remembered before the ones whose slots have passed are
+/// forgotten (the map's bound).
+const THROTTLED_SUBSCRIPTIONS_MAX: usize = 10_000;
 const TIMEOUT_STATUS: u16 = 504;
 
 type HttpClient = Client<hyper_rustls::HttpsConnector<HttpConnector>, Full<Bytes>>;
@@ -199,6 +202,10 @@ impl Worker {
         let rate = pending.delivery.max_receives_per_second?;
         let interval_ms = 1_000 / u64::from(rate.max(1));
         let mut slots = self.next_slot_ms.lock();
+        if slots.len() >= THROTTLED_SUBSCRIPTIONS_MAX {
+            // Slots in the past hold nothing back: forget them.
+            slots.retain(|_, slot| *slot > now);
+        }
         let slot = slots
             .entry(pending.delivery.subscription_arn.clone())
             .or_insert(0);
@@ -211,7 +218,7 @@ impl Worker {
 
     async fn settle(&self, id: u64, outcome: DeliveryOutcome) {
         if let Err(e) = self.outbox.settle_delivery(id, outcome).await {
-            tracing::warn!(delivery = id, error = %e, "SNS delivery outcome not recorded; it will be retried");
+            tracing::warn!(delivery = id, error = %e, "SNS delivery outcome not journaled; a restart before the journal recovers repeats it");
         }
     }
 

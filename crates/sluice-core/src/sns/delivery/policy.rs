@@ -472,5 +472,49 @@ fn content_type(map: &Map<String, Value>, path: &str) -> Checked<Option<String>>
     }
 }
 
+/// The body of the `sns_delivery_policy` fuzz target, here so the stable test suite runs
+/// it too: the first byte picks a topic or a subscription policy, the rest is its text.
+/// Nothing may panic, and an accepted policy must be within AWS's bounds and report as
+/// JSON.
+#[doc(hidden)]
+pub fn fuzz_one(data: &[u8]) {
+    let Some((&selector, rest)) = data.split_first() else {
+        return;
+    };
+    let text = String::from_utf8_lossy(rest);
+    let (accepted, reported) = if selector & 1 == 0 {
+        (
+            HttpDeliveryPolicy::check_topic_policy(&text).is_ok(),
+            HttpDeliveryPolicy::topic_effective_json(Some(&text)),
+        )
+    } else {
+        (
+            HttpDeliveryPolicy::check_subscription_policy(&text).is_ok(),
+            HttpDeliveryPolicy::subscription_effective_json(None, Some(&text)),
+        )
+    };
+    assert!(
+        serde_json::from_str::<Value>(&reported).is_ok(),
+        "{reported}"
+    );
+    if !accepted {
+        return;
+    }
+    let policy = if selector & 1 == 0 {
+        HttpDeliveryPolicy::effective(Some(&text), None)
+    } else {
+        HttpDeliveryPolicy::effective(None, Some(&text))
+    };
+    let retry = policy.retry;
+    assert!(retry.num_retries <= HTTP_RETRIES_MAX);
+    assert!(retry.total_retry_time_s() <= HTTP_TOTAL_RETRY_TIME_MAX_S);
+    assert_eq!(retry.schedule_s().len() as u32, retry.num_retries);
+    assert!(retry
+        .schedule_s()
+        .iter()
+        .all(|&d| d <= retry.max_delay_target_s));
+    assert!(policy.max_receives_per_second != Some(0));
+}
+
 #[cfg(test)]
 mod tests;

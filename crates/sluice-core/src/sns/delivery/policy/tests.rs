@@ -250,3 +250,38 @@ fn policies_are_reported_as_aws_reports_them() {
     let expected: Value = serde_json::from_str(r#"{"healthyRetryPolicy": {"minDelayTarget": 20, "maxDelayTarget": 20, "numRetries": 3, "numMaxDelayRetries": 0, "numNoDelayRetries": 0, "numMinDelayRetries": 0, "backoffFunction": "linear"}, "sicklyRetryPolicy": null, "throttlePolicy": null, "requestPolicy": {"headerContentType": "text/csv"}, "guaranteed": false}"#).unwrap();
     assert_eq!(effective, expected);
 }
+
+#[test]
+fn the_fuzz_body_holds_on_seeds_and_noise() {
+    let seeds: &[&str] = &[
+        r#"{"http":{"defaultHealthyRetryPolicy":{"numRetries":100,"minDelayTarget":1,"maxDelayTarget":36,"backoffFunction":"geometric"}}}"#,
+        r#"{"healthyRetryPolicy":{"numRetries":10,"numNoDelayRetries":3,"numMinDelayRetries":3,"numMaxDelayRetries":4}}"#,
+        r#"{"throttlePolicy":{"maxReceivesPerSecond":1},"requestPolicy":{"headerContentType":"application/xml"}}"#,
+        r#"{"healthyRetryPolicy":{"numRetries":4294967295}}"#,
+        r#"{"healthyRetryPolicy":{"minDelayTarget":1.5}}"#,
+        "{",
+        "",
+    ];
+    for seed in seeds {
+        for selector in [0u8, 1] {
+            let mut data = vec![selector];
+            data.extend_from_slice(seed.as_bytes());
+            fuzz_one(&data);
+        }
+    }
+    // Deterministic noise around the seeds.
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    for _ in 0..2_000 {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let seed = seeds[(state % seeds.len() as u64) as usize].as_bytes();
+        let mut data = vec![(state >> 8) as u8];
+        data.extend_from_slice(seed);
+        if !data.is_empty() {
+            let at = (state >> 16) as usize % data.len();
+            data[at] = (state >> 24) as u8;
+        }
+        fuzz_one(&data);
+    }
+}

@@ -87,6 +87,37 @@ impl Endpoint {
         (endpoint, format!("http://{addr}"))
     }
 
+    /// Serves HTTPS on a loopback port with a new self-signed certificate kept in
+    /// `dir`; answers the base URL and the certificate file (for the server to trust).
+    async fn start_tls(dir: &std::path::Path) -> (Arc<Self>, String, std::path::PathBuf) {
+        use sluice_core::clock::Clock as _;
+        use sluice_server::server::{serve, Listener};
+        use sluice_server::tls::{load, Identity};
+        let identity = Identity::SelfSigned {
+            dir: dir.to_owned(),
+            names: vec!["127.0.0.1".to_owned()],
+        };
+        let loaded = load(&identity, sluice_core::clock::SystemClock.now_ms()).unwrap();
+        let endpoint = Arc::new(Self::default());
+        let app = axum::Router::new()
+            .fallback(receive)
+            .with_state(endpoint.clone());
+        let tcp = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = tcp.local_addr().unwrap();
+        let gates = sluice_server::limits::Gates::new(sluice_server::Limits::default());
+        tokio::spawn(serve(
+            vec![Listener {
+                tcp,
+                tls: Some(loaded.acceptor),
+            }],
+            app,
+            gates,
+            Duration::from_secs(30),
+            std::future::pending(),
+        ));
+        (endpoint, format!("https://{addr}"), loaded.cert_path)
+    }
+
     fn set_mode(&self, path: &str, mode: Mode) {
         self.modes.lock().insert(path.to_owned(), mode);
     }
@@ -170,13 +201,22 @@ struct Server {
 
 impl Server {
     fn start(data: &std::path::Path, logs: &std::path::Path, run: &str) -> Self {
+        Self::start_with_env(data, logs, run, &[])
+    }
+
+    fn start_with_env(
+        data: &std::path::Path,
+        logs: &std::path::Path,
+        run: &str,
+        envs: &[(&str, &std::ffi::OsStr)],
+    ) -> Self {
         let timeout = TIMEOUT_MS.to_string();
         let args: [&std::ffi::OsStr; 3] = [
             "--test-clock".as_ref(),
             "--sns-http-timeout-ms".as_ref(),
             timeout.as_ref(),
         ];
-        let sluice = Sluice::start_with(data, logs, run, &args);
+        let sluice = Sluice::start_with_env(data, logs, run, &args, envs);
         let admin = sluice.admin_url();
         Self {
             sluice,
@@ -672,6 +712,49 @@ async fn max_receives_per_second_spaces_deliveries() {
     let got = endpoint.wait_for("/slow", "Notification", 4).await;
     let at: Vec<u64> = got.iter().map(|r| r.at_ms).collect();
     assert_eq!(at, [0, 500, 1_500, 2_000]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn https_endpoints_are_delivered_to_over_tls() {
+    let data = tempfile::tempdir().unwrap();
+    let logs = tempfile::tempdir().unwrap();
+    let certs = tempfile::tempdir().unwrap();
+    let (endpoint, base, cert) = Endpoint::start_tls(certs.path()).await;
+    // The server trusts the endpoint's certificate as it would a system root.
+    let server = Server::start_with_env(
+        data.path(),
+        logs.path(),
+        "https",
+        &[("SSL_CERT_FILE", cert.as_os_str())],
+    );
+    let topic = server.topic("secure", "2").await;
+    let params = [
+        ("Action", "Subscribe"),
+        ("TopicArn", topic.as_str()),
+        ("Protocol", "https"),
+        ("Endpoint", &format!("{base}/tls")),
+    ];
+    server.sns(&params, "SubscriptionArn").await;
+    let doc = endpoint
+        .wait_for("/tls", "SubscriptionConfirmation", 1)
+        .await
+        .remove(0)
+        .doc();
+    verify_signature(&server.http, &doc).await;
+    let response = server
+        .http
+        .get(doc["SubscribeURL"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let message_id = server.publish(&topic, "over tls", None).await;
+    let notification = endpoint.wait_for("/tls", "Notification", 1).await.remove(0);
+    assert_eq!(
+        notification.header("x-amz-sns-message-id"),
+        Some(message_id.as_str())
+    );
+    assert_eq!(notification.doc()["Message"], "over tls");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

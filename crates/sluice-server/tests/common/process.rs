@@ -29,6 +29,17 @@ pub fn free_port() -> u16 {
 
 /// Spawns the binary on `port` over `data_dir`, with `args` after the defaults.
 pub fn spawn(data_dir: &Path, log: &Path, port: u16, args: &[&OsStr]) -> Child {
+    spawn_with_env(data_dir, log, port, args, &[])
+}
+
+/// [`spawn`], with more environment variables.
+pub fn spawn_with_env(
+    data_dir: &Path,
+    log: &Path,
+    port: u16,
+    args: &[&OsStr],
+    envs: &[(&str, &OsStr)],
+) -> Child {
     let out = File::create(log).expect("create log file");
     let err = out.try_clone().unwrap();
     let mut command = Command::new(env!("CARGO_BIN_EXE_sluice"));
@@ -55,6 +66,7 @@ pub fn spawn(data_dir: &Path, log: &Path, port: u16, args: &[&OsStr]) -> Child {
         .arg("--admin-listen")
         .arg("127.0.0.1:0")
         .args(args)
+        .envs(envs.iter().copied())
         .env("RUST_LOG", "info")
         .env("NO_COLOR", "1")
         .stdin(Stdio::null())
@@ -71,9 +83,20 @@ impl Sluice {
 
     /// As [`Self::start`], with more command-line arguments (e.g. `--config`).
     pub fn start_with(data_dir: &Path, log_dir: &Path, run: &str, args: &[&OsStr]) -> Self {
+        Self::start_with_env(data_dir, log_dir, run, args, &[])
+    }
+
+    /// As [`Self::start_with`], with more environment variables.
+    pub fn start_with_env(
+        data_dir: &Path,
+        log_dir: &Path,
+        run: &str,
+        args: &[&OsStr],
+        envs: &[(&str, &OsStr)],
+    ) -> Self {
         let port = free_port();
         let log = log_dir.join(format!("{run}.log"));
-        let child = spawn(data_dir, &log, port, args);
+        let child = spawn_with_env(data_dir, &log, port, args, envs);
         let mut server = Self {
             child: Some(child),
             port,

@@ -1,6 +1,6 @@
 """SNS Publish fanning out to SQS queues, with real boto3 `sns` and `sqs` clients: the
-signed Notification envelope a queue receives (the signature itself is checked by the
-Rust tests: neither environment has a crypto library), the signing certificate served
+signed Notification envelope a queue receives (signatures are checked with `cryptography`
+in test_sns_http.py and by the Rust tests), the signing certificate served
 at SigningCertURL, a KMS-encrypted queue, filter policies, raw delivery with message attributes,
 MessageStructure=json, PublishBatch, AWS's validation errors, and a queue policy deciding for the
 topic on a server with identities."""

@@ -30,6 +30,8 @@ pub struct AdminState {
     sqs: OnceLock<Arc<Sqs>>,
     allow_reset: bool,
     test_clock: Option<ManualClock>,
+    /// Woken when the test clock moves, so due SNS deliveries are made at once.
+    delivery_wake: OnceLock<Arc<tokio::sync::Notify>>,
 }
 
 impl AdminState {
@@ -39,6 +41,11 @@ impl AdminState {
             test_clock,
             ..Self::default()
         })
+    }
+
+    /// What to wake when the test clock moves (the SNS delivery worker).
+    pub fn set_delivery_wake(&self, wake: Arc<tokio::sync::Notify>) {
+        let _ = self.delivery_wake.set(wake);
     }
 
     /// Marks the server ready to serve `sqs`.
@@ -100,6 +107,9 @@ async fn advance_test_clock(State(state): State<Arc<AdminState>>, uri: Uri) -> R
     clock.advance_ms(ms);
     if let Some(sqs) = state.sqs.get() {
         sqs.clock_moved().await;
+    }
+    if let Some(wake) = state.delivery_wake.get() {
+        wake.notify_one();
     }
     (StatusCode::OK, "ok\n").into_response()
 }

@@ -139,6 +139,10 @@ pub struct Cli {
     /// production.
     #[arg(long, env = "SLUICE_TEST_CLOCK", hide = true, value_parser = boolish())]
     pub test_clock: bool,
+    /// How long one SNS POST to an HTTP/S endpoint may take (AWS's 15 seconds unless
+    /// set). For tests of timeouts; never in production.
+    #[arg(long, env = "SLUICE_SNS_HTTP_TIMEOUT_MS", hide = true)]
+    pub sns_http_timeout_ms: Option<u64>,
 }
 
 /// On/off flags read their environment variable as 1/0, true/false, yes/no or on/off.
@@ -227,6 +231,8 @@ pub struct Config {
     /// Bounds on request size, connections and concurrent work.
     pub limits: Limits,
     pub test_clock: bool,
+    /// How long one SNS POST to an HTTP/S endpoint may take.
+    pub sns_http_timeout_ms: u64,
     /// Identities allowed to sign requests; with none, requests are not authenticated.
     pub identities: Vec<IdentityConfig>,
     /// Where secrets left out of `identities` are found.
@@ -255,6 +261,7 @@ impl Config {
             kms_keys: Vec::new(),
             limits: Limits::default(),
             test_clock: false,
+            sns_http_timeout_ms: sluice_core::sns::limits::HTTP_DELIVERY_TIMEOUT_MS,
             identities: Vec::new(),
             credentials_file: None,
             config_dir: PathBuf::from("."),
@@ -346,6 +353,9 @@ impl Config {
             kms_keys: file.kms_keys,
             limits,
             test_clock: cli.test_clock,
+            sns_http_timeout_ms: cli
+                .sns_http_timeout_ms
+                .unwrap_or(sluice_core::sns::limits::HTTP_DELIVERY_TIMEOUT_MS),
             identities: file.identities,
             credentials_file: cli
                 .credentials_file

@@ -41,6 +41,7 @@ use crate::config::{Config, QueueConfig};
 use crate::connection::{ConnectionInfo, WithConnectionInfo};
 use crate::front::{router, AppState};
 use crate::limits::{Gates, Load, ACCEPT_ERROR_PAUSE_MS};
+use crate::sns::http_delivery::DeliveryWorker;
 
 /// A running server.
 pub struct RunningServer {
@@ -171,8 +172,8 @@ pub async fn start_with_signal(
         ),
         None => tracing::info!("in-memory store: nothing survives a restart"),
     }
-    let sns = Sns::new(store.clone(), clock.clone());
-    let sqs = Sqs::with_sealer(store.clone(), clock, keyring);
+    let sns = Sns::with_outbox(store.clone(), clock.clone(), store.clone());
+    let sqs = Sqs::with_sealer(store.clone(), clock.clone(), keyring);
     let roles = crate::auth::roles::load(&config.roles, &config.config_dir)?;
     let token_key = sluice_kms::TokenKey::open(
         config
@@ -184,6 +185,15 @@ pub async fn start_with_signal(
     let sts = Arc::new(Sts::new(roles, Arc::new(token_key)));
     predefine_queues(&sqs, &config).await?;
     sqs.start_background().await;
+    // Deliveries to HTTP/S endpoints, resuming whatever the outbox held at the restart.
+    let delivery = DeliveryWorker::start(
+        sns.clone(),
+        sqs.clone(),
+        clock,
+        config.sns_http_timeout_ms,
+        !auth.is_open(),
+    );
+    admin.set_delivery_wake(sns.delivery_wake());
 
     config.limits.validate()?;
     // The certificate is ready before any listener opens, so a client that can connect
@@ -274,6 +284,9 @@ pub async fn start_with_signal(
             sqs_for_stop.begin_shutdown().await;
         };
         serve(listeners, app, serve_gates, limits.idle_timeout(), stopping).await;
+        if let Some(delivery) = delivery {
+            delivery.stop().await;
+        }
         let _ = admin_stop_tx.send(());
         let _ = admin_task.await;
         use sluice_core::sqs::store::QueueStore;

@@ -6,7 +6,8 @@
 //! changes ride the next commit (a crash can only cause a redelivery, which
 //! at-least-once allows). Without a data directory the store runs in memory only.
 //! SNS topics and subscriptions live in the same state and journal (`topics.rs`,
-//! `topic_store.rs`), each change durable before it is acknowledged.
+//! `topic_store.rs`), each change durable before it is acknowledged, and so do the SNS
+//! deliveries to HTTP/S endpoints not yet made (`outbox.rs`).
 //!
 //! # Storage faults
 //!
@@ -30,6 +31,7 @@
 
 mod compaction;
 mod fifo_topics;
+mod outbox;
 mod record;
 mod state;
 mod topic_store;

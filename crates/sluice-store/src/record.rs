@@ -9,6 +9,7 @@ use sluice_core::sqs::queue::MessageState;
 use sluice_core::sqs::store::{MoveTask, QueueMeta};
 
 pub use crate::fifo_topics::FifoPublishRecord;
+pub use crate::outbox::DeliveryRecord;
 pub use crate::topics::{SubscriptionRecord, TopicRecord};
 
 /// The version of the record encoding; bumped with a migration when it changes.
@@ -127,6 +128,19 @@ pub enum Record {
     /// A publish to a FIFO topic was delivered: its deduplication id is remembered for
     /// the rest of its window.
     FifoPublished(FifoPublishRecord),
+    // The SNS HTTP/S outbox (after every older variant, for the same reason).
+    /// A delivery was enqueued: the whole entry.
+    DeliveryQueued(DeliveryRecord),
+    /// An attempt failed and the delivery waits for its next one.
+    DeliveryRescheduled {
+        id: u64,
+        attempts: u32,
+        due_ms: u64,
+    },
+    /// A delivery was made, dead-lettered or given up.
+    DeliveryFinished {
+        id: u64,
+    },
 }
 
 impl Record {

@@ -13,6 +13,7 @@ use sluice_core::sqs::queue::{MessageContent, MessageState, Phase, QueueIndex, S
 use sluice_core::sqs::sealing::{protection, MessageSealer, Protection, SealError};
 use sluice_core::sqs::store::{MoveTask, QueueMeta, Waiters};
 
+use crate::outbox::OutboxState;
 use crate::record::{Record, Redrive, RECORD_FORMAT_VERSION};
 use crate::topics::TopicState;
 
@@ -49,6 +50,8 @@ pub(crate) struct State {
     pub senders: SharedStrings,
     /// SNS topics and subscriptions.
     pub topics: TopicState,
+    /// SNS deliveries to HTTP/S endpoints not yet made.
+    pub outbox: OutboxState,
 }
 
 /// The record that persists one message: `SentSealed` when its queue is encrypted at
@@ -105,6 +108,7 @@ impl State {
     /// forgets recent deletions; waiting receives are woken to find their queue gone.
     pub fn reset(&mut self) {
         self.topics.reset();
+        self.outbox.reset();
         for slot in self.queues.values() {
             slot.notify.notify_waiters();
         }
@@ -319,6 +323,9 @@ impl State {
             | Record::SubscriptionSaved(_)
             | Record::SubscriptionRemoved { .. }
             | Record::FifoPublished(_)) => self.topics.apply(record)?,
+            record @ (Record::DeliveryQueued(_)
+            | Record::DeliveryRescheduled { .. }
+            | Record::DeliveryFinished { .. }) => self.outbox.apply(record)?,
         }
         Ok(())
     }
@@ -381,6 +388,7 @@ impl State {
             out.push(Record::MoveTaskSaved(task.clone()).encode());
         }
         self.topics.snapshot_records(&mut out);
+        self.outbox.snapshot_records(&mut out);
         for (key, &at_ms) in &self.deleted_at {
             out.push(
                 Record::QueueRemoved {
@@ -400,7 +408,8 @@ impl State {
             .values()
             .flat_map(|s| s.index.iter())
             .map(|(_, state)| state.content.body().len() as u64 + 128)
-            .sum()
+            .sum::<u64>()
+            + self.outbox.live_bytes()
     }
 
     pub fn notify_all(&self) {

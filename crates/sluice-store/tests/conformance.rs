@@ -9,9 +9,13 @@
 //!
 //! To add a backend, implement [`Backend`] and add one `conformance_suite!` line at the
 //! bottom of this file. SNS topics and subscriptions have their scenarios in
-//! `conformance/topics.rs`, run by the same macro.
+//! `conformance/topics.rs`, the SNS HTTP/S outbox in `conformance/outbox.rs`, run by the
+//! same macro.
 
 mod common;
+#[path = "conformance/outbox.rs"]
+mod outbox;
+use outbox::{outbox_is_bounded, outbox_keeps_deliveries_until_settled, reset_wipes_the_outbox};
 #[path = "conformance/topics.rs"]
 mod topics;
 use topics::{
@@ -1691,6 +1695,9 @@ macro_rules! conformance_suite {
                 subscriptions_follow_their_topic,
                 reset_wipes_topics_and_subscriptions,
                 fifo_windows_deduplicate_and_sequence,
+                outbox_keeps_deliveries_until_settled,
+                outbox_is_bounded,
+                reset_wipes_the_outbox,
             );
         }
     };

@@ -10,9 +10,13 @@ use base64::Engine as _;
 use common::sns_world::*;
 use common::*;
 use sluice_core::access::{Access, Caller};
-use sluice_core::sns::api::{PublishAttribute, PublishBatchEntry, PublishInput, SubscribeInput};
-use sluice_core::sns::{SnsContext, SnsErrorKind};
+use sluice_core::clock::ManualClock;
+use sluice_core::sns::api::{
+    CreateTopicInput, PublishAttribute, PublishBatchEntry, PublishInput, SubscribeInput,
+};
+use sluice_core::sns::{Fanout, Sns, SnsContext, SnsErrorKind};
 use sluice_core::sqs::api::Message;
+use sluice_core::sqs::Sqs;
 
 #[tokio::test]
 async fn a_queue_receives_the_signed_notification() {
@@ -261,6 +265,59 @@ async fn a_failed_delivery_does_not_fail_the_publish() {
 }
 
 #[tokio::test]
+async fn a_refused_delivery_goes_to_the_subscription_dead_letter_queue() {
+    let w = world();
+    let topic = w.topic("t", &[]).await;
+    let (dlq, _) = w.queue_subscribed(&topic, "unrelated-dlq", &[]).await;
+    // The DLQ is itself subscribed (so it also gets the publish): count only dead letters.
+    let redrive = format!(
+        r#"{{"deadLetterTargetArn":"{}"}}"#,
+        key("unrelated-dlq").arn()
+    );
+    let gone = w
+        .sns
+        .subscribe(
+            &ctx(),
+            SubscribeInput {
+                topic_arn: Some(topic.clone()),
+                protocol: Some("sqs".to_owned()),
+                endpoint: Some(key("never-created").arn()),
+                attributes: [("RedrivePolicy".to_owned(), redrive)].into(),
+                return_subscription_arn: true,
+            },
+        )
+        .await
+        .unwrap();
+    let message_id = w
+        .sns
+        .publish(&ctx(), &w.fanout, publish(&topic, "lost queue"))
+        .await
+        .unwrap()
+        .message_id;
+    let messages = w.receive(&dlq).await;
+    assert_eq!(messages.len(), 2, "its own copy and the dead letter");
+    let dead: Vec<&Message> = messages
+        .iter()
+        .filter(|m| m.message_attributes.contains_key("ErrorCode"))
+        .collect();
+    assert_eq!(dead.len(), 1);
+    let attribute = |name: &str| {
+        dead[0].message_attributes[name]
+            .string_value
+            .clone()
+            .unwrap_or_default()
+    };
+    assert_eq!(attribute("ErrorCode"), "400");
+    assert_eq!(dead[0].message_attributes["ErrorCode"].data_type, "Number");
+    assert!(!attribute("ErrorMessage").is_empty());
+    assert_eq!(attribute("RequestID").len(), 36);
+    let doc: serde_json::Value = serde_json::from_str(&dead[0].body).unwrap();
+    assert_eq!(doc["MessageId"], message_id.as_str());
+    assert_eq!(doc["Message"], "lost queue");
+    assert!(doc["UnsubscribeURL"].as_str().unwrap().ends_with(&gone));
+}
+
+#[tokio::test]
 async fn queue_policies_decide_for_the_topic_when_identities_are_configured() {
     let w = world();
     let topic = w.topic("t", &[]).await;
@@ -358,4 +415,111 @@ async fn publish_batch_publishes_good_entries_and_reports_bad_ones() {
         batch_error(vec![entry("a", &big), entry("b", &big)]).await,
         SnsErrorKind::BatchRequestTooLong
     );
+}
+
+#[tokio::test]
+async fn http_subscriptions_get_their_documents_through_the_outbox() {
+    use sluice_core::sns::outbox::{DeliveryKind, DeliveryOutbox};
+    let store = in_memory_store();
+    let clock = Arc::new(ManualClock::new(T0));
+    let sqs = Sqs::new(store.clone(), clock.clone());
+    let sns = Sns::with_outbox(store.clone(), clock, store.clone());
+    let fanout = Fanout {
+        sqs,
+        signer: Arc::new(EchoSigner),
+        base_url: BASE_URL.to_owned(),
+    };
+    let topic = sns
+        .create_topic(
+            &ctx(),
+            CreateTopicInput {
+                name: Some("hooks".to_owned()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let mut arns = Vec::new();
+    for (endpoint, filter) in [
+        ("http://a.example/", r#"{"colour":["red"]}"#),
+        ("https://b.example/", r#"{"colour":["blue"]}"#),
+    ] {
+        let input = SubscribeInput {
+            topic_arn: Some(topic.clone()),
+            protocol: Some(endpoint.split(':').next().unwrap().to_owned()),
+            endpoint: Some(endpoint.to_owned()),
+            attributes: [("FilterPolicy".to_owned(), filter.to_owned())].into(),
+            return_subscription_arn: true,
+        };
+        arns.push(
+            sns.subscribe_with(&ctx(), input, Some(&fanout))
+                .await
+                .unwrap(),
+        );
+    }
+    // Each pending subscription was sent its confirmation, with a working SubscribeURL.
+    let confirmations = store.take_due_deliveries(T0, 10).await;
+    assert_eq!(confirmations.len(), 2);
+    for c in &confirmations {
+        assert_eq!(c.delivery.kind, DeliveryKind::SubscriptionConfirmation);
+        let doc: serde_json::Value = serde_json::from_str(&c.delivery.body).unwrap();
+        let url = doc["SubscribeURL"].as_str().unwrap();
+        assert!(url.starts_with(&format!(
+            "{BASE_URL}/?Action=ConfirmSubscription&TopicArn={topic}&Token="
+        )));
+        let token = url.rsplit("Token=").next().unwrap();
+        sns.confirm_subscription(&ctx(), Some(&topic), Some(token), None)
+            .await
+            .unwrap();
+        store
+            .settle_delivery(c.id, sluice_core::sns::outbox::DeliveryOutcome::Finished)
+            .await
+            .unwrap();
+    }
+    // A publish reaches only the subscription whose filter matches, with its
+    // protocol's body from MessageStructure=json.
+    let mut input = publish(
+        &topic,
+        r#"{"default":"for everyone","http":"for http","https":"for https"}"#,
+    );
+    input.message_structure = Some("json".to_owned());
+    input
+        .message_attributes
+        .push(("colour".to_owned(), string_attribute("blue")));
+    let message_id = sns
+        .publish(&ctx(), &fanout, input)
+        .await
+        .unwrap()
+        .message_id;
+    let due = store.take_due_deliveries(T0, 10).await;
+    assert_eq!(due.len(), 1);
+    let d = &due[0].delivery;
+    assert_eq!(
+        (d.kind, d.subscription_arn.as_str(), d.endpoint.as_str()),
+        (
+            DeliveryKind::Notification,
+            arns[1].as_str(),
+            "https://b.example/"
+        )
+    );
+    assert_eq!(d.message_id, message_id);
+    assert_eq!(d.content_type, "text/plain; charset=UTF-8");
+    assert_eq!(d.retry.schedule_s(), [20, 20, 20]);
+    let doc: serde_json::Value = serde_json::from_str(&d.body).unwrap();
+    assert_eq!(doc["Message"], "for https");
+    store
+        .settle_delivery(
+            due[0].id,
+            sluice_core::sns::outbox::DeliveryOutcome::Finished,
+        )
+        .await
+        .unwrap();
+    // Unsubscribing a confirmed endpoint sends it an UnsubscribeConfirmation.
+    sns.unsubscribe_with(&ctx(), Some(&arns[0]), Some(&fanout), false)
+        .await
+        .unwrap();
+    let due = store.take_due_deliveries(T0, 10).await;
+    assert_eq!(due.len(), 1);
+    assert_eq!(due[0].delivery.kind, DeliveryKind::UnsubscribeConfirmation);
+    assert_eq!(due[0].delivery.subscription_arn, arns[0]);
 }

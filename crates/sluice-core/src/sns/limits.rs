@@ -44,6 +44,43 @@ pub const FIFO_THROUGHPUT_SCOPES: [&str; 2] = ["Topic", "MessageGroup"];
 /// retries, 20 seconds apart, linear backoff, `text/plain; charset=UTF-8`.
 pub const DEFAULT_HTTP_RETRIES: u32 = 3;
 pub const DEFAULT_HTTP_RETRY_DELAY_S: u32 = 20;
+pub const DEFAULT_HTTP_CONTENT_TYPE: &str = "text/plain; charset=UTF-8";
+
+/// HTTP/S delivery policy bounds ("Creating an HTTP/S delivery policy"): at most 100
+/// retries; delay targets of 1 to 3,600 seconds; all retries together at most 3,600
+/// seconds (AWS's hard limit on the total policy retry time).
+pub const HTTP_RETRIES_MAX: u32 = 100;
+pub const HTTP_DELAY_TARGET_MIN_S: u32 = 1;
+pub const HTTP_DELAY_TARGET_MAX_S: u32 = 3_600;
+pub const HTTP_TOTAL_RETRY_TIME_MAX_S: u64 = 3_600;
+/// The `headerContentType` values a request policy may name.
+pub const HTTP_CONTENT_TYPES: [&str; 13] = [
+    DEFAULT_HTTP_CONTENT_TYPE,
+    "text/plain",
+    "text/css",
+    "text/csv",
+    "text/html",
+    "text/xml",
+    "application/atom+xml",
+    "application/json",
+    "application/octet-stream",
+    "application/soap+xml",
+    "application/x-www-form-urlencoded",
+    "application/xhtml+xml",
+    "application/xml",
+];
+
+/// How long one POST to an endpoint may take before it counts as failed (AWS's 15 s).
+pub const HTTP_DELIVERY_TIMEOUT_MS: u64 = 15_000;
+/// What SNS's POSTs name themselves as.
+pub const HTTP_USER_AGENT: &str = "Amazon Simple Notification Service Agent";
+/// Sluice's own bounds on the HTTP/S outbox, so a dead endpoint cannot make it grow
+/// without limit: at most this many pending deliveries, and this many bytes of their
+/// documents. A delivery beyond them is dead-lettered (or dropped and logged) at once.
+pub const OUTBOX_DELIVERIES_MAX: usize = 100_000;
+pub const OUTBOX_BYTES_MAX: usize = 256 * 1024 * 1024;
+/// Sluice's bound on POSTs in flight at once, over every endpoint.
+pub const HTTP_DELIVERIES_IN_FLIGHT_MAX: usize = 64;
 
 /// What Subscribe answers in place of an ARN for a subscription that awaits
 /// confirmation (unless ReturnSubscriptionArn is true), and what the list actions show.

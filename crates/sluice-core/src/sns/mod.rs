@@ -8,17 +8,21 @@
 //! - `store.rs`: the `TopicStore` boundary the embedded store implements.
 //! - `fifo.rs`: what FIFO topics deduplicate and order by.
 //! - `filter/`: filter policies; `notification/`: the documents SNS delivers.
+//! - `delivery/`: HTTP/S delivery policies, retry schedules and outbox entries;
+//!   `outbox.rs`: the `DeliveryOutbox` boundary HTTP/S deliveries wait behind.
 //!
 //! - `publish.rs`: what a Publish must hold; `service/publish.rs`: fan-out to queues.
 
 pub mod access;
 pub mod api;
+pub mod delivery;
 pub mod error;
 pub mod fifo;
 pub mod filter;
 pub mod limits;
 pub mod names;
 pub mod notification;
+pub mod outbox;
 pub mod phone;
 pub mod protocol;
 pub mod publish;
@@ -30,8 +34,8 @@ pub mod topic_attributes;
 pub use error::{SnsError, SnsErrorKind, SnsResult};
 pub use names::TopicKey;
 pub use service::{
-    delivered_by_sluice, signing_cert_url, AddPermissionInput, Fanout, Sns, SnsContext,
-    SIGNING_CERT_PATH, SNS_SERVICE_PRINCIPAL,
+    dead_letter_target, delivered_by_sluice, signing_cert_url, AddPermissionInput, DeadLetter,
+    Fanout, Sns, SnsContext, SIGNING_CERT_PATH, SNS_SERVICE_PRINCIPAL,
 };
 
 /// The API version Query requests name.

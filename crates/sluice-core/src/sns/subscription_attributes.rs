@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use super::delivery::HttpDeliveryPolicy;
 use super::error::{SnsError, SnsResult};
 use super::filter::{FilterPolicy, FilterScope, PolicyCall};
 use super::protocol::arn_of;
@@ -98,12 +99,9 @@ impl SubscriptionAttributes {
                 self.delivery_policy = if value.is_empty() {
                     None
                 } else {
-                    match serde_json::from_str::<serde_json::Value>(value) {
-                        Ok(serde_json::Value::Object(_)) => Some(value.to_owned()),
-                        _ => {
-                            return Err(reject("DeliveryPolicy: failed to parse JSON.".to_owned()))
-                        }
-                    }
+                    HttpDeliveryPolicy::check_subscription_policy(value)
+                        .map_err(|e| reject(e.0))?;
+                    Some(value.to_owned())
                 }
             }
             "SubscriptionRoleArn" => {

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 
 use serde_json::json;
 
+use super::delivery::HttpDeliveryPolicy;
 use super::error::{SnsError, SnsResult};
 use super::limits::*;
 use super::names::TopicKey;
@@ -96,7 +97,7 @@ fn one_of(by: SetBy, name: &str, value: &str, allowed: &[&str]) -> SnsResult<Str
     }
 }
 
-/// A JSON object, or the error AWS words for `name`.
+/// A JSON object attribute's text, or AWS's recorded refusal.
 fn json_object(by: SetBy, name: &str, value: &str) -> SnsResult<String> {
     match serde_json::from_str::<serde_json::Value>(value) {
         Ok(serde_json::Value::Object(_)) => Ok(value.to_owned()),
@@ -142,7 +143,11 @@ impl TopicAttributes {
             "DeliveryPolicy" => {
                 self.delivery_policy = match value {
                     "" => None,
-                    v => Some(normalized_delivery_policy(&json_object(by, name, v)?)),
+                    v => {
+                        let v = json_object(by, name, v)?;
+                        HttpDeliveryPolicy::check_topic_policy(&v).map_err(|e| reject(by, e.0))?;
+                        Some(normalized_delivery_policy(&v))
+                    }
                 }
             }
             "KmsMasterKeyId" => self.kms_master_key_id = optional(value),

@@ -34,6 +34,9 @@ pub struct Authenticated {
     pub caller: Option<Arc<Caller>>,
     /// Whether access decisions apply: identities are configured.
     pub enforced: bool,
+    /// An unsigned request let through on a server that enforces signatures: only the
+    /// SNS confirmation links (see `front::anonymous_sns_link`).
+    pub anonymous: bool,
 }
 
 impl Authenticated {
@@ -123,6 +126,7 @@ impl Authenticator {
                 region: scope.map(|s| s.region),
                 caller,
                 enforced: false,
+                anonymous: false,
             });
         }
         // Two Authorization headers leave it unclear which one speaks for the request (a
@@ -204,6 +208,7 @@ impl Authenticator {
             access_key_id: Some(verified.access_key_id),
             region: Some(verified.region),
             enforced: true,
+            anonymous: false,
         })
     }
 }

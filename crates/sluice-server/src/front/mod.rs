@@ -148,16 +148,25 @@ async fn handle(State(app): State<Arc<AppState>>, request: Request) -> Response 
             return error_reply(early, &crate::sqs::invalid_action(action), &request_id);
         }
     };
-    let authenticated = match app.auth.authenticate(
-        &parts,
-        &body,
-        app.sqs.now(),
-        service.signing_names(),
-        &app.sts,
-    ) {
-        Ok(authenticated) => authenticated,
-        Err(e) => return error_reply(protocol, &crate::auth::to_wire(&e), &request_id),
-    };
+    let authenticated =
+        if !app.auth.is_open() && anonymous_sns_link(service, &parts, param(&params, "Action")) {
+            Authenticated {
+                enforced: true,
+                anonymous: true,
+                ..Authenticated::default()
+            }
+        } else {
+            match app.auth.authenticate(
+                &parts,
+                &body,
+                app.sqs.now(),
+                service.signing_names(),
+                &app.sts,
+            ) {
+                Ok(authenticated) => authenticated,
+                Err(e) => return error_reply(protocol, &crate::auth::to_wire(&e), &request_id),
+            }
+        };
     let target_action = target.map(|t| match t.split_once('.') {
         Some((_, action)) => action.to_owned(),
         None => String::new(),
@@ -175,6 +184,25 @@ async fn handle(State(app): State<Arc<AppState>>, request: Request) -> Response 
         Service::Sns => crate::sns::serve(&app, incoming).await,
         Service::Sts => crate::sts::serve(&app, incoming).await,
     }
+}
+
+/// The one exception to signed requests on a server with identities: the links SNS
+/// puts in the documents it delivers. An unsigned GET of ConfirmSubscription (a
+/// SubscribeURL) or Unsubscribe (an UnsubscribeURL) is served without a caller, as AWS
+/// serves them: the confirmation token, or for Unsubscribe the subscription's own rule
+/// (AuthenticateOnUnsubscribe), is what protects them. A request that carries any
+/// signature is checked as usual.
+fn anonymous_sns_link(service: Service, parts: &Parts, action: Option<&str>) -> bool {
+    let signed = parts.headers.contains_key("authorization")
+        || parts.uri.query().is_some_and(|q| {
+            sluice_query::parse_form(q.as_bytes())
+                .iter()
+                .any(|(k, _)| k == "X-Amz-Signature" || k == "X-Amz-Credential")
+        });
+    service == Service::Sns
+        && parts.method == Method::GET
+        && !signed
+        && matches!(action, Some("ConfirmSubscription" | "Unsubscribe"))
 }
 
 fn query_protocol(service: Service) -> Protocol {

@@ -2,9 +2,11 @@
 //! XML out, SNS's error table. Each action's parameters are decoded here (`params.rs`),
 //! decided by `sluice_core::sns::Sns`, and written by `xml.rs`. Every action of SNS's
 //! API is served; the features Sluice lacks answer as AWS answers an account without
-//! them, or with an InvalidParameter that names the feature.
+//! them, or with an InvalidParameter that names the feature. `http_delivery.rs` is the
+//! worker that POSTs the HTTP/S outbox's deliveries.
 
 mod errors;
+pub mod http_delivery;
 mod params;
 mod signing;
 mod xml;
@@ -95,13 +97,25 @@ pub async fn serve(app: &AppState, request: Incoming) -> Response {
     }
     let ctx = context(app, &request, &action);
     let base_url = base_url(app, &request);
-    match run(app, &ctx, &action, &request.params, &request_id, &base_url).await {
+    let anonymous = request.authenticated.anonymous;
+    match run(
+        app,
+        &ctx,
+        &action,
+        &request.params,
+        &request_id,
+        &base_url,
+        anonymous,
+    )
+    .await
+    {
         Ok(body) => xml_reply(body, &request_id),
         Err(e) => error_reply(QUERY, &errors::to_wire(&e), &request_id),
     }
 }
 
-/// Runs one served action and writes its reply.
+/// Runs one served action and writes its reply. `anonymous`: an unsigned confirmation
+/// link on a server that enforces signatures (see `front::anonymous_sns_link`).
 async fn run(
     app: &AppState,
     ctx: &SnsContext,
@@ -109,6 +123,7 @@ async fn run(
     p: &[(String, String)],
     rid: &str,
     base_url: &str,
+    anonymous: bool,
 ) -> SnsResult<String> {
     let sns = &app.sns;
     let topic = scalar(p, "TopicArn");
@@ -147,7 +162,13 @@ async fn run(
                 return_subscription_arn: scalar(p, "ReturnSubscriptionArn")
                     .is_some_and(|v| v.eq_ignore_ascii_case("true")),
             };
-            let arn = sns.subscribe(ctx, input).await?;
+            // Only an HTTP/S endpoint is sent a confirmation: only it needs the signing
+            // key (made on first use) and the base URL.
+            let delivery = match input.protocol.as_deref().map(str::to_ascii_lowercase) {
+                Some(p) if p == "http" || p == "https" => Some(fanout(app, base_url).await?),
+                _ => None,
+            };
+            let arn = sns.subscribe_with(ctx, input, delivery.as_ref()).await?;
             xml::single(action, rid, "SubscriptionArn", &arn)
         }
         "ConfirmSubscription" => {
@@ -159,7 +180,20 @@ async fn run(
             xml::single(action, rid, "SubscriptionArn", &arn)
         }
         "Unsubscribe" => {
-            sns.unsubscribe(ctx, subscription).await?;
+            let http = match subscription {
+                Some(arn) => sns
+                    .store()
+                    .subscription(arn)
+                    .await
+                    .is_some_and(|s| s.protocol.is_http()),
+                None => false,
+            };
+            let delivery = match http {
+                true => Some(fanout(app, base_url).await?),
+                false => None,
+            };
+            sns.unsubscribe_with(ctx, subscription, delivery.as_ref(), anonymous)
+                .await?;
             xml::empty(action, rid)
         }
         "ListSubscriptions" => {

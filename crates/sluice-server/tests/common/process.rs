@@ -29,6 +29,17 @@ pub fn free_port() -> u16 {
 
 /// Spawns the binary on `port` over `data_dir`, with `args` after the defaults.
 pub fn spawn(data_dir: &Path, log: &Path, port: u16, args: &[&OsStr]) -> Child {
+    spawn_with_env(data_dir, log, port, args, &[])
+}
+
+/// [`spawn`], with more environment variables.
+pub fn spawn_with_env(
+    data_dir: &Path,
+    log: &Path,
+    port: u16,
+    args: &[&OsStr],
+    envs: &[(&str, &OsStr)],
+) -> Child {
     let out = File::create(log).expect("create log file");
     let err = out.try_clone().unwrap();
     let mut command = Command::new(env!("CARGO_BIN_EXE_sluice"));
@@ -43,6 +54,7 @@ pub fn spawn(data_dir: &Path, log: &Path, port: u16, args: &[&OsStr]) -> Child {
         "SLUICE_TEST_CLOCK",
         "SLUICE_ADMIN_LISTEN",
         "SLUICE_ALLOW_RESET",
+        "SLUICE_SNS_HTTP_TIMEOUT_MS",
     ] {
         command.env_remove(var);
     }
@@ -54,6 +66,7 @@ pub fn spawn(data_dir: &Path, log: &Path, port: u16, args: &[&OsStr]) -> Child {
         .arg("--admin-listen")
         .arg("127.0.0.1:0")
         .args(args)
+        .envs(envs.iter().copied())
         .env("RUST_LOG", "info")
         .env("NO_COLOR", "1")
         .stdin(Stdio::null())
@@ -70,9 +83,20 @@ impl Sluice {
 
     /// As [`Self::start`], with more command-line arguments (e.g. `--config`).
     pub fn start_with(data_dir: &Path, log_dir: &Path, run: &str, args: &[&OsStr]) -> Self {
+        Self::start_with_env(data_dir, log_dir, run, args, &[])
+    }
+
+    /// As [`Self::start_with`], with more environment variables.
+    pub fn start_with_env(
+        data_dir: &Path,
+        log_dir: &Path,
+        run: &str,
+        args: &[&OsStr],
+        envs: &[(&str, &OsStr)],
+    ) -> Self {
         let port = free_port();
         let log = log_dir.join(format!("{run}.log"));
-        let child = spawn(data_dir, &log, port, args);
+        let child = spawn_with_env(data_dir, &log, port, args, envs);
         let mut server = Self {
             child: Some(child),
             port,
@@ -115,6 +139,28 @@ impl Sluice {
 
     pub fn client(&self) -> Client {
         sdk_client(&format!("http://127.0.0.1:{}", self.port))
+    }
+
+    /// The admin listener's URL, read from the start-up log (it listens on a port the
+    /// system picks).
+    pub fn admin_url(&self) -> String {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let text = self.log_text();
+            let addr = text
+                .lines()
+                .find(|line| line.contains("admin listener"))
+                .and_then(|line| line.split("addr=").nth(1))
+                .and_then(|rest| rest.split_whitespace().next());
+            if let Some(addr) = addr {
+                return format!("http://{addr}");
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no admin listener in the log:\n{text}"
+            );
+            std::thread::sleep(Duration::from_millis(25));
+        }
     }
 
     pub fn log_text(&self) -> String {

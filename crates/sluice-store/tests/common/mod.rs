@@ -11,6 +11,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use parking_lot::Mutex;
 use sluice_core::clock::{EpochMs, ManualClock};
+use sluice_core::sns::outbox::DeliveryOutbox;
 use sluice_core::sns::store::TopicStore;
 use sluice_core::sqs::api::{MessageAttributeMap, TagMap};
 use sluice_core::sqs::attributes::{QueueAttributes, QueueCounts};
@@ -225,19 +226,26 @@ pub trait Backend: Send + Sync {
 
     /// [`Backend::restart`] for both views of one store.
     async fn restart_stores(&self, stores: Stores, now: EpochMs) -> Stores;
+
+    /// Whether a restart recovers a new store (so what lives only in memory is gone).
+    fn reopens(&self) -> bool {
+        false
+    }
 }
 
-/// One store seen as a [`QueueStore`] and as a [`TopicStore`].
+/// One store seen as a [`QueueStore`], a [`TopicStore`] and a [`DeliveryOutbox`].
 pub struct Stores {
     pub queues: Arc<dyn QueueStore>,
     pub topics: Arc<dyn TopicStore>,
+    pub outbox: Arc<dyn DeliveryOutbox>,
 }
 
 impl Stores {
     pub fn of(store: Arc<EmbeddedStore>) -> Self {
         Self {
             queues: store.clone(),
-            topics: store,
+            topics: store.clone(),
+            outbox: store,
         }
     }
 }
@@ -311,11 +319,16 @@ impl Backend for Durable {
         Stores::of(open_durable(StoreOptions::durable(self.data_dir()), T0))
     }
 
+    fn reopens(&self) -> bool {
+        self.reopen
+    }
+
     async fn restart_stores(&self, stores: Stores, now: EpochMs) -> Stores {
         if !self.reopen {
             return stores;
         }
         drop(stores.topics);
+        drop(stores.outbox);
         shut(stores.queues).await;
         Stores::of(open_durable(StoreOptions::durable(self.data_dir()), now))
     }

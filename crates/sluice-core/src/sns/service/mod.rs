@@ -14,8 +14,12 @@
 //!   account without them, or refused by name.
 //! - `undelivered.rs`: deliveries over protocols Sluice does not deliver (e-mail, SMS,
 //!   Lambda, Firehose, mobile push), logged as not delivered.
+//! - `http_delivery.rs`: what goes to the HTTP/S outbox, and what its worker asks;
+//!   `dead_letter.rs`: subscription dead-letter queues.
 
+mod dead_letter;
 mod fifo_lanes;
+mod http_delivery;
 mod permissions;
 mod publish;
 mod publish_batch;
@@ -25,6 +29,7 @@ mod topics;
 mod undelivered;
 mod unsupported;
 
+pub use dead_letter::{dead_letter_target, DeadLetter};
 pub use permissions::AddPermissionInput;
 pub use publish::{signing_cert_url, Fanout, SIGNING_CERT_PATH, SNS_SERVICE_PRINCIPAL};
 pub use undelivered::delivered_by_sluice;
@@ -35,6 +40,7 @@ use super::access::check_action;
 use super::error::{SnsError, SnsErrorKind, SnsResult};
 use super::filter::FilterCache;
 use super::names::{parse_topic_arn, TopicKey};
+use super::outbox::DeliveryOutbox;
 use super::store::{TopicMeta, TopicStore, TopicStoreError};
 use super::topic_attributes::default_topic_policy;
 use crate::access::{Access, PolicyCache};
@@ -76,10 +82,33 @@ pub struct Sns {
     filters: FilterCache,
     /// FIFO message groups' turns (`fifo_lanes.rs`).
     fifo_lanes: fifo_lanes::FifoLanes,
+    /// Where HTTP/S deliveries wait for the server's delivery worker.
+    outbox: Option<Arc<dyn DeliveryOutbox>>,
+    /// Wakes the delivery worker when a delivery is enqueued.
+    delivery_wake: Arc<tokio::sync::Notify>,
 }
 
 impl Sns {
+    /// A service without an HTTP/S outbox: deliveries to HTTP/S endpoints are logged
+    /// and dropped.
     pub fn new(store: Arc<dyn TopicStore>, clock: Arc<dyn Clock>) -> Arc<Self> {
+        Self::build(store, clock, None)
+    }
+
+    /// A service whose HTTP/S deliveries go to `outbox`.
+    pub fn with_outbox(
+        store: Arc<dyn TopicStore>,
+        clock: Arc<dyn Clock>,
+        outbox: Arc<dyn DeliveryOutbox>,
+    ) -> Arc<Self> {
+        Self::build(store, clock, Some(outbox))
+    }
+
+    fn build(
+        store: Arc<dyn TopicStore>,
+        clock: Arc<dyn Clock>,
+        outbox: Option<Arc<dyn DeliveryOutbox>>,
+    ) -> Arc<Self> {
         Arc::new(Self {
             store,
             clock,
@@ -87,6 +116,8 @@ impl Sns {
             policies: PolicyCache::default(),
             filters: FilterCache::default(),
             fifo_lanes: fifo_lanes::FifoLanes::default(),
+            outbox,
+            delivery_wake: Arc::new(tokio::sync::Notify::new()),
         })
     }
 

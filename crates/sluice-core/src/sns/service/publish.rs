@@ -15,11 +15,13 @@
 //! concurrently, so one journal group commit covers them all. A delivery that fails (the
 //! queue is gone, its policy refuses the topic, its key is unusable, the message is too
 //! large for it) is logged and does not fail the publish: AWS accepts the message and
-//! retries or dead-letters it per subscription (Sluice's subscription DLQ comes later).
+//! dead-letters it per subscription (`dead_letter.rs`). HTTP/S subscriptions get their
+//! documents through the outbox (`http_delivery.rs`), enqueued alongside the appends.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use super::dead_letter::{sqs_error_code, DeadLetter};
 use super::{Sns, SnsContext};
 use crate::access::Access;
 use crate::sns::api::{PublishInput, PublishOutput};
@@ -209,6 +211,15 @@ impl Sns {
             )
         });
         let mut deliveries = tokio::task::JoinSet::new();
+        let http = self.spawn_http_deliveries(
+            ctx,
+            fanout,
+            topic,
+            &subscriptions,
+            checked,
+            &stamp.message_id,
+            published_at,
+        );
         for subscription in subscriptions {
             super::undelivered::note(topic, &subscription, checked, &stamp.message_id);
             if subscription.protocol != Protocol::Sqs || subscription.pending {
@@ -235,10 +246,16 @@ impl Sns {
             let sqs = fanout.sqs.clone();
             let access = access.clone();
             let sender_id = topic.key.account_id.clone();
+            let dead_letter =
+                DeadLetter::for_subscription(&subscription, &message, access.is_some());
             deliveries.spawn(async move {
                 let result = sqs
                     .send_from_service(&subscription.endpoint, access, &sender_id, message)
                     .await;
+                if let (Err(e), Some(dead_letter)) = (&result, dead_letter) {
+                    let code = sqs_error_code(e.kind);
+                    dead_letter.send(&sqs, code, &e.message).await;
+                }
                 (subscription.arn, subscription.endpoint, result)
             });
         }
@@ -249,6 +266,11 @@ impl Sns {
                     tracing::warn!(%subscription, %queue, error = %e, "SNS delivery to SQS failed");
                 }
                 Err(e) => tracing::error!(error = %e, "SNS delivery task ended abnormally"),
+            }
+        }
+        if let Some(http) = http {
+            if let Err(e) = http.await {
+                tracing::error!(error = %e, "SNS HTTP/S enqueue task ended abnormally");
             }
         }
     }
@@ -278,7 +300,7 @@ fn new_message_id() -> String {
 
 impl Sns {
     /// Whether the subscription's filter policy (if any) lets the message through.
-    fn passes_filter(
+    pub(super) fn passes_filter(
         &self,
         subscription: &SubscriptionMeta,
         attributes: &BTreeMap<String, crate::sns::filter::AttributeValue>,

@@ -6,12 +6,14 @@
 use std::collections::BTreeMap;
 
 use super::topics::{decode_token, encode_token};
-use super::{missing, page, Sns, SnsContext};
+use super::{missing, page, Fanout, Sns, SnsContext};
 use crate::sns::api::*;
+use crate::sns::delivery::HttpDeliveryPolicy;
 use crate::sns::error::{SnsError, SnsErrorKind, SnsResult};
 use crate::sns::filter::PolicyCall;
 use crate::sns::limits::*;
 use crate::sns::names::parse_subscription_arn;
+use crate::sns::notification::ConfirmationKind;
 use crate::sns::protocol::{endpoint_account, Protocol};
 use crate::sns::store::{SubscriptionMeta, TopicMeta};
 use crate::sns::subscription_attributes::{SubscriptionAttributes, SubscriptionFacts};
@@ -20,6 +22,17 @@ impl Sns {
     /// Subscribes an endpoint; answers the subscription's ARN, or "pending
     /// confirmation" for one that awaits its endpoint (unless `return_subscription_arn`).
     pub async fn subscribe(&self, ctx: &SnsContext, input: SubscribeInput) -> SnsResult<String> {
+        self.subscribe_with(ctx, input, None).await
+    }
+
+    /// Subscribe, sending an HTTP/S endpoint its SubscriptionConfirmation (signed with
+    /// `delivery`'s key, its SubscribeURL on `delivery`'s base URL) through the outbox.
+    pub async fn subscribe_with(
+        &self,
+        ctx: &SnsContext,
+        input: SubscribeInput,
+        delivery: Option<&Fanout>,
+    ) -> SnsResult<String> {
         let protocol_text = input
             .protocol
             .as_deref()
@@ -67,6 +80,11 @@ impl Sns {
                     "Subscription already exists with different attributes",
                 ));
             }
+            if same.pending {
+                // Subscribing a pending endpoint again sends its confirmation again.
+                self.enqueue_confirmation(delivery, &topic, same, ConfirmationKind::Subscribe)
+                    .await;
+            }
             return Ok(answer_arn(same, input.return_subscription_arn));
         }
         let max = if topic.attributes.fifo_topic {
@@ -97,6 +115,10 @@ impl Sns {
         };
         self.store.add_subscription(subscription.clone()).await?;
         super::undelivered::note_confirmation(&subscription);
+        if pending {
+            self.enqueue_confirmation(delivery, &topic, &subscription, ConfirmationKind::Subscribe)
+                .await;
+        }
         Ok(answer_arn(&subscription, input.return_subscription_arn))
     }
 
@@ -153,10 +175,39 @@ impl Sns {
 
     /// Removes a subscription. One that does not exist is already gone: success.
     pub async fn unsubscribe(&self, ctx: &SnsContext, arn: Option<&str>) -> SnsResult<()> {
+        self.unsubscribe_with(ctx, arn, None, false).await
+    }
+
+    /// Unsubscribe, sending a confirmed HTTP/S endpoint its UnsubscribeConfirmation
+    /// through the outbox. `anonymous`: an unsigned request (the UnsubscribeURL of a
+    /// notification), allowed only for a subscription whose confirmation did not ask for
+    /// authenticated unsubscribes (AuthenticateOnUnsubscribe), as on AWS.
+    pub async fn unsubscribe_with(
+        &self,
+        ctx: &SnsContext,
+        arn: Option<&str>,
+        delivery: Option<&Fanout>,
+        anonymous: bool,
+    ) -> SnsResult<()> {
         let _edit = self.edits.lock().await;
-        let (_, subscription) = self.resolve_subscription(ctx, "Unsubscribe", arn).await?;
+        let (topic, subscription) = self.resolve_subscription(ctx, "Unsubscribe", arn).await?;
         if let Some(subscription) = subscription {
+            if anonymous && subscription.confirmation_was_authenticated {
+                return Err(SnsError::new(
+                    SnsErrorKind::AuthorizationError,
+                    "Unsubscribe of this subscription requires authentication",
+                ));
+            }
             self.store.remove_subscription(&subscription.arn).await?;
+            if let (Some(topic), false) = (topic, subscription.pending) {
+                self.enqueue_confirmation(
+                    delivery,
+                    &topic,
+                    &subscription,
+                    ConfirmationKind::Unsubscribe,
+                )
+                .await;
+            }
         }
         Ok(())
     }
@@ -207,7 +258,7 @@ impl Sns {
         ctx: &SnsContext,
         arn: Option<&str>,
     ) -> SnsResult<BTreeMap<String, String>> {
-        let (_, subscription) = self
+        let (topic, subscription) = self
             .resolve_subscription(ctx, "GetSubscriptionAttributes", arn)
             .await?;
         let s = subscription.ok_or_else(SnsError::subscription_not_found)?;
@@ -224,6 +275,22 @@ impl Sns {
         out.insert("SubscriptionPrincipal".into(), s.principal.clone());
         out.insert("TopicArn".into(), s.topic.arn());
         s.attributes.describe(&mut out);
+        if s.protocol.is_http() {
+            // AWS reports an HTTP/S subscription's policy with every part named, and the
+            // policy it is delivered with.
+            let own = s.attributes.delivery_policy.as_deref();
+            if let Some(own) = own {
+                out.insert(
+                    "DeliveryPolicy".into(),
+                    HttpDeliveryPolicy::subscription_policy_json(own),
+                );
+            }
+            let topic_policy = topic.and_then(|t| t.attributes.delivery_policy);
+            out.insert(
+                "EffectiveDeliveryPolicy".into(),
+                HttpDeliveryPolicy::subscription_effective_json(topic_policy.as_deref(), own),
+            );
+        }
         Ok(out)
     }
 
@@ -299,7 +366,7 @@ fn answer_arn(s: &SubscriptionMeta, return_arn: bool) -> String {
 }
 
 /// A confirmation token: 64 random hex digits (AWS's are long hex strings too).
-fn new_token() -> String {
+pub(super) fn new_token() -> String {
     format!(
         "{}{}",
         uuid::Uuid::new_v4().simple(),

@@ -15,6 +15,7 @@
 
 pub mod error;
 pub mod hash_key;
+pub mod iterator;
 pub mod limits;
 pub mod names;
 pub mod sequence;

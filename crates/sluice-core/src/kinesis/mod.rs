@@ -19,6 +19,7 @@ pub mod iterator;
 pub mod limits;
 pub mod names;
 pub mod sequence;
+pub mod shards;
 
 pub use error::{KinesisError, KinesisErrorKind, KinesisResult};
 pub use names::StreamKey;

@@ -20,6 +20,7 @@ pub mod limits;
 pub mod names;
 pub mod sequence;
 pub mod shards;
+pub mod store;
 pub mod stream;
 
 pub use error::{KinesisError, KinesisErrorKind, KinesisResult};

@@ -234,12 +234,20 @@ impl std::error::Error for KinesisError {}
 pub struct Violation {
     pub value: String,
     pub member: String,
-    /// What follows "Member must" ("have length less than or equal to 128").
+    /// What follows "failed to satisfy constraint: " ("Member must have length less than
+    /// or equal to 128").
     pub constraint: String,
 }
 
 impl Violation {
-    pub fn new(value: &str, member: &str, constraint: &str) -> Self {
+    /// A constraint on the member itself: `must` follows "Member must".
+    pub fn new(value: &str, member: &str, must: &str) -> Self {
+        Self::raw(value, member, &format!("Member must {must}"))
+    }
+
+    /// A constraint worded in full, such as a map's: "Map keys must satisfy constraint:
+    /// [Member must have length less than or equal to 128, ...]".
+    pub fn raw(value: &str, member: &str, constraint: &str) -> Self {
         Self {
             value: value.to_owned(),
             member: member.to_owned(),
@@ -252,7 +260,7 @@ impl fmt::Display for Violation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "Value '{}' at '{}' failed to satisfy constraint: Member must {}",
+            "Value '{}' at '{}' failed to satisfy constraint: {}",
             self.value, self.member, self.constraint
         )
     }

@@ -101,31 +101,32 @@ pub const UPDATE_SHARD_COUNT_STREAM_MAX: u32 = 10_000;
 pub const CONSUMERS_PER_STREAM_MAX: usize = 20;
 
 /// List page sizes. ListShards, ListStreams, ListStreamConsumers and DescribeStream take
-/// 1 to 10,000 (model: *InputLimit). Defaults when unset: ListShards 1,000 and
-/// ListStreamConsumers 100 (API refs); ListStreams 100 and DescribeStream 100 (API refs:
-/// "the default is 100").
+/// a limit of 1 to 10,000 (model: *InputLimit), but answer at most a page of their own,
+/// which is also the default (API refs: "If you specify a value greater than 1000, at most
+/// 1000 results are returned", and 100 for the others).
 pub const LIST_LIMIT_MIN: u32 = 1;
 pub const LIST_LIMIT_MAX: u32 = 10_000;
-pub const LIST_SHARDS_DEFAULT: u32 = 1_000;
-pub const LIST_STREAMS_DEFAULT: u32 = 100;
-pub const LIST_STREAM_CONSUMERS_DEFAULT: u32 = 100;
-pub const DESCRIBE_STREAM_SHARDS_DEFAULT: u32 = 100;
+pub const LIST_SHARDS_PAGE_MAX: u32 = 1_000;
+pub const LIST_STREAMS_PAGE_MAX: u32 = 100;
+pub const LIST_STREAM_CONSUMERS_PAGE_MAX: u32 = 100;
+pub const DESCRIBE_STREAM_SHARDS_PAGE_MAX: u32 = 100;
 /// A ListShards or ListStreamConsumers NextToken is good for 300 seconds (API ref
 /// ListShards: "tokens expire after 300 seconds"); later it gets ExpiredNextTokenException.
 pub const NEXT_TOKEN_LIFETIME_MS: u64 = 300 * 1000;
 /// A NextToken is at most 1,048,576 characters (model: NextToken).
 pub const NEXT_TOKEN_MAX_CHARS: usize = 1_048_576;
 
-/// Tags: at most 50 per stream (API ref AddTagsToStream), keys 1 to 128 characters, values
-/// 0 to 256 (model: TagKey, TagValue). One AddTagsToStream/TagResource carries at most 10
-/// tags (API ref AddTagsToStream) and the model's TagMap at most 200 (CreateStream).
+/// Tags: at most 50 per stream or consumer, and 50 in one AddTagsToStream or TagResource
+/// (API ref AddTagsToStream: "up to 50 key-value pairs ... up to 50 tags per resource"),
+/// keys 1 to 128 characters, values 0 to 256 (model: TagKey, TagValue); the model's TagMap
+/// allows 200 entries, so the 50 is the service's check.
 /// RemoveTagsFromStream takes 1 to 50 keys (model: TagKeyList); ListTagsForStream's
 /// Limit is 1 to 50 (model), 10 when unset (API ref ListTagsForStream).
 pub const TAGS_PER_STREAM_MAX: usize = 50;
 pub const TAG_KEY_MIN_CHARS: usize = 1;
 pub const TAG_KEY_MAX_CHARS: usize = 128;
 pub const TAG_VALUE_MAX_CHARS: usize = 256;
-pub const TAGS_PER_ADD_MAX: usize = 10;
+pub const TAGS_PER_ADD_MAX: usize = 50;
 pub const TAG_MAP_MODEL_MAX: usize = 200;
 pub const TAG_KEYS_PER_REMOVE_MAX: usize = 50;
 pub const LIST_TAGS_LIMIT_MAX: u32 = 50;
@@ -166,5 +167,5 @@ const _: () = {
     assert!(RETENTION_HOURS_MAX == 365 * 24);
     assert!(SHARD_ITERATOR_LIFETIME_MS == 300_000);
     assert!(UPDATE_SHARD_COUNT_STREAM_MAX <= SHARD_COUNT_MODEL_MAX);
-    assert!(LIST_SHARDS_DEFAULT <= LIST_LIMIT_MAX);
+    assert!(LIST_SHARDS_PAGE_MAX <= LIST_LIMIT_MAX);
 };

@@ -11,17 +11,26 @@
 //!   ListShards filters and paging, ChildShards.
 //! - `stream.rs`: a stream's status, mode, retention, encryption, monitoring, record
 //!   size and warm throughput.
+//! - `records.rs`: PutRecord/PutRecords/GetRecords limits and per-record failures.
+//! - `subscription.rs`: SubscribeToShard's lifetime and resubscription rule.
+//! - `tags.rs`: tags of streams and consumers.
 //! - `store.rs`: the storage boundary: `StreamCatalog` (metadata) and `ShardLog` (records).
+//!
+//! There is no service here yet: the wire module, the stores and the `Kinesis` service
+//! (one method per action) build on these pieces.
 
 pub mod error;
 pub mod hash_key;
 pub mod iterator;
 pub mod limits;
 pub mod names;
+pub mod records;
 pub mod sequence;
 pub mod shards;
 pub mod store;
 pub mod stream;
+pub mod subscription;
+pub mod tags;
 
 pub use error::{KinesisError, KinesisErrorKind, KinesisResult};
 pub use names::StreamKey;

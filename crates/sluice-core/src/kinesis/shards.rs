@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use super::error::{KinesisError, KinesisErrorKind, KinesisResult};
 use super::hash_key::{even_boundaries, even_ranges, parse_hash_key, HashKey, HashKeyRange};
 use super::limits::{
-    LIST_LIMIT_MAX, LIST_LIMIT_MIN, LIST_SHARDS_DEFAULT, NEXT_TOKEN_LIFETIME_MS,
+    LIST_LIMIT_MAX, LIST_LIMIT_MIN, LIST_SHARDS_PAGE_MAX, NEXT_TOKEN_LIFETIME_MS,
     UPDATE_SHARD_COUNT_MAX_FACTOR,
 };
 use super::names::{parse_shard_id, shard_id};
@@ -609,14 +609,18 @@ pub fn check_list_limit(value: i64, member: &str) -> KinesisResult<u32> {
 }
 
 /// One page of ListShards over a stream's shards: those matching the filter, after
-/// `after_index`, by index, at most MaxResults (1,000 when unset). The caller turns
-/// `more_after` into a [`ListShardsToken`].
+/// `after_index`, by index, at most MaxResults and never more than 1,000 (AWS answers at
+/// most 1,000 whatever MaxResults says). The caller turns `more_after` into a
+/// [`ListShardsToken`].
 pub fn list_shards(
     set: &ShardSet,
     query: ListShardsQuery,
     trim_horizon_ms: EpochMs,
 ) -> ListShardsPage {
-    let limit = query.max_results.unwrap_or(LIST_SHARDS_DEFAULT) as usize;
+    let limit = query
+        .max_results
+        .unwrap_or(LIST_SHARDS_PAGE_MAX)
+        .min(LIST_SHARDS_PAGE_MAX) as usize;
     let mut matching = set
         .shards
         .iter()

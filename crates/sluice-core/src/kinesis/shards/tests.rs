@@ -275,6 +275,16 @@ fn list_shards_pages() {
         KinesisErrorKind::Validation
     );
     assert_eq!(check_list_limit(10_000, "maxResults").unwrap(), 10_000);
+    let big = set(1_500);
+    let page = list_shards(
+        &big,
+        ListShardsQuery {
+            max_results: Some(10_000),
+            ..Default::default()
+        },
+        T0,
+    );
+    assert_eq!((page.shards.len(), page.more_after), (1_000, Some(999)));
     assert!(check_list_limit(10_001, "maxResults").is_err());
 }
 

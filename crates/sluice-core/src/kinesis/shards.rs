@@ -20,8 +20,8 @@ use serde::{Deserialize, Serialize};
 use super::error::{KinesisError, KinesisErrorKind, KinesisResult};
 use super::hash_key::{even_boundaries, even_ranges, parse_hash_key, HashKey, HashKeyRange};
 use super::limits::{
-    LIST_LIMIT_MAX, LIST_LIMIT_MIN, LIST_SHARDS_PAGE_MAX, NEXT_TOKEN_LIFETIME_MS,
-    UPDATE_SHARD_COUNT_MAX_FACTOR,
+    DESCRIBE_STREAM_SHARDS_PAGE_MAX, LIST_LIMIT_MAX, LIST_LIMIT_MIN, LIST_SHARDS_PAGE_MAX,
+    NEXT_TOKEN_LIFETIME_MS, UPDATE_SHARD_COUNT_MAX_FACTOR,
 };
 use super::names::{parse_shard_id, shard_id};
 use super::sequence::SequenceNumber;
@@ -572,7 +572,7 @@ impl ListShardsToken {
 }
 
 /// A ListShards request, its NextToken already decoded.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ListShardsQuery {
     /// From ExclusiveStartShardId, or the token's position.
     pub after_index: Option<u32>,
@@ -632,6 +632,89 @@ pub fn list_shards(
         None => None,
     };
     ListShardsPage { shards, more_after }
+}
+
+/// Where a ListShards request lists from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ListShardsStart {
+    /// A first page: the stream the request names (by StreamName or StreamARN, which the
+    /// caller resolves), with the query.
+    Stream(ListShardsQuery),
+    /// A later page: the stream and position the token carries (the caller checks the
+    /// stream still exists with that creation time), MaxResults from this request.
+    Token(ListShardsToken, Option<u32>),
+}
+
+/// ListShards' members, checked for the combinations AWS refuses
+/// (InvalidArgumentException): "NextToken and StreamName cannot be provided together." and
+/// "Either NextToken or StreamName should be provided." are AWS's texts; the ones for
+/// NextToken with ExclusiveStartShardId or ShardFilter are Sluice's (inferred), worded
+/// alike. `names_stream` is whether StreamName or StreamARN was given.
+pub fn list_shards_start(
+    names_stream: bool,
+    next_token: Option<&str>,
+    exclusive_start_shard_id: Option<&str>,
+    filter: Option<ShardFilter>,
+    max_results: Option<u32>,
+    now: EpochMs,
+) -> KinesisResult<ListShardsStart> {
+    let Some(token) = next_token else {
+        if !names_stream {
+            return Err(KinesisError::invalid_argument(
+                "Either NextToken or StreamName should be provided.",
+            ));
+        }
+        // An ExclusiveStartShardId naming no index lists from the start (inferred).
+        let after_index = exclusive_start_shard_id.and_then(parse_shard_id);
+        return Ok(ListShardsStart::Stream(ListShardsQuery {
+            after_index,
+            filter,
+            max_results,
+        }));
+    };
+    let together = |other: &str| {
+        KinesisError::invalid_argument(format!(
+            "NextToken and {other} cannot be provided together."
+        ))
+    };
+    if names_stream {
+        return Err(together("StreamName"));
+    }
+    if exclusive_start_shard_id.is_some() {
+        return Err(together("ExclusiveStartShardId"));
+    }
+    if filter.is_some() {
+        return Err(together("ShardFilter"));
+    }
+    Ok(ListShardsStart::Token(
+        ListShardsToken::decode(token, now)?,
+        max_results,
+    ))
+}
+
+/// One page of DescribeStream's Shards: every shard not expired, after
+/// ExclusiveStartShardId, at most Limit and never more than 100 (AWS answers at most 100);
+/// and HasMoreShards.
+pub fn describe_stream_shards(
+    set: &ShardSet,
+    exclusive_start_shard_id: Option<&str>,
+    limit: Option<u32>,
+    trim_horizon_ms: EpochMs,
+) -> (Vec<Shard>, bool) {
+    let page = list_shards(
+        set,
+        ListShardsQuery {
+            after_index: exclusive_start_shard_id.and_then(parse_shard_id),
+            filter: None,
+            max_results: Some(
+                limit
+                    .unwrap_or(DESCRIBE_STREAM_SHARDS_PAGE_MAX)
+                    .min(DESCRIBE_STREAM_SHARDS_PAGE_MAX),
+            ),
+        },
+        trim_horizon_ms,
+    );
+    (page.shards, page.more_after.is_some())
 }
 
 #[cfg(test)]

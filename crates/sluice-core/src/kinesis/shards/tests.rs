@@ -394,3 +394,60 @@ proptest! {
         prop_assert_eq!(seen, all);
     }
 }
+
+#[test]
+fn list_shards_requests_refuse_awss_combinations() {
+    let start =
+        list_shards_start(true, None, Some("shardId-000000000002"), None, Some(5), T0).unwrap();
+    assert_eq!(
+        start,
+        ListShardsStart::Stream(ListShardsQuery {
+            after_index: Some(2),
+            filter: None,
+            max_results: Some(5)
+        })
+    );
+    let e = list_shards_start(false, None, None, None, None, T0).unwrap_err();
+    assert_eq!(
+        e.message,
+        "Either NextToken or StreamName should be provided."
+    );
+    let token = ListShardsToken {
+        stream_name: "s".into(),
+        stream_created_at_ms: T0,
+        after_index: 4,
+        filter: None,
+        issued_at_ms: T0,
+    };
+    let text = token.encode();
+    let e = list_shards_start(true, Some(&text), None, None, None, T0).unwrap_err();
+    assert_eq!(e.kind, KinesisErrorKind::InvalidArgument);
+    assert_eq!(
+        e.message,
+        "NextToken and StreamName cannot be provided together."
+    );
+    assert!(list_shards_start(false, Some(&text), Some("shardId-1"), None, None, T0).is_err());
+    assert!(list_shards_start(
+        false,
+        Some(&text),
+        None,
+        Some(ShardFilter::AtLatest),
+        None,
+        T0
+    )
+    .is_err());
+    assert_eq!(
+        list_shards_start(false, Some(&text), None, None, Some(3), T0 + 1).unwrap(),
+        ListShardsStart::Token(token, Some(3))
+    );
+}
+
+#[test]
+fn describe_stream_pages_by_a_hundred() {
+    let s = set(150);
+    let (shards, more) = describe_stream_shards(&s, None, Some(10_000), T0);
+    assert_eq!((shards.len(), more), (100, true));
+    let (shards, more) = describe_stream_shards(&s, Some("shardId-000000000099"), None, T0);
+    assert_eq!((shards.len(), more), (50, false));
+    assert_eq!(shards[0].index, 100);
+}

@@ -41,7 +41,9 @@ pub enum KinesisErrorKind {
     KmsNotFound,
     KmsOptInRequired,
     KmsThrottling,
-    /// An unexpected server fault (500).
+    /// An unexpected server fault (500): AWS's common `InternalFailure`. (The model's
+    /// InternalFailureException shape is the same fault inside a SubscribeToShard event
+    /// stream, where the wire module names it so.)
     InternalFailure,
     /// The store cannot make changes durable right now (503, retryable). Not in the model:
     /// AWS's front end answers `ServiceUnavailable` the same way.

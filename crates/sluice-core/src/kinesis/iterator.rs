@@ -554,7 +554,45 @@ mod tests {
         assert_eq!(ShardIteratorType::parse("latest"), None);
     }
 
+    fn any_position() -> impl Strategy<Value = IteratorPosition> {
+        let seq = (any::<u64>(), any::<u64>(), any::<u32>(), any::<u64>()).prop_map(
+            |(time_ms, counter, shard_index, stream_tag)| SequenceNumber {
+                time_ms,
+                counter,
+                shard_index,
+                stream_tag,
+            },
+        );
+        prop_oneof![
+            seq.clone().prop_map(IteratorPosition::AtSequence),
+            seq.prop_map(IteratorPosition::AfterSequence),
+            any::<u64>().prop_map(IteratorPosition::AtTimestamp),
+            Just(IteratorPosition::TrimHorizon),
+        ]
+    }
+
     proptest! {
+        #[test]
+        fn any_claims_round_trip(
+            name in "[a-zA-Z0-9_.-]{1,128}",
+            created in any::<u64>(),
+            shard_index in any::<u32>(),
+            position in any_position(),
+            issued in 0u64..u64::MAX / 2,
+        ) {
+            let c = IteratorClaims {
+                stream: StreamKey::new("eu-central-1", "123456789012", &name),
+                stream_created_at_ms: created,
+                shard_index,
+                position,
+                issued_at_ms: issued,
+            };
+            prop_assert_eq!(IteratorClaims::decode(&c.encode()), Some(c.clone()));
+            let it = issue_iterator(&sealer(), &c);
+            prop_assert!(it.len() <= SHARD_ITERATOR_MAX_CHARS);
+            prop_assert_eq!(open_iterator(&sealer(), &it, issued).unwrap(), c);
+        }
+
         #[test]
         fn any_bytes_decode_or_are_refused_without_panic(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
             let _ = IteratorClaims::decode(&bytes);

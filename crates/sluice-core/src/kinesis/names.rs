@@ -221,6 +221,13 @@ pub fn resolve_stream(
     }
 }
 
+/// A ShardId member (ShardToSplit, ShardId, ExclusiveStartShardId, ...) checked against
+/// the model: 1 to 128 characters of `[a-zA-Z0-9_.-]`. Whether it names a shard is
+/// [`parse_shard_id`]'s to say.
+pub fn check_shard_id_member(id: &str, member: &str) -> KinesisResult<()> {
+    check_name(id, member, super::limits::SHARD_ID_MAX_CHARS)
+}
+
 /// The shard id of a shard index: `shardId-` and twelve zero-padded digits.
 pub fn shard_id(index: u32) -> String {
     format!("{SHARD_ID_PREFIX}{index:0width$}", width = SHARD_ID_DIGITS)
@@ -336,6 +343,30 @@ mod tests {
         assert!(resolve_stream(Some("t"), Some(other), "r", "a").is_err());
         let e = resolve_stream(None, None, "r", "a").unwrap_err();
         assert_eq!(e.kind, KinesisErrorKind::InvalidArgument);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn arns_round_trip_for_any_valid_name(
+            name in "[a-zA-Z0-9_.-]{1,128}",
+            consumer in "[a-zA-Z0-9_.-]{1,128}",
+            created in 0u64..10_000_000_000,
+        ) {
+            let key = StreamKey::new("us-east-1", "123456789012", &name);
+            proptest::prop_assert!(check_stream_name(&name).is_ok());
+            proptest::prop_assert_eq!(parse_stream_arn(&key.arn()).unwrap(), key.clone());
+            let c = parse_consumer_arn(&key.consumer_arn(&consumer, created)).unwrap();
+            proptest::prop_assert_eq!(c.stream, key);
+            proptest::prop_assert_eq!(c.name, consumer);
+            proptest::prop_assert_eq!(c.created_at_s, created);
+        }
+    }
+
+    #[test]
+    fn shard_id_members() {
+        assert!(check_shard_id_member("shardId-000000000000", "shardId").is_ok());
+        let e = check_shard_id_member("shard/1", "shardToSplit").unwrap_err();
+        assert!(e.message.contains("at 'shardToSplit'"));
     }
 
     #[test]

@@ -4,9 +4,8 @@
 //! where every client error is answered 400 and a server fault 500: the model gives no
 //! other status, and AWS's recorded answers carry 400 for each client exception.
 //!
-//! Messages are AWS's texts where AWS's answers were recorded (the wording other faithful
-//! emulators reproduce from AWS and test against); a constructor whose text is Sluice's
-//! own says so.
+//! Messages are AWS's texts where AWS's answers are on record; a constructor whose text
+//! is Sluice's own says so.
 
 use std::fmt;
 

@@ -237,8 +237,8 @@ pub fn shard_id(index: u32) -> String {
 ///
 /// AWS resolves a shard id by the number after its last `-` (so `shardId-1` and
 /// `anything-000000000001` both name `shardId-000000000001`, and its errors then name the
-/// canonical id); a bare number names that index too. This is inferred from AWS answers
-/// recorded by other emulators, not from AWS's documentation.
+/// canonical id); a bare number names that index too. This follows AWS's recorded
+/// answers; AWS's documentation does not say it.
 pub fn parse_shard_id(id: &str) -> Option<u32> {
     let digits = id.rsplit_once('-').map_or(id, |(_, d)| d);
     if digits.is_empty() || digits.len() > 20 || !digits.bytes().all(|b| b.is_ascii_digit()) {

@@ -95,7 +95,7 @@ impl SequenceNumber {
     }
 
     /// Parses one of Sluice's sequence numbers: exactly 56 digits in the layout above.
-    /// Anything else (AWS's own numbers, other emulators', junk) is `None`.
+    /// Anything else (AWS's own numbers, other servers', junk) is `None`.
     pub fn parse(s: &str) -> Option<Self> {
         let b = s.as_bytes();
         if b.len() != SEQUENCE_NUMBER_DIGITS
@@ -263,7 +263,7 @@ pub fn parse_starting_sequence(
 /// PutRecord's SequenceNumberForOrdering: one of this server's numbers, not from the
 /// future (a floor from the future would drag the shard's time field forward). Otherwise
 /// "ExclusiveMinimumSequenceNumber V used in PutRecord on stream N under account A is
-/// invalid." (AWS's text, as recorded by other emulators.)
+/// invalid." (AWS's text, as recorded.)
 pub fn parse_ordering_floor(
     value: &str,
     stream_name: &str,

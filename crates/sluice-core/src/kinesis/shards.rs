@@ -18,7 +18,7 @@ use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 
 use super::error::{KinesisError, KinesisErrorKind, KinesisResult};
-use super::hash_key::{even_boundaries, even_ranges, parse_hash_key, HashKey, HashKeyRange};
+use super::hash_key::{even_ranges, parse_hash_key, HashKey, HashKeyRange};
 use super::limits::{
     DESCRIBE_STREAM_SHARDS_PAGE_MAX, LIST_LIMIT_MAX, LIST_LIMIT_MIN, LIST_SHARDS_PAGE_MAX,
     NEXT_TOKEN_LIFETIME_MS, UPDATE_SHARD_COUNT_MAX_FACTOR,
@@ -398,62 +398,64 @@ pub fn check_update_shard_count(open: u32, target: u32, shard_limit: u32) -> Kin
     Ok(())
 }
 
-/// The steps that reshape the open shards into `target` shards over even ranges, as
-/// UNIFORM_SCALING does: first split every open shard that a target boundary falls
-/// inside, then merge, within each target range, its shards left to right. Every child
-/// has at most two parents, so lineage stays what the API can express; shards that exist
-/// only between steps are opened and closed at the same instant and hold no record.
+/// The steps UNIFORM_SCALING takes from the open shards to `target` of them, in at most
+/// one round of splits and one round of merges, which is why AWS allows at most doubling
+/// and at least halving in one call:
 ///
-/// A target boundary that falls on or next to an open shard's edge, where SplitShard's
-/// rule allows no split, moves to that edge: a range then differs from the even one by a
-/// key or two out of 2^128 / target.
+/// - scaling up, every open shard is split at its middle, then adjacent halves are merged
+///   back in pairs until `target` remain;
+/// - scaling down, adjacent open shards are merged in groups until `target` remain.
 ///
-/// The plan names real indexes: it is worked out on a copy of the set.
+/// Which halves or shards are grouped is spread evenly along the hash key space (group
+/// `k` ends at piece `round(k * pieces / target)`), so from evenly split shards the result
+/// is as even as one round of each allows. The shard totals this gives match those
+/// recorded from AWS: 2 → 4 leaves 6 shards in all, 4 → 5 leaves 15, 10 → 13 leaves 37,
+/// 4 → 2 leaves 6, 5 → 3 leaves 7. A target equal to the open count is no change.
+///
+/// The plan names real indexes: it is worked out on a copy of the set. The caller has
+/// checked `target` with [`check_update_shard_count`]; shards narrower than four keys
+/// (which only deliberate splits make) are not split.
 pub fn uniform_scaling_plan(set: &ShardSet, target: u32) -> Vec<Reshard> {
     let mut sim = set.clone();
     let mut plan = Vec::new();
     let mut noop =
         |s: &Shard| SequenceNumber::shard_end(s.starting_sequence, s.starting_sequence.time_ms);
-    let mut boundaries = vec![0];
-    for boundary in even_boundaries(target) {
-        let range = sim
-            .shard_for(boundary)
-            .expect("open shards tile the space")
-            .hash_range;
-        let index = sim
-            .shard_for(boundary)
-            .map(|s| s.index)
-            .expect("found above");
-        let snapped = if boundary <= range.start.saturating_add(1) {
-            range.start
-        } else if boundary >= range.end {
-            // Even boundaries lie below 2^128 - 1, so this shard is not the last one.
-            range.end + 1
-        } else {
+    let open = sim.open_count();
+    if target == open || target == 0 {
+        return plan;
+    }
+    if target > open {
+        let mut parents: Vec<(HashKey, HashKey, u32)> = sim
+            .open_shards()
+            .map(|s| (s.hash_range.start, s.hash_range.end, s.index))
+            .collect();
+        parents.sort_unstable();
+        for (start, end, index) in parents {
+            let width = end - start; // one less than the number of keys
+            if width < 3 {
+                continue;
+            }
             let step = Reshard::Split {
                 parent: index,
-                new_starting_hash_key: boundary,
+                new_starting_hash_key: start + width / 2 + 1,
             };
             sim.apply(step, 0, &mut noop);
             plan.push(step);
-            boundary
-        };
-        if snapped != *boundaries.last().expect("starts with 0") {
-            boundaries.push(snapped);
         }
     }
-    let mut ends: Vec<HashKey> = boundaries[1..].iter().map(|b| b - 1).collect();
-    ends.push(super::hash_key::HASH_KEY_MAX);
-    for (&start, &end) in boundaries.iter().zip(&ends) {
-        let range = HashKeyRange::new(start, end);
-        let mut inside: Vec<(HashKey, u32)> = sim
-            .open_shards()
-            .filter(|s| range.contains(s.hash_range.start))
-            .map(|s| (s.hash_range.start, s.index))
-            .collect();
-        inside.sort_unstable();
-        let mut acc = inside[0].1;
-        for &(_, next) in &inside[1..] {
+    let mut pieces: Vec<(HashKey, u32)> = sim
+        .open_shards()
+        .map(|s| (s.hash_range.start, s.index))
+        .collect();
+    pieces.sort_unstable();
+    let count = pieces.len() as u64;
+    let target = u64::from(target);
+    assert!(target <= count, "UNIFORM_SCALING beyond doubling");
+    let cut = |k: u64| ((2 * k * count + target) / (2 * target)) as usize;
+    for k in 0..target {
+        let group = &pieces[cut(k)..cut(k + 1)];
+        let mut acc = group[0].1;
+        for &(_, next) in &group[1..] {
             let step = Reshard::Merge {
                 shard: acc,
                 adjacent: next,

@@ -163,29 +163,41 @@ fn update_shard_count_limits_use_awss_texts() {
         .starts_with("Target shard count or number of open shards cannot be greater than 500."));
 }
 
+fn scale(from: u32, to: u32) -> ShardSet {
+    let mut s = set(from);
+    let plan = uniform_scaling_plan(&s, to);
+    let parents = plan_parents(&s, &plan);
+    let endings: BTreeMap<u32, SequenceNumber> = parents
+        .iter()
+        .map(|&i| (i, one_record_end(s.get(i).unwrap())))
+        .collect();
+    s.apply_plan(&plan, &endings, T0 + 10);
+    s
+}
+
 #[test]
-fn uniform_scaling_examples() {
-    for (from, to) in [
-        (1, 2),
-        (2, 1),
-        (2, 3),
-        (3, 2),
-        (4, 8),
-        (8, 4),
-        (3, 5),
-        (5, 3),
+fn uniform_scaling_leaves_the_shard_totals_aws_answers() {
+    // (initial, target, every shard DescribeStream lists afterwards), as recorded from AWS.
+    for (from, to, total) in [
+        (2, 4, 6),
+        (4, 5, 15),
+        (10, 13, 37),
+        (4, 2, 6),
+        (5, 3, 7),
+        (10, 3, 17),
     ] {
-        let mut s = set(from);
-        let plan = uniform_scaling_plan(&s, to);
-        let parents = plan_parents(&s, &plan);
-        let endings: BTreeMap<u32, SequenceNumber> = parents
-            .iter()
-            .map(|&i| (i, one_record_end(s.get(i).unwrap())))
-            .collect();
-        s.apply_plan(&plan, &endings, T0 + 10);
-        assert_nearly_even(&open_ranges(&s), to);
+        let s = scale(from, to);
+        assert_eq!(s.shards.len(), total, "{from} -> {to}");
+        assert_eq!(s.open_count(), to, "{from} -> {to}");
+        assert!(tiles_space(&open_ranges(&s)));
+        for shard in s.shards.iter().filter(|sh| !sh.is_open()) {
+            assert!(shard.ending_sequence.unwrap() > shard.starting_sequence);
+        }
     }
-    // Already uniform: nothing to do.
+    // Doubling splits every shard in half: exactly even.
+    assert_eq!(open_ranges(&scale(4, 8)), even_ranges(8));
+    assert_eq!(open_ranges(&scale(2, 1)), even_ranges(1));
+    // Already there: nothing to do.
     assert!(uniform_scaling_plan(&set(4), 4).is_empty());
 }
 
@@ -321,24 +333,16 @@ fn expired_shards_leave_the_set() {
     assert_eq!(s.next_index, 3);
 }
 
-/// The ranges are `target` many, each boundary within two keys of the even one.
-fn assert_nearly_even(ranges: &[HashKeyRange], target: u32) {
-    let even = even_ranges(target);
-    assert_eq!(ranges.len(), even.len());
-    assert!(tiles_space(ranges));
-    for (got, want) in ranges.iter().zip(&even) {
-        assert!(got.start.abs_diff(want.start) <= 2, "{got:?} vs {want:?}");
-    }
-}
-
 fn reshaped(initial: u32, splits: &[u128]) -> ShardSet {
     let mut s = set(initial);
     for (i, &k) in splits.iter().enumerate() {
         let open: Vec<Shard> = s.open_shards().cloned().collect();
         let shard = &open[i % open.len()];
         let r = shard.hash_range;
-        if r.end - r.start > 4 {
-            let key = r.start + 2 + k % (r.end - r.start - 3);
+        let width = r.end - r.start;
+        if width > 1 << 20 {
+            // Somewhere in the middle half, so no shard gets too narrow to split.
+            let key = r.start + width / 4 + k % (width / 2);
             let step = check_split(&s, &shard.id(), &key.to_string(), CTX).unwrap();
             s.apply(step, T0 + i as u64, &mut one_record_end);
         }
@@ -359,6 +363,17 @@ proptest! {
         let target = low + pick % (2 * open - low + 1);
         prop_assert!(check_update_shard_count(open, target, 10_000).is_ok());
         let plan = uniform_scaling_plan(&s, target);
+        let (splits, merges) = plan.iter().fold((0u32, 0u32), |(s, m), step| match step {
+            Reshard::Split { .. } => (s + 1, m),
+            Reshard::Merge { .. } => (s, m + 1),
+        });
+        // One round of splits (every shard) or none, then merges down to the target.
+        if target > open {
+            prop_assert_eq!(splits, open);
+        } else {
+            prop_assert_eq!(splits, 0);
+        }
+        prop_assert_eq!(open + splits - merges, target);
         let mut sim = s.clone();
         for step in &plan {
             // Every step passes the checks AWS applies to SplitShard and MergeShards.
@@ -374,7 +389,7 @@ proptest! {
             sim.apply(*step, T0 + 100, &mut one_record_end);
             prop_assert!(tiles_space(&open_ranges(&sim)));
         }
-        assert_nearly_even(&open_ranges(&sim), target);
+        prop_assert_eq!(sim.open_count(), target);
     }
 
     #[test]

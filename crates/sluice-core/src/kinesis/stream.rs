@@ -163,9 +163,10 @@ impl Encryption {
     }
 }
 
-/// Start/StopStreamEncryption's EncryptionType and KeyId. Only KMS exists (model: NONE
-/// is not accepted by these actions, as AWS answers); the key id is 1 to 2048 characters.
-/// Whether the key exists and is usable is the key service's to say (KMS* errors).
+/// Start/StopStreamEncryption's EncryptionType and KeyId: only KMS can be started or
+/// stopped (the model's enum also holds NONE; refusing it, and the text, are Sluice's),
+/// and the key id is 1 to 2048 characters (model). Whether the key exists and is usable
+/// is the key service's to say (KMS* errors).
 pub fn check_encryption_request(encryption_type: &str, key_id: &str) -> KinesisResult<()> {
     if encryption_type != "KMS" {
         return Err(KinesisError::invalid_argument(format!(

@@ -1,0 +1,41 @@
+//! Amazon Kinesis Data Streams semantics, as plain Rust with no HTTP, no storage engine
+//! and no clock in it (time comes in as epoch milliseconds).
+//!
+//! - `limits.rs`: every limit, quota and default, with its source.
+//! - `error.rs`: the model's exceptions, their codes and statuses, AWS's texts.
+//! - `names.rs`: stream and consumer names and ARNs, StreamName-or-StreamARN, shard ids.
+//! - `hash_key.rs`: the 128-bit hash key space, partition key hashing, even ranges.
+//! - `sequence.rs`: sequence numbers (56 digits, increasing per shard) and their checks.
+//! - `iterator.rs`: shard iterators' contents, sealing and five-minute validity.
+//! - `shards.rs`: shards and lineage, SplitShard, MergeShards, UNIFORM_SCALING,
+//!   ListShards filters and paging, ChildShards.
+//! - `stream.rs`: a stream's status, mode, retention, encryption, monitoring, record
+//!   size and warm throughput.
+//! - `records.rs`: PutRecord/PutRecords/GetRecords limits and per-record failures.
+//! - `subscription.rs`: SubscribeToShard's lifetime and resubscription rule.
+//! - `tags.rs`: tags of streams and consumers.
+//! - `store.rs`: the storage boundary: `StreamCatalog` (metadata) and `ShardLog` (records).
+//!
+//! There is no service here yet: the wire module, the stores and the `Kinesis` service
+//! (one method per action) build on these pieces.
+
+pub mod error;
+pub mod hash_key;
+pub mod iterator;
+pub mod limits;
+pub mod names;
+pub mod records;
+pub mod sequence;
+pub mod shards;
+pub mod store;
+pub mod stream;
+pub mod subscription;
+pub mod tags;
+
+pub use error::{KinesisError, KinesisErrorKind, KinesisResult};
+pub use names::StreamKey;
+
+/// The API version in every `X-Amz-Target` (`Kinesis_20131202.PutRecord`).
+pub const API_VERSION: &str = "2013-12-02";
+/// The `X-Amz-Target` prefix of Kinesis actions.
+pub const TARGET_PREFIX: &str = "Kinesis_20131202.";

@@ -26,10 +26,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
-use aws_sdk_sqs::types::QueueAttributeName as A;
 use aws_sdk_sqs::Client;
 use common::process::Sluice;
-use common::sns_query::{sns_call, try_sns_call};
+use common::sns_query::{drain_notifications, sns_call, subscribed_queue, try_sns_call};
 
 const STANDARD_QUEUES: usize = 3;
 const FIFO_QUEUES: usize = 2;
@@ -172,62 +171,20 @@ fn the_checkers_find_what_they_count() {
     );
 }
 
-/// Creates a queue (FIFO when `fifo`) and subscribes it to `topic`; answers its URL.
-async fn subscribed_queue(
-    client: &Client,
-    http: &reqwest::Client,
-    endpoint: &str,
-    topic: &str,
-    name: &str,
-) -> String {
-    let mut create = client.create_queue().queue_name(name);
-    if name.ends_with(".fifo") {
-        create = create.attributes(A::FifoQueue, "true");
-    }
-    let url = create.send().await.unwrap().queue_url.unwrap();
-    let arn = format!("arn:aws:sqs:us-east-1:000000000000:{name}");
-    let params = [
-        ("Action", "Subscribe"),
-        ("TopicArn", topic),
-        ("Protocol", "sqs"),
-        ("Endpoint", arn.as_str()),
-    ];
-    sns_call(http, endpoint, &params, "SubscriptionArn").await;
-    url
-}
-
-/// Receives and deletes until the queue answers empty.
+/// What a queue held: (MessageId, Message, SequenceNumber) in the order it served them.
 async fn drain(client: &Client, url: &str) -> Drained {
-    let mut got = Vec::new();
-    loop {
-        let out = client
-            .receive_message()
-            .queue_url(url)
-            .max_number_of_messages(10)
-            .send()
-            .await
-            .unwrap();
-        let messages = out.messages.unwrap_or_default();
-        if messages.is_empty() {
-            return got;
-        }
-        for m in messages {
-            let doc: serde_json::Value = serde_json::from_str(m.body().unwrap()).unwrap();
+    drain_notifications(client, url)
+        .await
+        .iter()
+        .map(|doc| {
             let text = |k: &str| doc[k].as_str().map(str::to_owned);
-            got.push((
+            (
                 text("MessageId").unwrap(),
                 text("Message").unwrap(),
                 text("SequenceNumber"),
-            ));
-            client
-                .delete_message()
-                .queue_url(url)
-                .receipt_handle(m.receipt_handle().unwrap())
-                .send()
-                .await
-                .unwrap();
-        }
-    }
+            )
+        })
+        .collect()
 }
 
 struct Shared {

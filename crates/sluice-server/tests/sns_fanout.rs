@@ -9,11 +9,10 @@ mod common;
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use aws_sdk_sqs::types::QueueAttributeName as A;
 use aws_sdk_sqs::Client;
 use base64::Engine as _;
 use common::process::Sluice;
-use common::sns_query::sns_call;
+use common::sns_query::{drain_notifications, sns_call, subscribed_queue};
 use ring::signature::{
     UnparsedPublicKey, RSA_PKCS1_2048_8192_SHA1_FOR_LEGACY_USE_ONLY, RSA_PKCS1_2048_8192_SHA256,
 };
@@ -22,29 +21,14 @@ const QUEUES: usize = 3;
 const PUBLISHERS: usize = 4;
 const PUBLISHES_EACH: usize = 15;
 
-/// Receives until the queue answers empty; the SNS MessageIds of the notifications,
-/// asserting none comes twice.
+/// The SNS MessageIds of the notifications a queue held, asserting none came twice.
 async fn drain(client: &Client, url: &str) -> BTreeSet<String> {
     let mut got = BTreeSet::new();
-    loop {
-        let out = client
-            .receive_message()
-            .queue_url(url)
-            .max_number_of_messages(10)
-            .visibility_timeout(600)
-            .send()
-            .await
-            .unwrap();
-        let messages = out.messages.unwrap_or_default();
-        if messages.is_empty() {
-            return got;
-        }
-        for m in messages {
-            let doc: serde_json::Value = serde_json::from_str(m.body().unwrap()).unwrap();
-            let id = doc["MessageId"].as_str().unwrap().to_owned();
-            assert!(got.insert(id.clone()), "{id} delivered twice to {url}");
-        }
+    for doc in drain_notifications(client, url).await {
+        let id = doc["MessageId"].as_str().unwrap().to_owned();
+        assert!(got.insert(id.clone()), "{id} delivered twice to {url}");
     }
+    got
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -64,30 +48,8 @@ async fn kill_9_loses_no_acknowledged_publish_in_any_queue() {
     .await;
     let mut urls = Vec::new();
     for i in 0..QUEUES {
-        let url = client
-            .create_queue()
-            .queue_name(format!("fan-{i}"))
-            .send()
-            .await
-            .unwrap()
-            .queue_url
-            .unwrap();
-        let attrs = client
-            .get_queue_attributes()
-            .queue_url(&url)
-            .attribute_names(A::QueueArn)
-            .send()
-            .await
-            .unwrap();
-        let arn = attrs.attributes().unwrap()[&A::QueueArn].clone();
-        let params = [
-            ("Action", "Subscribe"),
-            ("TopicArn", topic.as_str()),
-            ("Protocol", "sqs"),
-            ("Endpoint", arn.as_str()),
-        ];
-        sns_call(&http, &endpoint, &params, "SubscriptionArn").await;
-        urls.push(url);
+        let name = format!("fan-{i}");
+        urls.push(subscribed_queue(&client, &http, &endpoint, &topic, &name).await);
     }
     let mut publishers = Vec::new();
     for p in 0..PUBLISHERS {
@@ -217,37 +179,16 @@ async fn delivered_notifications_verify_against_the_served_certificate() {
     }
 }
 
-/// Receives and deletes until the queue answers empty; the notifications' (MessageId,
-/// SequenceNumber) in the order the queue served them.
+/// The notifications' (MessageId, SequenceNumber) in the order the queue served them.
 async fn drain_in_order(client: &Client, url: &str) -> Vec<(String, String)> {
-    let mut got = Vec::new();
-    loop {
-        let out = client
-            .receive_message()
-            .queue_url(url)
-            .max_number_of_messages(10)
-            .send()
-            .await
-            .unwrap();
-        let messages = out.messages.unwrap_or_default();
-        if messages.is_empty() {
-            return got;
-        }
-        for m in messages {
-            let doc: serde_json::Value = serde_json::from_str(m.body().unwrap()).unwrap();
-            got.push((
-                doc["MessageId"].as_str().unwrap().to_owned(),
-                doc["SequenceNumber"].as_str().unwrap().to_owned(),
-            ));
-            client
-                .delete_message()
-                .queue_url(url)
-                .receipt_handle(m.receipt_handle().unwrap())
-                .send()
-                .await
-                .unwrap();
-        }
-    }
+    drain_notifications(client, url)
+        .await
+        .iter()
+        .map(|doc| {
+            let text = |k: &str| doc[k].as_str().unwrap().to_owned();
+            (text("MessageId"), text("SequenceNumber"))
+        })
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -268,24 +209,7 @@ async fn kill_9_keeps_fifo_order_and_the_deduplication_window() {
     let mut urls = Vec::new();
     for i in 0..2 {
         let name = format!("ordered-{i}.fifo");
-        let url = client
-            .create_queue()
-            .queue_name(&name)
-            .attributes(A::FifoQueue, "true")
-            .send()
-            .await
-            .unwrap()
-            .queue_url
-            .unwrap();
-        let arn = format!("arn:aws:sqs:us-east-1:000000000000:{name}");
-        let params = [
-            ("Action", "Subscribe"),
-            ("TopicArn", topic.as_str()),
-            ("Protocol", "sqs"),
-            ("Endpoint", arn.as_str()),
-        ];
-        sns_call(&http, &endpoint, &params, "SubscriptionArn").await;
-        urls.push(url);
+        urls.push(subscribed_queue(&client, &http, &endpoint, &topic, &name).await);
     }
     // One publisher per group; each publish's (group, dedup id, MessageId, sequence).
     let publish_all = |endpoint: String, topic: String| async move {

@@ -263,6 +263,8 @@ async fn the_development_certificate_is_kept_across_restarts() {
         listen: Some("127.0.0.1:0".parse().unwrap()),
         tls_listen: Some("127.0.0.1:0".parse().unwrap()),
         tls_self_signed: true,
+        // Any free port: the default one may be another server's.
+        admin_listen: Some("127.0.0.1:0".parse().unwrap()),
         ..Default::default()
     };
     let config = Config::from_cli(cli).unwrap();

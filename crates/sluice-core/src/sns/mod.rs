@@ -26,7 +26,7 @@ pub mod outbox;
 pub mod phone;
 pub mod protocol;
 pub mod publish;
-mod service;
+pub(crate) mod service;
 pub mod store;
 pub mod subscription_attributes;
 pub mod topic_attributes;

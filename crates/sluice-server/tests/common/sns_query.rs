@@ -66,3 +66,60 @@ pub async fn try_sns_call(
     let end = text[start..].find('<').ok_or("unclosed element")? + start;
     Ok(text[start..end].to_owned())
 }
+
+/// Receives and deletes until the queue answers empty: the SNS envelopes it held, in the
+/// order it served them.
+pub async fn drain_notifications(
+    client: &aws_sdk_sqs::Client,
+    url: &str,
+) -> Vec<serde_json::Value> {
+    let mut got = Vec::new();
+    loop {
+        let out = client
+            .receive_message()
+            .queue_url(url)
+            .max_number_of_messages(10)
+            .send()
+            .await
+            .unwrap();
+        let messages = out.messages.unwrap_or_default();
+        if messages.is_empty() {
+            return got;
+        }
+        for m in messages {
+            got.push(serde_json::from_str(m.body().unwrap()).unwrap());
+            client
+                .delete_message()
+                .queue_url(url)
+                .receipt_handle(m.receipt_handle().unwrap())
+                .send()
+                .await
+                .unwrap();
+        }
+    }
+}
+
+/// Creates queue `name` (FIFO when it ends in `.fifo`) in the default account and
+/// subscribes it to `topic`; answers its URL.
+pub async fn subscribed_queue(
+    client: &aws_sdk_sqs::Client,
+    http: &reqwest::Client,
+    endpoint: &str,
+    topic: &str,
+    name: &str,
+) -> String {
+    let mut create = client.create_queue().queue_name(name);
+    if name.ends_with(".fifo") {
+        create = create.attributes(aws_sdk_sqs::types::QueueAttributeName::FifoQueue, "true");
+    }
+    let url = create.send().await.unwrap().queue_url.unwrap();
+    let arn = format!("arn:aws:sqs:us-east-1:000000000000:{name}");
+    let params = [
+        ("Action", "Subscribe"),
+        ("TopicArn", topic),
+        ("Protocol", "sqs"),
+        ("Endpoint", arn.as_str()),
+    ];
+    sns_call(http, endpoint, &params, "SubscriptionArn").await;
+    url
+}

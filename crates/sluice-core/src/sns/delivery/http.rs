@@ -7,11 +7,11 @@ use super::policy::HttpDeliveryPolicy;
 use crate::clock::EpochMs;
 use crate::sns::notification::{
     subscribe_url, subscription_confirmation_message, unsubscribe_confirmation_message,
-    unsubscribe_url, Confirmation, ConfirmationKind, EnvelopeAttribute, Notification, SignError,
-    SignatureVersion, Signing,
+    Confirmation, ConfirmationKind, SignError, Signing,
 };
 use crate::sns::outbox::{DeliveryKind, NewDelivery};
-use crate::sns::publish::{attribute_text, CheckedPublish};
+use crate::sns::publish::CheckedPublish;
+use crate::sns::service::document::{notification_json, signature_version, Published};
 use crate::sns::store::{SubscriptionMeta, TopicMeta};
 use crate::sns::{signing_cert_url, Fanout};
 
@@ -21,15 +21,6 @@ pub fn policy_for(topic: &TopicMeta, subscription: &SubscriptionMeta) -> HttpDel
         topic.attributes.delivery_policy.as_deref(),
         subscription.attributes.delivery_policy.as_deref(),
     )
-}
-
-fn signature_version(topic: &TopicMeta) -> SignatureVersion {
-    topic
-        .attributes
-        .signature_version
-        .as_deref()
-        .and_then(SignatureVersion::parse)
-        .unwrap_or_default()
 }
 
 fn delivery(
@@ -80,38 +71,12 @@ pub fn notification(
             published_at_ms,
         ));
     }
-    let texts: Vec<(String, String, String)> = checked
-        .attributes
-        .iter()
-        .map(|(name, a)| (name.clone(), a.data_type.clone(), attribute_text(a)))
-        .collect();
-    let attributes: Vec<EnvelopeAttribute<'_>> = texts
-        .iter()
-        .map(|(name, data_type, value)| EnvelopeAttribute {
-            name,
-            data_type,
-            value,
-        })
-        .collect();
-    let topic_arn = topic.key.arn();
-    let unsubscribe = unsubscribe_url(&fanout.base_url, &subscription.arn);
-    let cert_url = signing_cert_url(&fanout.base_url);
-    let signing = Signing {
-        signer: fanout.signer.as_ref(),
-        version: signature_version(topic),
-        signing_cert_url: &cert_url,
-    };
-    let json = Notification {
+    let published = Published {
         message_id,
         sequence_number: None,
-        topic_arn: &topic_arn,
-        subject: checked.subject.as_deref(),
-        message: body,
-        timestamp_ms: published_at_ms,
-        unsubscribe_url: &unsubscribe,
-        message_attributes: &attributes,
-    }
-    .to_json(Some(&signing))?;
+        published_at_ms,
+    };
+    let json = notification_json(topic, subscription, checked, body, &published, fanout)?;
     Ok(delivery(
         topic,
         subscription,

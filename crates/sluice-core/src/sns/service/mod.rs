@@ -8,6 +8,7 @@
 //! - `publish.rs`: Publish and its fan-out to queue subscriptions; `publish_batch.rs`:
 //!   PublishBatch over the same fan-out.
 //! - `fifo_lanes.rs`: the per-group turns that keep FIFO topics in order.
+//! - `document.rs`: the Notification document a subscription receives.
 //! - `tags.rs`: TagResource, UntagResource, ListTagsForResource.
 //! - `permissions.rs`: AddPermission and RemovePermission, edits of the topic policy.
 //! - `unsupported.rs`: mobile push, SMS and data protection, answered as AWS answers an
@@ -18,6 +19,7 @@
 //!   `dead_letter.rs`: subscription dead-letter queues.
 
 mod dead_letter;
+pub(crate) mod document;
 mod fifo_lanes;
 mod http_delivery;
 mod permissions;

@@ -22,18 +22,16 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::dead_letter::{sqs_error_code, DeadLetter};
+use super::document::{notification_json, Published};
 use super::{Sns, SnsContext};
 use crate::access::Access;
 use crate::sns::api::{PublishInput, PublishOutput};
 use crate::sns::error::{SnsError, SnsResult};
 use crate::sns::fifo::{self, sequence_number_text};
 use crate::sns::filter::FilterScope;
-use crate::sns::notification::{
-    unsubscribe_url, EnvelopeAttribute, Notification, NotificationSigner, SignatureMemo,
-    SignatureVersion, Signing,
-};
+use crate::sns::notification::{NotificationSigner, SignatureMemo};
 use crate::sns::protocol::Protocol;
-use crate::sns::publish::{attribute_text, check, CheckedPublish};
+use crate::sns::publish::{check, CheckedPublish};
 use crate::sns::store::{FifoAdmission, FifoPublish, SubscriptionMeta, TopicMeta};
 use crate::sqs::api::{Blob, MessageAttributeMap, MessageAttributeValue};
 use crate::sqs::{ServiceMessage, Sqs};
@@ -221,7 +219,7 @@ impl Sns {
             published_at,
         );
         for subscription in subscriptions {
-            super::undelivered::note(topic, &subscription, checked, &stamp.message_id);
+            self.note_undelivered(topic, &subscription, checked, &stamp.message_id);
             if subscription.protocol != Protocol::Sqs || subscription.pending {
                 continue;
             }
@@ -352,48 +350,20 @@ impl QueueDocument<'_> {
                 deduplication_id,
             });
         }
-        let texts: Vec<(String, String, String)> = self
-            .checked
-            .attributes
-            .iter()
-            .map(|(name, a)| (name.clone(), a.data_type.clone(), attribute_text(a)))
-            .collect();
-        let attributes: Vec<EnvelopeAttribute<'_>> = texts
-            .iter()
-            .map(|(name, data_type, value)| EnvelopeAttribute {
-                name,
-                data_type,
-                value,
-            })
-            .collect();
-        let topic_arn = self.topic.key.arn();
-        let unsubscribe = unsubscribe_url(&self.fanout.base_url, &self.subscription.arn);
-        let cert_url = signing_cert_url(&self.fanout.base_url);
-        let version = self
-            .topic
-            .attributes
-            .signature_version
-            .as_deref()
-            .and_then(SignatureVersion::parse)
-            .unwrap_or_default();
-        let signing = Signing {
-            signer: self.fanout.signer.as_ref(),
-            version,
-            signing_cert_url: &cert_url,
-        };
-        let notification = Notification {
+        let published = Published {
             message_id: &self.stamp.message_id,
             sequence_number: self.stamp.sequence_number.as_deref(),
-            topic_arn: &topic_arn,
-            subject: self.checked.subject.as_deref(),
-            message: body,
-            timestamp_ms: self.published_at_ms,
-            unsubscribe_url: &unsubscribe,
-            message_attributes: &attributes,
+            published_at_ms: self.published_at_ms,
         };
-        // FIFO topics deliver unsigned, as AWS's do.
-        let signing = self.stamp.sequence_number.is_none().then_some(&signing);
-        let json = notification.to_json(signing).map_err(|e| e.to_string())?;
+        let json = notification_json(
+            self.topic,
+            self.subscription,
+            self.checked,
+            body,
+            &published,
+            self.fanout,
+        )
+        .map_err(|e| e.to_string())?;
         Ok(ServiceMessage {
             body: json,
             attributes: MessageAttributeMap::new(),

@@ -12,13 +12,9 @@
 //! endpoint's TargetArn answers AWS's "no endpoint found", since no endpoint exists.
 //!
 //! Queue subscriptions are delivered by `publish.rs`; HTTP/S ones by their own module.
-
-use std::collections::BTreeMap;
-
 use super::{Sns, SnsContext};
 use crate::sns::api::{PublishInput, PublishOutput};
 use crate::sns::error::{SnsError, SnsResult};
-use crate::sns::filter::{AttributeValue, FilterPolicy, FilterScope};
 use crate::sns::names::ARN_MIN_ELEMENTS;
 use crate::sns::phone::check_publish_number;
 use crate::sns::protocol::Protocol;
@@ -30,23 +26,36 @@ pub fn delivered_by_sluice(protocol: Protocol) -> bool {
     matches!(protocol, Protocol::Sqs | Protocol::Http | Protocol::Https)
 }
 
-/// Logs the delivery a confirmed subscription over an undelivered protocol would get for
-/// this message, if its filter policy lets the message through. Does nothing for the
-/// protocols Sluice delivers, and for pending subscriptions (AWS sends them nothing).
-pub(super) fn note(
+impl Sns {
+    /// Logs the delivery a confirmed subscription over an undelivered protocol would get
+    /// for this message, if its filter policy lets the message through. Does nothing for
+    /// the protocols Sluice delivers, and for pending subscriptions (AWS sends them
+    /// nothing).
+    pub(super) fn note_undelivered(
+        &self,
+        topic: &TopicMeta,
+        subscription: &SubscriptionMeta,
+        checked: &CheckedPublish,
+        message_id: &str,
+    ) {
+        if delivered_by_sluice(subscription.protocol) || subscription.pending {
+            return;
+        }
+        let protocol = subscription.protocol.as_str();
+        let body = checked.body_for(protocol);
+        if self.passes_filter(subscription, &checked.filter_attributes(), body) {
+            log_undelivered(topic, subscription, protocol, message_id, body);
+        }
+    }
+}
+
+fn log_undelivered(
     topic: &TopicMeta,
     subscription: &SubscriptionMeta,
-    checked: &CheckedPublish,
+    protocol: &str,
     message_id: &str,
+    body: &str,
 ) {
-    if delivered_by_sluice(subscription.protocol) || subscription.pending {
-        return;
-    }
-    let protocol = subscription.protocol.as_str();
-    let body = checked.body_for(protocol);
-    if !passes(subscription, &checked.filter_attributes(), body) {
-        return;
-    }
     tracing::info!(
         topic = %topic.key.arn(),
         subscription = %subscription.arn,
@@ -56,21 +65,6 @@ pub(super) fn note(
         body_bytes = body.len(),
         "SNS notification NOT delivered: Sluice does not deliver to {protocol} endpoints"
     );
-}
-
-fn passes(
-    subscription: &SubscriptionMeta,
-    attributes: &BTreeMap<String, AttributeValue>,
-    body: &str,
-) -> bool {
-    let Some(text) = &subscription.attributes.filter_policy else {
-        return true;
-    };
-    let scope = subscription
-        .attributes
-        .filter_policy_scope
-        .unwrap_or(FilterScope::MessageAttributes);
-    FilterPolicy::parse(text, scope).is_ok_and(|policy| policy.matches(attributes, body))
 }
 
 /// Logs the confirmation request AWS would e-mail to a new `email`/`email-json`

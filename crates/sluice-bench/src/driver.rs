@@ -74,8 +74,11 @@ pub async fn drive_vs(cli: &Cli, vs: &str, rounds: u32) -> Result<Comparison, St
     let round = Duration::from_secs(cli.duration) / rounds.max(1);
     let mut out = Comparison {
         scenario: cli.scenario.name(),
-        a: format!("http://{addr} ({})", a.store),
-        b: format!("http://{other} (external)"),
+        a: format!("http://{addr} ({})", cli.name.as_deref().unwrap_or(a.store)),
+        b: format!(
+            "http://{other} ({})",
+            cli.vs_name.as_deref().unwrap_or("external")
+        ),
         round,
         rounds: Vec::new(),
         errors: (0, 0),

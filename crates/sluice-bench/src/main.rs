@@ -138,6 +138,12 @@ pub struct Cli {
     /// Process id of the `--vs` server, to report its CPU time.
     #[arg(long, requires = "vs")]
     pub vs_pid: Option<u32>,
+    /// What to call the primary target in a `--vs` report (e.g. `sluice durable`).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// What to call the `--vs` endpoint in the report (e.g. `moto`).
+    #[arg(long, requires = "vs")]
+    pub vs_name: Option<String>,
 }
 
 fn main() -> ExitCode {

@@ -500,10 +500,28 @@ impl Comparison {
     pub fn append_to(&self, path: &Path) -> std::io::Result<()> {
         let args: Vec<String> = std::env::args().collect();
         let plan = self.plan.as_ref().map_or_else(String::new, |p| {
-            format!(
+            let mut text = format!(
                 "{} producers and {} consumers per endpoint, body {} B, ",
                 p.producers, p.consumers, p.size
-            )
+            );
+            if p.subscriptions > 0 {
+                let _ = write!(
+                    text,
+                    "{} SQS subscription(s){}, {} per publish, ",
+                    p.subscriptions,
+                    if p.filtered {
+                        " with filter policies each accepting half the messages"
+                    } else {
+                        ""
+                    },
+                    if p.batch == 1 {
+                        "one message".to_owned()
+                    } else {
+                        format!("{} messages (PublishBatch)", p.batch)
+                    }
+                );
+            }
+            text
         });
         let section = format!(
             "\n## {} — {} compared, A against B\n\nSettings: {plan}{} rounds of {:.1} s per endpoint, A then B.\n\nCommand: `{}`\n\nMachine: {}.\n\n{}",

@@ -811,7 +811,6 @@ async fn errors_come_back_as_the_sdk_models_them() {
 }
 
 #[tokio::test]
-#[ignore = "FIFO topics land separately"]
 async fn fifo_topic_delivers_in_group_order_and_deduplicates() {
     let env = Env::start();
     let topic = env

@@ -879,5 +879,8 @@ async fn fifo_topic_delivers_in_group_order_and_deduplicates() {
         assert_eq!(doc["MessageId"], id.as_str());
         assert_eq!(doc["SequenceNumber"], seq.as_str());
         assert_eq!(doc["TopicArn"], topic.as_str());
+        assert_eq!(doc["Type"], "Notification");
+        // FIFO notifications go out unsigned, as AWS sends them.
+        assert!(doc.get("Signature").is_none(), "{doc}");
     }
 }

@@ -1,5 +1,5 @@
-//! A minimal HTTP/1.1 keep-alive client for AWS JSON 1.0 calls: one TCP connection,
-//! one request at a time, reconnecting after any error. Small on purpose so the load
+//! A minimal HTTP/1.1 keep-alive client for SQS's AWS JSON 1.0 calls and SNS's AWS Query
+//! calls: one TCP connection, one request at a time, reconnecting after any error. Small on purpose so the load
 //! generator spends its CPU on little more than copying bytes.
 
 use std::fmt;
@@ -21,18 +21,44 @@ const INITIAL_BUFFER_BYTES: usize = 16 * 1024;
 pub const TARGET_PREFIX: &str = "AmazonSQS.";
 /// Content type of AWS JSON 1.0 requests.
 const CONTENT_TYPE: &str = "application/x-amz-json-1.0";
+/// Content type of AWS Query requests (SNS).
+const QUERY_CONTENT_TYPE: &str = "application/x-www-form-urlencoded";
 
-/// An `Authorization` header line (with its CRLF) sent with every request, when set
-/// (`--region`): an unsigned SigV4-shaped header whose credential scope names the
-/// region and the `sqs` service, for servers that route or pick the region by it.
-pub static AUTHORIZATION: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+/// `Authorization` header lines (with their CRLF) sent with every SQS and every SNS
+/// request, when set (`--region`): unsigned SigV4-shaped headers whose credential scope
+/// names the region and the service, for servers that route or pick the region by it.
+pub static AUTHORIZATION: std::sync::OnceLock<Authorization> = std::sync::OnceLock::new();
 
-/// The `Authorization` header line for `region`.
-pub fn authorization_line(region: &str) -> Vec<u8> {
+/// The header lines of [`AUTHORIZATION`], one per service.
+pub struct Authorization {
+    pub sqs: Vec<u8>,
+    pub sns: Vec<u8>,
+}
+
+impl Authorization {
+    pub fn new(region: &str) -> Self {
+        Self {
+            sqs: authorization_line(region, "sqs", "host;x-amz-target"),
+            sns: authorization_line(region, "sns", "host"),
+        }
+    }
+}
+
+/// The `Authorization` header line for `region` and `service`.
+pub fn authorization_line(region: &str, service: &str, signed_headers: &str) -> Vec<u8> {
     format!(
-        "Authorization: AWS4-HMAC-SHA256 Credential=sluicebench/20000101/{region}/sqs/aws4_request, SignedHeaders=host;x-amz-target, Signature=0\r\n"
+        "Authorization: AWS4-HMAC-SHA256 Credential=sluicebench/20000101/{region}/{service}/aws4_request, SignedHeaders={signed_headers}, Signature=0\r\n"
     )
     .into_bytes()
+}
+
+/// Which API a request goes to, and so how it is framed.
+#[derive(Debug, Clone, Copy)]
+pub enum Api<'a> {
+    /// SQS, AWS JSON 1.0: `X-Amz-Target: AmazonSQS.<action>`.
+    Sqs(&'a str),
+    /// SNS, AWS Query: the action is a form parameter of the body.
+    Sns,
 }
 
 /// Why a call produced no HTTP response.
@@ -114,7 +140,25 @@ impl Conn {
         body: &[u8],
         timeout: Duration,
     ) -> Result<Response<'_>, ClientError> {
-        let outcome = tokio::time::timeout(timeout, self.exchange(action, body)).await;
+        self.call_api(Api::Sqs(action), body, timeout).await
+    }
+
+    /// Sends an SNS Query request (a form body naming its `Action`).
+    pub async fn call_sns(
+        &mut self,
+        body: &[u8],
+        timeout: Duration,
+    ) -> Result<Response<'_>, ClientError> {
+        self.call_api(Api::Sns, body, timeout).await
+    }
+
+    async fn call_api(
+        &mut self,
+        api: Api<'_>,
+        body: &[u8],
+        timeout: Duration,
+    ) -> Result<Response<'_>, ClientError> {
+        let outcome = tokio::time::timeout(timeout, self.exchange(api, body)).await;
         let at = match outcome {
             Ok(Ok(at)) => at,
             Ok(Err(e)) => {
@@ -134,7 +178,7 @@ impl Conn {
         Ok(Response { status, body })
     }
 
-    async fn exchange(&mut self, action: &str, body: &[u8]) -> Result<BodyAt, ClientError> {
+    async fn exchange(&mut self, api: Api<'_>, body: &[u8]) -> Result<BodyAt, ClientError> {
         if self.stream.is_none() {
             let stream = TcpStream::connect(self.addr).await?;
             stream.set_nodelay(true)?;
@@ -143,17 +187,26 @@ impl Conn {
         self.wbuf.clear();
         self.wbuf.extend_from_slice(b"POST / HTTP/1.1\r\nHost: ");
         self.wbuf.extend_from_slice(self.host.as_bytes());
-        self.wbuf.extend_from_slice(b"\r\nX-Amz-Target: ");
-        self.wbuf.extend_from_slice(TARGET_PREFIX.as_bytes());
-        self.wbuf.extend_from_slice(action.as_bytes());
+        let content_type = match api {
+            Api::Sqs(action) => {
+                self.wbuf.extend_from_slice(b"\r\nX-Amz-Target: ");
+                self.wbuf.extend_from_slice(TARGET_PREFIX.as_bytes());
+                self.wbuf.extend_from_slice(action.as_bytes());
+                CONTENT_TYPE
+            }
+            Api::Sns => QUERY_CONTENT_TYPE,
+        };
         self.wbuf.extend_from_slice(b"\r\nContent-Type: ");
-        self.wbuf.extend_from_slice(CONTENT_TYPE.as_bytes());
+        self.wbuf.extend_from_slice(content_type.as_bytes());
         self.wbuf.extend_from_slice(b"\r\nContent-Length: ");
         self.wbuf
             .extend_from_slice(body.len().to_string().as_bytes());
         self.wbuf.extend_from_slice(b"\r\n");
         if let Some(auth) = AUTHORIZATION.get() {
-            self.wbuf.extend_from_slice(auth);
+            self.wbuf.extend_from_slice(match api {
+                Api::Sqs(_) => &auth.sqs,
+                Api::Sns => &auth.sns,
+            });
         }
         self.wbuf.extend_from_slice(b"\r\n");
         self.wbuf.extend_from_slice(body);

@@ -10,6 +10,7 @@ use crate::client::Conn;
 use crate::report::{self, Comparison, Summary};
 use crate::scenarios::{self, Shape};
 use crate::setup;
+use crate::sns;
 use crate::spawn::{self, Spawned};
 use crate::stats::{Recorder, OPS};
 use crate::worker::{stopped, Run, RECEIVE_TIMEOUT_MARGIN};
@@ -32,6 +33,7 @@ pub async fn drive(cli: &Cli) -> Result<Summary, String> {
     let target = Target {
         addr,
         spawned: spawned.as_ref(),
+        pid: cli.pid,
         store: store_label(cli),
     };
     let result = measure(cli, &target, Duration::from_secs(cli.duration), "").await;
@@ -60,22 +62,28 @@ pub async fn drive_vs(cli: &Cli, vs: &str, rounds: u32) -> Result<Comparison, St
     let a = Target {
         addr,
         spawned: spawned.as_ref(),
+        pid: cli.pid,
         store: store_label(cli),
     };
     let b = Target {
         addr: other,
         spawned: None,
+        pid: cli.vs_pid,
         store: "external",
     };
     let round = Duration::from_secs(cli.duration) / rounds.max(1);
     let mut out = Comparison {
         scenario: cli.scenario.name(),
-        a: format!("http://{addr} ({})", a.store),
-        b: format!("http://{other} (external)"),
+        a: format!("http://{addr} ({})", cli.name.as_deref().unwrap_or(a.store)),
+        b: format!(
+            "http://{other} ({})",
+            cli.vs_name.as_deref().unwrap_or("external")
+        ),
         round,
         rounds: Vec::new(),
         errors: (0, 0),
         plan: None,
+        details: Vec::new(),
     };
     let mut failure = None;
     for r in 1..=rounds {
@@ -98,6 +106,7 @@ pub async fn drive_vs(cli: &Cli, vs: &str, rounds: u32) -> Result<Comparison, St
         out.errors.0 += sa.errors.values().sum::<u64>();
         out.errors.1 += sb.errors.values().sum::<u64>();
         out.rounds.push((sa.headline_rate(), sb.headline_rate()));
+        out.details.push((sa.sns_figures(), sb.sns_figures()));
         out.plan = Some(sa.plan.clone());
     }
     if let Some(s) = spawned {
@@ -113,7 +122,21 @@ pub async fn drive_vs(cli: &Cli, vs: &str, rounds: u32) -> Result<Comparison, St
 struct Target<'a> {
     addr: std::net::SocketAddr,
     spawned: Option<&'a Spawned>,
+    /// The server's process id when it was not spawned here (`--pid`, `--vs-pid`), so
+    /// its CPU time can be read all the same.
+    pid: Option<u32>,
     store: &'static str,
+}
+
+impl Target<'_> {
+    /// The server's CPU time and peak memory so far, when its process is known.
+    fn usage(&self) -> Option<spawn::Usage> {
+        match (self.spawned, self.pid) {
+            (Some(s), _) => s.usage(),
+            (None, Some(pid)) => spawn::usage(&pid.to_string()),
+            (None, None) => None,
+        }
+    }
 }
 
 /// One measured window against one target: create the queue (its default name gets
@@ -142,8 +165,6 @@ async fn measure(
             )
         }
     };
-    let mut admin = Conn::new(addr);
-    let url = setup::create_queue(&mut admin, &queue, fifo).await?;
     let plan = scenarios::plan(
         cli.scenario,
         &Shape {
@@ -154,21 +175,54 @@ async fn measure(
             groups: cli.groups,
             rate: cli.rate,
             max_backlog: cli.max_backlog,
+            subscriptions: cli.subscriptions,
+            batch: cli.batch,
         },
     );
+    let mut admin = Conn::new(addr);
+    let (urls, topic) = if cli.scenario.is_sns() {
+        let topic = setup::create_topic(&mut admin, &queue).await?;
+        let mut urls = Vec::new();
+        for i in 0..plan.subscriptions {
+            let url = setup::create_queue(&mut admin, &format!("{queue}-q{i}"), false).await?;
+            let arn = setup::queue_arn(&mut admin, &url).await?;
+            let policy = plan
+                .filtered
+                .then(|| sns::half_filter_policy(i, plan.subscriptions));
+            setup::subscribe(&mut admin, &topic, &arn, policy.as_deref()).await?;
+            urls.push(url);
+        }
+        (urls, Some(topic))
+    } else {
+        (
+            vec![setup::create_queue(&mut admin, &queue, fifo).await?],
+            None,
+        )
+    };
     let drain = plan.wait + RECEIVE_TIMEOUT_MARGIN + DRAIN_GRACE;
-    let run = Arc::new(Run::new(addr, &url, plan, cli.max_requests));
+    let run = Arc::new(Run::new(
+        addr,
+        &urls,
+        topic.as_deref(),
+        plan,
+        cli.max_requests,
+    ));
     eprintln!(
-        "sluice-bench: {} against {endpoint} ({}) for {:.1} s: {} producers, {} consumers, {} B bodies",
+        "sluice-bench: {} against {endpoint} ({}) for {:.1} s: {} producers, {} consumers, {} B bodies{}",
         cli.scenario.name(),
         target.store,
         duration.as_secs_f64(),
         run.plan.producers,
         run.plan.consumers,
-        run.plan.size
+        run.plan.size,
+        if run.plan.subscriptions > 0 {
+            format!(", {} subscribed queues", run.plan.subscriptions)
+        } else {
+            String::new()
+        }
     );
 
-    let server_before = target.spawned.and_then(Spawned::usage);
+    let server_before = target.usage();
     let client_before = spawn::usage("self");
     let machine_before = spawn::machine_cpu();
     run.live.set_measuring(true);
@@ -189,7 +243,7 @@ async fn measure(
             elapsed.as_secs_f64()
         );
     }
-    let server_after = target.spawned.and_then(Spawned::usage);
+    let server_after = target.usage();
     let client_after = spawn::usage("self");
     let machine_after = spawn::machine_cpu();
     run.request_stop();
@@ -212,16 +266,28 @@ async fn measure(
         eprintln!("sluice-bench: {stuck} workers had not stopped {drain:?} after the end");
     }
 
-    let queue_depth = match setup::queue_depth(&mut admin, &url).await {
-        Ok(d) => Some(d),
-        Err(e) => {
-            eprintln!("sluice-bench: {e}");
-            None
+    let mut queue_depth = Some((0, 0));
+    for url in &urls {
+        match setup::queue_depth(&mut admin, url).await {
+            Ok((visible, in_flight)) => {
+                queue_depth = queue_depth.map(|(v, f)| (v + visible, f + in_flight));
+            }
+            Err(e) => {
+                eprintln!("sluice-bench: {e}");
+                queue_depth = None;
+            }
         }
-    };
+    }
     if ours {
-        if let Err(e) = setup::delete_queue(&mut admin, &url).await {
-            eprintln!("sluice-bench: {e}");
+        if let Some(topic) = &topic {
+            if let Err(e) = setup::delete_topic(&mut admin, topic).await {
+                eprintln!("sluice-bench: {e}");
+            }
+        }
+        for url in &urls {
+            if let Err(e) = setup::delete_queue(&mut admin, url).await {
+                eprintln!("sluice-bench: {e}");
+            }
         }
     }
     let server = match (server_before, server_after) {

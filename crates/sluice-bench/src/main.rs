@@ -1,6 +1,7 @@
-//! `sluice-bench`: drives an SQS endpoint (AWS JSON 1.0 over HTTP/1.1 keep-alive) with
-//! one of a few load scenarios for a bounded time and request count, then reports
-//! throughput and latency per operation as Markdown. With `--spawn` it starts a
+//! `sluice-bench`: drives an SQS endpoint (AWS JSON 1.0 over HTTP/1.1 keep-alive), or
+//! SNS publishing into SQS queues (AWS Query), with one of a few load scenarios for a
+//! bounded time and request count, then reports throughput and latency per operation
+//! as Markdown. With `--spawn` it starts a
 //! `sluice` server itself and reports that server's CPU time and peak memory too.
 
 mod chart;
@@ -9,6 +10,7 @@ mod driver;
 mod report;
 mod scenarios;
 mod setup;
+mod sns;
 mod spawn;
 mod sqs;
 mod stats;
@@ -118,9 +120,30 @@ pub struct Cli {
     #[arg(long, value_name = "PATH.svg")]
     pub chart: Option<PathBuf>,
     /// Send an unsigned SigV4-shaped `Authorization` header whose credential scope
-    /// names this region and `sqs` (some servers route requests by it).
+    /// names this region and `sqs` (or `sns` for SNS calls); some servers route
+    /// requests by it.
     #[arg(long)]
     pub region: Option<String>,
+    /// `publish` and `fanout`: SQS queues subscribed to the topic (default 1 for
+    /// `publish`, 10 for `fanout`).
+    #[arg(long)]
+    pub subscriptions: Option<usize>,
+    /// `publish` and `fanout`: messages per publish, 1 for `Publish`, 2 to 10 for
+    /// `PublishBatch` (default 1 for `publish`, 10 for `fanout`).
+    #[arg(long)]
+    pub batch: Option<usize>,
+    /// Process id of the `--endpoint` server, to report its CPU time.
+    #[arg(long, conflicts_with = "spawn")]
+    pub pid: Option<u32>,
+    /// Process id of the `--vs` server, to report its CPU time.
+    #[arg(long, requires = "vs")]
+    pub vs_pid: Option<u32>,
+    /// What to call the primary target in a `--vs` report (e.g. `sluice durable`).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// What to call the `--vs` endpoint in the report (e.g. `moto`).
+    #[arg(long, requires = "vs")]
+    pub vs_name: Option<String>,
 }
 
 fn main() -> ExitCode {
@@ -135,7 +158,7 @@ fn main() -> ExitCode {
         .build()
         .expect("a tokio runtime starts");
     if let Some(region) = &cli.region {
-        let _ = client::AUTHORIZATION.set(client::authorization_line(region));
+        let _ = client::AUTHORIZATION.set(client::Authorization::new(region));
     }
     if let Some(vs) = &cli.vs {
         return match runtime.block_on(driver::drive_vs(&cli, vs, cli.rounds)) {
@@ -230,6 +253,36 @@ fn validate(cli: &Cli) -> Result<(), String> {
     }
     if !(1..=MAX_ROUNDS).contains(&cli.rounds) {
         return Err(format!("--rounds must be 1 to {MAX_ROUNDS}"));
+    }
+    if let Some(n) = cli.subscriptions {
+        let min = if cli.scenario == Scenario::Fanout {
+            2
+        } else {
+            1
+        };
+        if !(min..=scenarios::MAX_SUBSCRIPTIONS).contains(&n) {
+            return Err(format!(
+                "--subscriptions must be {min} to {}",
+                scenarios::MAX_SUBSCRIPTIONS
+            ));
+        }
+    }
+    if cli
+        .batch
+        .is_some_and(|b| !(1..=scenarios::BATCH_ENTRIES_MAX).contains(&b))
+    {
+        return Err(format!(
+            "--batch must be 1 to {}",
+            scenarios::BATCH_ENTRIES_MAX
+        ));
+    }
+    if (cli.subscriptions.is_some() || cli.batch.is_some()) && !cli.scenario.is_sns() {
+        return Err("--subscriptions and --batch are for publish and fanout".to_owned());
+    }
+    if cli.scenario.is_sns() && cli.queue.is_some() {
+        return Err(
+            "publish and fanout make their own topic and queues; leave out --queue".to_owned(),
+        );
     }
     if let Some(vs) = &cli.vs {
         loopback_addr(vs).map_err(|e| format!("--vs: {e}"))?;

@@ -1,5 +1,6 @@
 //! The results of a run as Markdown: a table (one row per operation, plus
-//! send-to-receive latency), notes on CPU, memory, errors and queue depth, and a
+//! send-to-receive latency), notes on CPU, memory, errors and queue depth (and for the
+//! SNS scenarios publishes/s, deliveries/s and server CPU per 10,000 deliveries), and a
 //! dated section with settings and machine for a results file.
 
 use std::collections::BTreeMap;
@@ -53,6 +54,23 @@ pub struct Summary {
     /// Warning and error lines in the spawned server's log: count and the first few.
     pub server_log: Option<(usize, Vec<String>)>,
 }
+
+/// The figures of an SNS run: acknowledged publishes (messages published, batch
+/// entries counted one by one), deliveries (messages received from the subscribed
+/// queues), publish latency and server CPU per 10,000 deliveries.
+#[derive(Debug, Clone, Copy)]
+pub struct SnsFigures {
+    pub publishes_per_s: f64,
+    pub deliveries_per_s: f64,
+    /// p50 and p99 of the `Publish` or `PublishBatch` requests, in microseconds.
+    pub publish_p50_us: u64,
+    pub publish_p99_us: u64,
+    /// Server CPU time per 10,000 deliveries, when the server's process is known.
+    pub cpu_per_10k_deliveries: Option<Duration>,
+}
+
+/// One round of a comparison: A's figures and B's.
+pub type RoundFigures = (Option<SnsFigures>, Option<SnsFigures>);
 
 fn quantiles(h: &Histogram<u64>) -> [u64; 4] {
     [
@@ -141,6 +159,20 @@ impl Summary {
     pub fn notes(&self) -> String {
         let mut out = String::new();
         let secs = self.elapsed.as_secs_f64();
+        if let Some(f) = self.sns_figures() {
+            let _ = writeln!(
+                out,
+                "- SNS: {:.0} acknowledged publishes/s, {:.0} deliveries/s received from {} queue(s) ({} per publish expected); publish p50 {} ms, p99 {} ms; server CPU per 10,000 deliveries: {}.",
+                f.publishes_per_s,
+                f.deliveries_per_s,
+                self.plan.subscriptions,
+                self.plan.deliveries_per_message(),
+                ms(f.publish_p50_us),
+                ms(f.publish_p99_us),
+                f.cpu_per_10k_deliveries
+                    .map_or_else(|| "–".to_owned(), |c| format!("{:.0} ms", c.as_secs_f64() * 1000.0))
+            );
+        }
         if let Some(s) = self.server {
             let _ = writeln!(
                 out,
@@ -225,6 +257,18 @@ impl Summary {
         if let Some(g) = p.groups {
             let _ = write!(s, ", {g} message group(s)");
         }
+        if p.subscriptions > 0 {
+            let _ = write!(
+                s,
+                ", {} SQS subscription(s){}",
+                p.subscriptions,
+                if p.filtered {
+                    " with filter policies each accepting half the messages"
+                } else {
+                    ""
+                }
+            );
+        }
         if let Some(b) = p.max_backlog {
             let _ = write!(s, ", backlog capped at {b} messages");
         }
@@ -259,19 +303,44 @@ impl Summary {
         append(path, &section)
     }
 
-    /// The run's headline messages/s: sends for `send`, else deletes (the whole loop).
+    fn row(&self, name: &str) -> Option<&Row> {
+        self.rows.iter().find(|r| r.operation == name)
+    }
+
+    /// The run's headline messages/s: sends for `send`, deliveries (messages received)
+    /// for the SNS scenarios, else deletes (the whole loop).
     pub fn headline_rate(&self) -> f64 {
-        let find = |name: &str| {
-            self.rows
-                .iter()
-                .find(|r| r.operation == name)
-                .and_then(|r| r.messages_per_s)
-        };
+        let find = |name: &str| self.row(name).and_then(|r| r.messages_per_s);
         if self.scenario == "send" {
             find("SendMessage").unwrap_or(0.0)
+        } else if self.plan.subscriptions > 0 {
+            find("ReceiveMessage").unwrap_or(0.0)
         } else {
             find("DeleteMessageBatch").unwrap_or(0.0)
         }
+    }
+
+    /// The SNS figures, for runs that published.
+    pub fn sns_figures(&self) -> Option<SnsFigures> {
+        if self.plan.subscriptions == 0 {
+            return None;
+        }
+        let publish = self.row("Publish").or_else(|| self.row("PublishBatch"));
+        let deliveries_per_s = self
+            .row("ReceiveMessage")
+            .and_then(|r| r.messages_per_s)
+            .unwrap_or(0.0);
+        let deliveries = deliveries_per_s * self.elapsed.as_secs_f64();
+        Some(SnsFigures {
+            publishes_per_s: publish.and_then(|r| r.messages_per_s).unwrap_or(0.0),
+            deliveries_per_s,
+            publish_p50_us: publish.map_or(0, |r| r.latency_us[0]),
+            publish_p99_us: publish.map_or(0, |r| r.latency_us[2]),
+            cpu_per_10k_deliveries: self
+                .server
+                .filter(|_| deliveries >= 1.0)
+                .map(|s| s.cpu.mul_f64(10_000.0 / deliveries)),
+        })
     }
 }
 
@@ -290,6 +359,8 @@ pub struct Comparison {
     pub errors: (u64, u64),
     /// Producers, consumers and body size of each side's runs.
     pub plan: Option<Plan>,
+    /// SNS scenarios: each round's figures for A and for B.
+    pub details: Vec<RoundFigures>,
 }
 
 /// A/B, or infinity when B did nothing.
@@ -351,15 +422,21 @@ impl Comparison {
             self.round.as_secs_f64(),
             self.median_ratio().map_or_else(|| "–".to_owned(), times)
         );
+        let sns = self.plan.as_ref().is_some_and(|p| p.subscriptions > 0);
         let _ = writeln!(
             out,
-            "- Messages/s: {} (the loop's throughput).",
+            "- Messages/s: {}.",
             if self.scenario == "send" {
-                "messages sent"
+                "messages sent (the loop's throughput)"
+            } else if sns {
+                "deliveries, messages received from the subscribed queues"
             } else {
-                "messages deleted"
+                "messages deleted (the loop's throughput)"
             }
         );
+        if sns {
+            out.push_str(&self.sns_table());
+        }
         let _ = writeln!(
             out,
             "- Errors: {} against A, {} against B.",
@@ -368,14 +445,83 @@ impl Comparison {
         out
     }
 
+    /// Per round and endpoint: publishes/s, deliveries/s, publish p50/p99 and server
+    /// CPU per 10,000 deliveries.
+    fn sns_table(&self) -> String {
+        let mut out = String::from(
+            "\n| round | endpoint | publishes/s | deliveries/s | publish p50 ms | publish p99 ms | server CPU per 10k deliveries |\n|---:|---|---:|---:|---:|---:|---:|\n",
+        );
+        for (i, (a, b)) in self.details.iter().enumerate() {
+            for (name, f) in [("A", a), ("B", b)] {
+                let Some(f) = f else { continue };
+                let _ = writeln!(
+                    out,
+                    "| {} | {name} | {:.0} | {:.0} | {} | {} | {} |",
+                    i + 1,
+                    f.publishes_per_s,
+                    f.deliveries_per_s,
+                    ms(f.publish_p50_us),
+                    ms(f.publish_p99_us),
+                    f.cpu_per_10k_deliveries.map_or_else(
+                        || "–".to_owned(),
+                        |c| format!("{:.0} ms", c.as_secs_f64() * 1000.0)
+                    )
+                );
+            }
+        }
+        let medians = |pick: fn(&SnsFigures) -> f64,
+                       side: fn(&RoundFigures) -> Option<SnsFigures>| {
+            median(
+                &self
+                    .details
+                    .iter()
+                    .filter_map(side)
+                    .map(|f| pick(&f))
+                    .collect::<Vec<_>>(),
+            )
+        };
+        let a = |d: &RoundFigures| d.0;
+        let b = |d: &RoundFigures| d.1;
+        let publishes = |f: &SnsFigures| f.publishes_per_s;
+        let p50 = |f: &SnsFigures| f.publish_p50_us as f64;
+        if let (Some(pa), Some(pb)) = (medians(publishes, a), medians(publishes, b)) {
+            let _ = writeln!(
+                out,
+                "\n- Median publishes/s: A {pa:.0}, B {pb:.0} ({}); median publish p50: A {} ms, B {} ms.",
+                times(ratio(pa, pb)),
+                medians(p50, a).map_or_else(|| "–".to_owned(), |v| ms(v as u64)),
+                medians(p50, b).map_or_else(|| "–".to_owned(), |v| ms(v as u64)),
+            );
+        }
+        out
+    }
+
     /// Appends a dated section to a Markdown results file.
     pub fn append_to(&self, path: &Path) -> std::io::Result<()> {
         let args: Vec<String> = std::env::args().collect();
         let plan = self.plan.as_ref().map_or_else(String::new, |p| {
-            format!(
+            let mut text = format!(
                 "{} producers and {} consumers per endpoint, body {} B, ",
                 p.producers, p.consumers, p.size
-            )
+            );
+            if p.subscriptions > 0 {
+                let _ = write!(
+                    text,
+                    "{} SQS subscription(s){}, {} per publish, ",
+                    p.subscriptions,
+                    if p.filtered {
+                        " with filter policies each accepting half the messages"
+                    } else {
+                        ""
+                    },
+                    if p.batch == 1 {
+                        "one message".to_owned()
+                    } else {
+                        format!("{} messages (PublishBatch)", p.batch)
+                    }
+                );
+            }
+            text
         });
         let section = format!(
             "\n## {} — {} compared, A against B\n\nSettings: {plan}{} rounds of {:.1} s per endpoint, A then B.\n\nCommand: `{}`\n\nMachine: {}.\n\n{}",

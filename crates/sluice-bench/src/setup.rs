@@ -1,9 +1,11 @@
-//! Queue management around a run: create (or look up) the queue, read its depth at
-//! the end, delete it if the run made it up.
+//! Queue and topic management around a run: create (or look up) the queue, or a topic
+//! with queues subscribed, read the depth at the end, delete what the run made up.
+//! Topic and subscription ARNs and queue ARNs are read from the server's answers.
 
 use serde_json::{json, Value};
 
 use crate::client::Conn;
+use crate::sns;
 use crate::sqs;
 use crate::worker::REQUEST_TIMEOUT;
 
@@ -57,6 +59,70 @@ pub async fn queue_depth(conn: &mut Conn, url: &str) -> Result<(u64, u64), Strin
 
 pub async fn delete_queue(conn: &mut Conn, url: &str) -> Result<(), String> {
     call(conn, "DeleteQueue", json!({ "QueueUrl": url }))
+        .await
+        .map(|_| ())
+}
+
+/// The queue's ARN, as SNS subscriptions name it.
+pub async fn queue_arn(conn: &mut Conn, url: &str) -> Result<String, String> {
+    let body = json!({ "QueueUrl": url, "AttributeNames": ["QueueArn"] });
+    let out = call(conn, "GetQueueAttributes", body).await?;
+    out["Attributes"]["QueueArn"]
+        .as_str()
+        .map(str::to_owned)
+        .ok_or_else(|| "GetQueueAttributes: no QueueArn in the response".to_owned())
+}
+
+/// One SNS Query call; the response body.
+async fn sns_call(
+    conn: &mut Conn,
+    action: &str,
+    params: &[(&str, &str)],
+) -> Result<Vec<u8>, String> {
+    let body = sns::form(action, params);
+    let resp = conn
+        .call_sns(&body, REQUEST_TIMEOUT)
+        .await
+        .map_err(|e| format!("{action}: {e}"))?;
+    if resp.status != 200 {
+        return Err(format!(
+            "{action}: {} ({})",
+            sns::error_code(resp.status, resp.body),
+            String::from_utf8_lossy(resp.body)
+        ));
+    }
+    Ok(resp.body.to_vec())
+}
+
+/// Creates the topic (or finds it); returns its ARN.
+pub async fn create_topic(conn: &mut Conn, name: &str) -> Result<String, String> {
+    let out = sns_call(conn, "CreateTopic", &[("Name", name)]).await?;
+    sns::element(&out, "TopicArn")
+        .ok_or_else(|| "CreateTopic: no TopicArn in the response".to_owned())
+}
+
+/// Subscribes the queue `queue_arn` to the topic, with a filter policy if given.
+pub async fn subscribe(
+    conn: &mut Conn,
+    topic_arn: &str,
+    queue_arn: &str,
+    filter_policy: Option<&str>,
+) -> Result<(), String> {
+    let mut params = vec![
+        ("TopicArn", topic_arn),
+        ("Protocol", "sqs"),
+        ("Endpoint", queue_arn),
+        ("ReturnSubscriptionArn", "true"),
+    ];
+    if let Some(policy) = filter_policy {
+        params.push(("Attributes.entry.1.key", "FilterPolicy"));
+        params.push(("Attributes.entry.1.value", policy));
+    }
+    sns_call(conn, "Subscribe", &params).await.map(|_| ())
+}
+
+pub async fn delete_topic(conn: &mut Conn, topic_arn: &str) -> Result<(), String> {
+    sns_call(conn, "DeleteTopic", &[("TopicArn", topic_arn)])
         .await
         .map(|_| ())
 }

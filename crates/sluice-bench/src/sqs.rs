@@ -156,16 +156,31 @@ pub fn parse_receive(body: &[u8]) -> Result<Received, serde_json::Error> {
         sent_at_nanos: Vec::with_capacity(out.messages.len()),
     };
     for m in out.messages {
-        if let Some(ts) = m
-            .body
-            .get(..TIMESTAMP_DIGITS)
-            .and_then(|t| t.parse::<u64>().ok())
-        {
+        if let Some(ts) = sent_at(&m.body) {
             received.sent_at_nanos.push(ts);
         }
         received.handles.push(m.receipt_handle.into_owned());
     }
     Ok(received)
+}
+
+/// Name of the field that holds the published message in an SNS notification document.
+const NOTIFICATION_MESSAGE_FIELD: &str = "\"Message\"";
+
+/// The send timestamp a body starts with, or, for an SNS notification document, the
+/// one its `Message` starts with (some servers put spaces around the colon).
+fn sent_at(body: &str) -> Option<u64> {
+    let text = if body.starts_with('{') {
+        let at = body.find(NOTIFICATION_MESSAGE_FIELD)? + NOTIFICATION_MESSAGE_FIELD.len();
+        body[at..]
+            .trim_start()
+            .strip_prefix(':')?
+            .trim_start()
+            .strip_prefix('"')?
+    } else {
+        body
+    };
+    text.get(..TIMESTAMP_DIGITS)?.parse().ok()
 }
 
 #[derive(Deserialize)]
@@ -236,6 +251,13 @@ mod tests {
         assert_eq!(r.handles, ["h1"]);
         assert_eq!(r.sent_at_nanos, [42]);
         assert!(parse_receive(b"{}").unwrap().handles.is_empty());
+        let envelope = r#"{"Type":"Notification","MessageId":"x","Message":"00000000000000000007xx","Timestamp":"t"}"#;
+        assert_eq!(sent_at(envelope), Some(7));
+        assert_eq!(
+            sent_at(r#"{"Type": "Notification", "Message": "00000000000000000008x"}"#),
+            Some(8)
+        );
+        assert_eq!(sent_at("{\"other\":1}"), None);
     }
 
     #[test]

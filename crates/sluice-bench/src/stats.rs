@@ -23,25 +23,37 @@ pub enum Op {
     SendMessageBatch,
     ReceiveMessage,
     DeleteMessageBatch,
+    /// SNS `Publish` (AWS Query).
+    Publish,
+    /// SNS `PublishBatch` (AWS Query).
+    PublishBatch,
 }
 
-pub const OP_COUNT: usize = 4;
+pub const OP_COUNT: usize = 6;
 pub const OPS: [Op; OP_COUNT] = [
     Op::SendMessage,
     Op::SendMessageBatch,
+    Op::Publish,
+    Op::PublishBatch,
     Op::ReceiveMessage,
     Op::DeleteMessageBatch,
 ];
 
 impl Op {
-    /// The action name, as in `X-Amz-Target: AmazonSQS.<name>`.
+    /// The action name, as in `X-Amz-Target: AmazonSQS.<name>` (or SNS's `Action=`).
     pub fn name(self) -> &'static str {
         match self {
             Self::SendMessage => "SendMessage",
             Self::SendMessageBatch => "SendMessageBatch",
             Self::ReceiveMessage => "ReceiveMessage",
             Self::DeleteMessageBatch => "DeleteMessageBatch",
+            Self::Publish => "Publish",
+            Self::PublishBatch => "PublishBatch",
         }
+    }
+
+    pub fn is_sns(self) -> bool {
+        matches!(self, Self::Publish | Self::PublishBatch)
     }
 
     pub fn index(self) -> usize {

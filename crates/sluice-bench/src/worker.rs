@@ -1,5 +1,6 @@
-//! The state a run shares between its workers (queue, plan, counters, request budget,
-//! stop signal), and a worker: one connection issuing SQS calls and timing them.
+//! The state a run shares between its workers (queues, topic, plan, counters, request
+//! budget, stop signal), and a worker: one connection issuing SQS or SNS calls and timing
+//! them.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -9,6 +10,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::watch;
 
 use crate::client::{Conn, Response};
+use crate::sns;
 use crate::sqs::{self, FifoIds};
 use crate::stats::{Live, Op, Recorder};
 
@@ -43,13 +45,32 @@ pub struct Plan {
     /// Producers hold back while this many messages are sent and not yet deleted;
     /// `None`: never.
     pub max_backlog: Option<u64>,
+    /// SNS scenarios: queues subscribed to the topic (0: producers send to a queue).
+    pub subscriptions: usize,
+    /// SNS scenarios: messages carry the filter attribute and each subscription's filter
+    /// policy accepts half its values.
+    pub filtered: bool,
+}
+
+impl Plan {
+    /// Queue copies one published message makes: every subscription, or half of them
+    /// with the fan-out filters; 1 when producers send to the queue directly.
+    pub fn deliveries_per_message(&self) -> u64 {
+        match (self.subscriptions, self.filtered) {
+            (0, _) => 1,
+            (n, false) => n as u64,
+            (n, true) => (n / 2) as u64,
+        }
+    }
 }
 
 /// Shared by every worker of a run.
 pub struct Run {
     pub addr: SocketAddr,
-    /// The queue URL as a JSON string literal.
-    pub url_json: String,
+    /// The queue URLs as JSON string literals (one, or one per subscription).
+    pub queues_json: Vec<String>,
+    /// SNS scenarios: the topic ARN, form-encoded.
+    pub topic_form: Option<String>,
     pub plan: Plan,
     pub live: Live,
     /// Padding copied into every body.
@@ -62,10 +83,22 @@ pub struct Run {
 }
 
 impl Run {
-    pub fn new(addr: SocketAddr, queue_url: &str, plan: Plan, max_requests: u64) -> Self {
+    /// A run over `queue_urls`, publishing to `topic_arn` when given.
+    pub fn new(
+        addr: SocketAddr,
+        queue_urls: &[String],
+        topic_arn: Option<&str>,
+        plan: Plan,
+        max_requests: u64,
+    ) -> Self {
         Self {
             addr,
-            url_json: sqs::json_string(queue_url),
+            queues_json: queue_urls.iter().map(|u| sqs::json_string(u)).collect(),
+            topic_form: topic_arn.map(|arn| {
+                let mut buf = Vec::new();
+                sns::form_encode(&mut buf, arn);
+                String::from_utf8(buf).expect("form encoding is ASCII")
+            }),
             pad: vec![b'x'; plan.size],
             plan,
             live: Live::new(),
@@ -124,6 +157,8 @@ pub async fn wait_for_space(run: &Run, stop: &mut watch::Receiver<bool>) -> bool
 pub struct Worker {
     pub run: Arc<Run>,
     pub rec: Recorder,
+    /// Index of the queue this worker sends to or receives from.
+    queue: usize,
     conn: Conn,
     body: Vec<u8>,
     stop: watch::Receiver<bool>,
@@ -131,7 +166,13 @@ pub struct Worker {
 
 impl Worker {
     pub fn new(run: Arc<Run>) -> Self {
+        Self::on_queue(run, 0)
+    }
+
+    /// A worker on queue `index` (modulo the run's queues).
+    pub fn on_queue(run: Arc<Run>, index: usize) -> Self {
         Self {
+            queue: index % run.queues_json.len().max(1),
             conn: Conn::new(run.addr),
             stop: run.subscribe(),
             run,
@@ -152,7 +193,12 @@ impl Worker {
     /// Sends `self.body` as `op`; the response if it was a 200. Failures are counted.
     async fn call(&mut self, op: Op, timeout: Duration) -> Option<Response<'_>> {
         let started = Instant::now();
-        let failure = match self.conn.call(op.name(), &self.body, timeout).await {
+        let outcome = if op.is_sns() {
+            self.conn.call_sns(&self.body, timeout).await
+        } else {
+            self.conn.call(op.name(), &self.body, timeout).await
+        };
+        let failure = match outcome {
             Ok(resp) if resp.status == 200 => {
                 let took = started.elapsed();
                 self.rec.latency(op, took);
@@ -162,6 +208,7 @@ impl Worker {
                 }
                 return Some(resp);
             }
+            Ok(resp) if op.is_sns() => sns::error_code(resp.status, resp.body),
             Ok(resp) => sqs::error_code(resp.status, resp.body),
             Err(e) => e.code(),
         };
@@ -170,8 +217,12 @@ impl Worker {
         None
     }
 
-    /// Sends `entries` messages: one `SendMessage`, or a `SendMessageBatch`.
+    /// Sends `entries` messages: one `SendMessage`, or a `SendMessageBatch` (with a
+    /// topic: one `Publish`, or a `PublishBatch`).
     pub async fn send(&mut self, entries: usize) {
+        if self.run.topic_form.is_some() {
+            return self.publish(entries).await;
+        }
         let run = Arc::clone(&self.run);
         let plan = &run.plan;
         let ids: Vec<(String, String)> = match plan.groups {
@@ -193,7 +244,7 @@ impl Worker {
         let op = if plan.batch == 1 {
             sqs::send_message(
                 &mut self.body,
-                &run.url_json,
+                &run.queues_json[self.queue],
                 plan.size,
                 &run.pad,
                 fifo.first(),
@@ -202,7 +253,7 @@ impl Worker {
         } else {
             sqs::send_message_batch(
                 &mut self.body,
-                &run.url_json,
+                &run.queues_json[self.queue],
                 entries,
                 plan.size,
                 &run.pad,
@@ -231,11 +282,66 @@ impl Worker {
         }
     }
 
+    /// Publishes `entries` messages to the run's topic: one `Publish`, or a
+    /// `PublishBatch`. With filters, message k carries the filter attribute's value k
+    /// modulo the subscriptions, so values come round evenly.
+    async fn publish(&mut self, entries: usize) {
+        let run = Arc::clone(&self.run);
+        let plan = &run.plan;
+        let topic = run
+            .topic_form
+            .as_deref()
+            .expect("publishing runs have a topic");
+        let values: Vec<Option<String>> = (0..entries)
+            .map(|_| {
+                plan.filtered.then(|| {
+                    let seq = run.seq.fetch_add(1, Ordering::Relaxed);
+                    sns::filter_value(seq, plan.subscriptions as u64)
+                })
+            })
+            .collect();
+        let op = if plan.batch == 1 {
+            sns::publish(
+                &mut self.body,
+                topic,
+                plan.size,
+                &run.pad,
+                values[0].as_deref(),
+            );
+            Op::Publish
+        } else {
+            sns::publish_batch(&mut self.body, topic, plan.size, &run.pad, &values);
+            Op::PublishBatch
+        };
+        let Some(resp) = self.call(op, REQUEST_TIMEOUT).await else {
+            return;
+        };
+        let outcome = if op == Op::Publish {
+            sns::element(resp.body, "MessageId")
+                .map(|_| (1, Vec::new()))
+                .ok_or_else(|| "no MessageId".to_owned())
+        } else {
+            sns::parse_batch(resp.body)
+        };
+        match outcome {
+            Ok((published, failed)) => {
+                for code in &failed {
+                    run.live.error(op, code);
+                }
+                let published = published as u64;
+                run.live.sent(published * plan.deliveries_per_message());
+                run.live.completed(op, published);
+            }
+            Err(e) => run.live.error(op, &format!("unparsable response: {e}")),
+        }
+    }
+
     /// One `ReceiveMessage`; the receipt handles of what came back.
     pub async fn receive(&mut self) -> Vec<String> {
         let run = Arc::clone(&self.run);
         let wait = run.plan.wait;
-        sqs::receive_message(&mut self.body, &run.url_json, RECEIVE_MAX_MESSAGES, wait);
+        let queue = &run.queues_json[self.queue];
+        sqs::receive_message(&mut self.body, queue, RECEIVE_MAX_MESSAGES, wait);
         let started = Instant::now();
         let Some(resp) = self
             .call(Op::ReceiveMessage, wait + RECEIVE_TIMEOUT_MARGIN)
@@ -272,7 +378,7 @@ impl Worker {
     /// Deletes received messages with one `DeleteMessageBatch`.
     pub async fn delete(&mut self, handles: &[String]) {
         let run = Arc::clone(&self.run);
-        sqs::delete_message_batch(&mut self.body, &run.url_json, handles);
+        sqs::delete_message_batch(&mut self.body, &run.queues_json[self.queue], handles);
         let Some(resp) = self.call(Op::DeleteMessageBatch, REQUEST_TIMEOUT).await else {
             return;
         };

@@ -1,5 +1,5 @@
-//! The scenarios: how many producers and consumers each runs, what they send and how
-//! long consumers wait.
+//! The scenarios: how many producers and consumers each runs, what they send (to a
+//! queue, or published to a topic with queues subscribed) and how long consumers wait.
 
 pub mod consumer;
 pub mod producer;
@@ -30,6 +30,12 @@ pub const LONGPOLL_DEFAULT_RATE: f64 = 50.0;
 /// `--max-backlog` says otherwise. Keeps the cycles in a steady state (throughput is
 /// the whole send-receive-delete loop's, memory stays bounded).
 pub const DEFAULT_MAX_BACKLOG: u64 = 10_000;
+/// Queues subscribed to the topic in `publish` unless `--subscriptions` says otherwise.
+pub const DEFAULT_PUBLISH_SUBSCRIPTIONS: usize = 1;
+/// Queues subscribed to the topic in `fanout` unless `--subscriptions` says otherwise.
+pub const DEFAULT_FANOUT_SUBSCRIPTIONS: usize = 10;
+/// Most subscriptions a run makes.
+pub const MAX_SUBSCRIPTIONS: usize = 100;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Scenario {
@@ -44,6 +50,12 @@ pub enum Scenario {
     /// Consumers long-poll (20 s) while one producer sends a trickle; measures
     /// send-to-receive latency.
     Longpoll,
+    /// SNS: producers `Publish` (or `PublishBatch` with `--batch`) to a topic with
+    /// `--subscriptions` queues (default 1); consumers drain the queues.
+    Publish,
+    /// SNS: producers `PublishBatch` of 10 to a topic with 10 queues whose filter
+    /// policies each accept half the messages; consumers drain the queues.
+    Fanout,
 }
 
 impl Scenario {
@@ -54,11 +66,18 @@ impl Scenario {
             Self::FifoGroups => "fifo-groups",
             Self::FifoHot => "fifo-hot",
             Self::Longpoll => "longpoll",
+            Self::Publish => "publish",
+            Self::Fanout => "fanout",
         }
     }
 
     pub fn is_fifo(self) -> bool {
         matches!(self, Self::FifoGroups | Self::FifoHot)
+    }
+
+    /// Whether producers publish to an SNS topic rather than send to a queue.
+    pub fn is_sns(self) -> bool {
+        matches!(self, Self::Publish | Self::Fanout)
     }
 }
 
@@ -71,6 +90,10 @@ pub struct Shape {
     pub groups: Option<u64>,
     pub rate: Option<f64>,
     pub max_backlog: Option<u64>,
+    /// SNS scenarios: queues subscribed.
+    pub subscriptions: Option<usize>,
+    /// Entries per send or publish, overriding the scenario's.
+    pub batch: Option<usize>,
 }
 
 /// Works out who does what.
@@ -95,6 +118,8 @@ pub fn plan(scenario: Scenario, shape: &Shape) -> Plan {
         cancel_on_stop: false,
         rate: shape.rate,
         max_backlog: None,
+        subscriptions: 0,
+        filtered: false,
     };
     let max_backlog = Some(shape.max_backlog.unwrap_or(DEFAULT_MAX_BACKLOG).max(1));
     match scenario {
@@ -139,6 +164,29 @@ pub fn plan(scenario: Scenario, shape: &Shape) -> Plan {
                 ..base
             }
         }
+        Scenario::Publish | Scenario::Fanout => {
+            let fanout = scenario == Scenario::Fanout;
+            let subscriptions = shape
+                .subscriptions
+                .unwrap_or(if fanout {
+                    DEFAULT_FANOUT_SUBSCRIPTIONS
+                } else {
+                    DEFAULT_PUBLISH_SUBSCRIPTIONS
+                })
+                .clamp(1, MAX_SUBSCRIPTIONS);
+            let (producers, consumers) = split(half);
+            let default_batch = if fanout { BATCH_ENTRIES_MAX } else { 1 };
+            Plan {
+                producers,
+                // Every queue needs a consumer.
+                consumers: consumers.max(subscriptions),
+                batch: shape.batch.unwrap_or(default_batch).clamp(1, batch),
+                max_backlog,
+                subscriptions,
+                filtered: fanout,
+                ..base
+            }
+        }
     }
 }
 
@@ -148,8 +196,11 @@ pub fn start(run: &Arc<Run>) -> Vec<JoinHandle<Recorder>> {
     for _ in 0..run.plan.producers {
         tasks.push(tokio::spawn(producer::run(Worker::new(Arc::clone(run)))));
     }
-    for _ in 0..run.plan.consumers {
-        tasks.push(tokio::spawn(consumer::run(Worker::new(Arc::clone(run)))));
+    for i in 0..run.plan.consumers {
+        tasks.push(tokio::spawn(consumer::run(Worker::on_queue(
+            Arc::clone(run),
+            i,
+        ))));
     }
     tasks
 }
@@ -167,6 +218,8 @@ mod tests {
             groups: None,
             rate: None,
             max_backlog: None,
+            subscriptions: None,
+            batch: None,
         }
     }
 
@@ -188,5 +241,39 @@ mod tests {
         assert_eq!((longpoll.producers, longpoll.consumers), (1, 15));
         assert_eq!(longpoll.wait, LONGPOLL_WAIT);
         assert_eq!(longpoll.rate, Some(LONGPOLL_DEFAULT_RATE));
+        let publish = plan(Scenario::Publish, &shape(16, 100));
+        assert_eq!(
+            (publish.producers, publish.consumers, publish.batch),
+            (8, 8, 1)
+        );
+        assert_eq!(
+            (publish.subscriptions, publish.deliveries_per_message()),
+            (1, 1)
+        );
+        let fanout = plan(Scenario::Fanout, &shape(16, 100));
+        assert_eq!(
+            (fanout.producers, fanout.consumers, fanout.batch),
+            (8, 10, 10)
+        );
+        assert_eq!(
+            (fanout.subscriptions, fanout.deliveries_per_message()),
+            (10, 5)
+        );
+        let single = plan(
+            Scenario::Fanout,
+            &Shape {
+                batch: Some(1),
+                subscriptions: Some(4),
+                ..shape(4, 100)
+            },
+        );
+        assert_eq!(
+            (
+                single.batch,
+                single.consumers,
+                single.deliveries_per_message()
+            ),
+            (1, 4, 2)
+        );
     }
 }

@@ -189,7 +189,7 @@ async fn measure(
             let policy = plan
                 .filtered
                 .then(|| sns::half_filter_policy(i, plan.subscriptions));
-            setup::subscribe(&mut admin, &topic, &arn, policy.as_deref()).await?;
+            setup::subscribe(&mut admin, &topic, &arn, policy.as_deref(), cli.raw).await?;
             urls.push(url);
         }
         (urls, Some(topic))

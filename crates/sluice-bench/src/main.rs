@@ -132,6 +132,10 @@ pub struct Cli {
     /// `PublishBatch` (default 1 for `publish`, 10 for `fanout`).
     #[arg(long)]
     pub batch: Option<usize>,
+    /// `publish` and `fanout`: subscribe the queues with RawMessageDelivery, so they get
+    /// the message itself rather than the signed envelope.
+    #[arg(long)]
+    pub raw: bool,
     /// Process id of the `--endpoint` server, to report its CPU time.
     #[arg(long, conflicts_with = "spawn")]
     pub pid: Option<u32>,
@@ -276,8 +280,8 @@ fn validate(cli: &Cli) -> Result<(), String> {
             scenarios::BATCH_ENTRIES_MAX
         ));
     }
-    if (cli.subscriptions.is_some() || cli.batch.is_some()) && !cli.scenario.is_sns() {
-        return Err("--subscriptions and --batch are for publish and fanout".to_owned());
+    if (cli.subscriptions.is_some() || cli.batch.is_some() || cli.raw) && !cli.scenario.is_sns() {
+        return Err("--subscriptions, --batch and --raw are for publish and fanout".to_owned());
     }
     if cli.scenario.is_sns() && cli.queue.is_some() {
         return Err(

@@ -101,22 +101,39 @@ pub async fn create_topic(conn: &mut Conn, name: &str) -> Result<String, String>
         .ok_or_else(|| "CreateTopic: no TopicArn in the response".to_owned())
 }
 
-/// Subscribes the queue `queue_arn` to the topic, with a filter policy if given.
+/// Subscribes the queue `queue_arn` to the topic, with a filter policy if given, and
+/// with RawMessageDelivery when `raw`.
 pub async fn subscribe(
     conn: &mut Conn,
     topic_arn: &str,
     queue_arn: &str,
     filter_policy: Option<&str>,
+    raw: bool,
 ) -> Result<(), String> {
+    let mut attributes = Vec::new();
+    if let Some(policy) = filter_policy {
+        attributes.push(("FilterPolicy", policy));
+    }
+    if raw {
+        attributes.push(("RawMessageDelivery", "true"));
+    }
+    let entries: Vec<(String, String)> = (1..=attributes.len())
+        .map(|i| {
+            (
+                format!("Attributes.entry.{i}.key"),
+                format!("Attributes.entry.{i}.value"),
+            )
+        })
+        .collect();
     let mut params = vec![
         ("TopicArn", topic_arn),
         ("Protocol", "sqs"),
         ("Endpoint", queue_arn),
         ("ReturnSubscriptionArn", "true"),
     ];
-    if let Some(policy) = filter_policy {
-        params.push(("Attributes.entry.1.key", "FilterPolicy"));
-        params.push(("Attributes.entry.1.value", policy));
+    for ((name, value), (key_param, value_param)) in attributes.into_iter().zip(&entries) {
+        params.push((key_param, name));
+        params.push((value_param, value));
     }
     sns_call(conn, "Subscribe", &params).await.map(|_| ())
 }

@@ -811,9 +811,12 @@ impl ShardLogs {
             if let Some(reason) = &inner.failed {
                 return Err(LogError::Unavailable(reason.clone()));
             }
-            let segment = inner.segments.back().expect("an active segment");
+            let (Some(segment), Some(file)) = (inner.segments.back(), inner.active.clone()) else {
+                // Nothing left unsynced: every segment was synced at its roll.
+                return Ok(());
+            };
             (
-                inner.active.clone().expect("an active segment file"),
+                file,
                 segment.path.clone(),
                 segment.written_len,
                 inner.next_ordinal,

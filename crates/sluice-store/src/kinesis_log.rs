@@ -228,6 +228,8 @@ pub(crate) struct ShardLogs {
     sync: bool,
     roll_bytes: AtomicU64,
     shards: Mutex<HashMap<ShardAddress, Arc<Shard>>>,
+    /// Group commits run (fdatasyncs of active segments), for tests.
+    syncs: AtomicU64,
 }
 
 fn stream_dir_name(stream: &StreamKey, created_at_ms: EpochMs) -> String {
@@ -576,6 +578,7 @@ impl ShardLogs {
             sync,
             roll_bytes: AtomicU64::new(SEGMENT_ROLL_BYTES),
             shards: Mutex::new(HashMap::new()),
+            syncs: AtomicU64::new(0),
         }
     }
 
@@ -828,6 +831,7 @@ impl ShardLogs {
             )
         };
         if self.sync {
+            self.syncs.fetch_add(1, Ordering::Relaxed);
             let synced = tokio::task::spawn_blocking(move || file.sync_data())
                 .await
                 .map_err(|e| LogError::Unavailable(e.to_string()))
@@ -1054,5 +1058,114 @@ impl ShardLogs {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const T0: EpochMs = 1_700_000_000_000;
+
+    fn address() -> ShardAddress {
+        ShardAddress {
+            stream: StreamKey::new("us-east-1", "000000000000", "s"),
+            stream_created_at_ms: T0,
+            shard_index: 0,
+        }
+    }
+
+    fn record(n: usize) -> NewRecord {
+        NewRecord {
+            partition_key: n.to_string(),
+            data: vec![0; 100],
+            hash_key: 0,
+            ordering_floor: None,
+            encryption_key_id: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn concurrent_appends_share_one_sync() {
+        let dir = tempfile::tempdir().unwrap();
+        let logs = Arc::new(ShardLogs::new(Some(dir.path().to_owned()), true));
+        let start = SequenceNumber::shard_start(0, 1, T0);
+        logs.create_shards(&address().stream, T0, &[(0, start)])
+            .unwrap();
+        let appends: Vec<_> = (0..50)
+            .map(|n| {
+                let logs = logs.clone();
+                tokio::spawn(async move { logs.append(&address(), vec![record(n)], T0).await })
+            })
+            .collect();
+        let mut numbers = Vec::new();
+        for append in appends {
+            numbers.extend(append.await.unwrap().unwrap());
+        }
+        numbers.sort();
+        numbers.dedup();
+        assert_eq!(numbers.len(), 50);
+        let syncs = logs.syncs.load(Ordering::Relaxed);
+        assert!(syncs <= 3, "50 appends, {syncs} syncs");
+        assert_eq!(logs.tip(&address()).unwrap().last, numbers[49]);
+    }
+
+    #[tokio::test]
+    async fn reads_seek_through_the_sparse_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let logs = ShardLogs::new(Some(dir.path().to_owned()), false);
+        let start = SequenceNumber::shard_start(0, 1, T0);
+        logs.create_shards(&address().stream, T0, &[(0, start)])
+            .unwrap();
+        let mut numbers = Vec::new();
+        for batch in 0..40 {
+            let records = (0..100).map(|r| record(batch * 100 + r)).collect();
+            numbers.extend(
+                logs.append(&address(), records, T0 + batch as u64)
+                    .await
+                    .unwrap(),
+            );
+        }
+        {
+            let shard = logs.shard(&address()).unwrap();
+            let inner = shard.inner.lock();
+            let segment = inner.segments.back().unwrap();
+            assert!(
+                segment.sparse.len() > 5,
+                "one entry per {SPARSE_INDEX_BYTES} bytes"
+            );
+            assert!(segment
+                .sparse
+                .windows(2)
+                .all(|w| w[1].offset - w[0].offset >= SPARSE_INDEX_BYTES));
+        }
+        let limits = ReadLimits {
+            max_records: 3,
+            max_bytes: usize::MAX,
+        };
+        for i in [0, 1, 999, 2_500, 3_997] {
+            let batch = logs
+                .read(
+                    &address(),
+                    IteratorPosition::AtSequence(numbers[i]),
+                    limits,
+                    0,
+                )
+                .await
+                .unwrap();
+            let got: Vec<SequenceNumber> =
+                batch.records.iter().map(|r| r.sequence_number).collect();
+            assert_eq!(got, numbers[i..i + 3]);
+        }
+        let batch = logs
+            .read(
+                &address(),
+                IteratorPosition::AtTimestamp(T0 + 17),
+                limits,
+                0,
+            )
+            .await
+            .unwrap();
+        assert_eq!(batch.records[0].partition_key, "1700");
     }
 }

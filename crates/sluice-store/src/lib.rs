@@ -7,7 +7,9 @@
 //! at-least-once allows). Without a data directory the store runs in memory only.
 //! SNS topics and subscriptions live in the same state and journal (`topics.rs`,
 //! `topic_store.rs`), each change durable before it is acknowledged, and so do the SNS
-//! deliveries to HTTP/S endpoints not yet made (`outbox.rs`).
+//! deliveries to HTTP/S endpoints not yet made (`outbox.rs`). Kinesis streams and
+//! consumers are journalled the same way (`kinesis_catalog.rs`); Kinesis records live in
+//! per-shard segment files beside the journal, not in memory (`kinesis_log.rs`).
 //!
 //! # Storage faults
 //!

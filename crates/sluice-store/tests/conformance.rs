@@ -18,7 +18,7 @@ mod kinesis;
 use kinesis::{
     kinesis_account_usage_and_limits, kinesis_catalog_lifecycle, kinesis_consumers,
     kinesis_delete_shards, kinesis_log_appends_and_reads, kinesis_log_close_shard,
-    kinesis_log_trim_by_time, kinesis_watch_wakes_on_append,
+    kinesis_log_trim_by_time, kinesis_reset_wipes_streams_and_logs, kinesis_watch_wakes_on_append,
 };
 #[path = "conformance/outbox.rs"]
 mod outbox;
@@ -1713,6 +1713,7 @@ macro_rules! conformance_suite {
                 kinesis_log_trim_by_time,
                 kinesis_watch_wakes_on_append,
                 kinesis_delete_shards,
+                kinesis_reset_wipes_streams_and_logs,
             );
         }
     };
@@ -1758,6 +1759,20 @@ fn lsn_of(file_name: &str) -> u64 {
         .next()
         .and_then(|n| n.parse().ok())
         .unwrap_or_else(|| panic!("unexpected journal file name {file_name}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn compaction_keeps_the_kinesis_catalog() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let options = StoreOptions {
+        compaction: CompactionPolicy {
+            min_journal_bytes: 16 * 1024,
+            live_data_ratio: 1,
+        },
+        ..StoreOptions::durable(&data)
+    };
+    kinesis::kinesis_catalog_survives_compaction(&data, options).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -12,6 +12,9 @@ use sluice_core::kinesis::store::*;
 use sluice_core::kinesis::stream::{plan_new_stream, Lifecycle, StatusDelays, Transition};
 use sluice_core::kinesis::StreamKey;
 use sluice_core::sqs::api::TagMap;
+use sluice_core::sqs::store::QueueStore;
+use sluice_store::StoreOptions;
+use std::sync::Arc;
 
 use super::common::*;
 
@@ -693,4 +696,98 @@ pub async fn kinesis_delete_shards(b: &dyn Backend) {
     assert_eq!(other.records.len(), 1);
     log.delete_shards(&stream_key("s"), T0, &[1]).await.unwrap();
     assert_eq!(log.tip(&shard("s", 1)).await, Err(LogError::NoSuchShard));
+}
+
+/// `Reset` wipes every stream, consumer and shard log.
+pub async fn kinesis_reset_wipes_streams_and_logs(b: &dyn Backend) {
+    let stores = b.open_stores().await;
+    stores
+        .catalog
+        .create_stream(new_stream("s", 1, T0), LIMIT)
+        .await
+        .unwrap();
+    stores
+        .catalog
+        .register_consumer(consumer("s", "c", T0), 5)
+        .await
+        .unwrap();
+    create_shards(&*stores.log, "s", 1).await;
+    stores
+        .log
+        .append(&shard("s", 0), vec![record(1, 3)], T0 + 1)
+        .await
+        .unwrap();
+    stores.queues.reset().await.unwrap();
+    assert_eq!(stores.catalog.stream(&stream_key("s")).await.unwrap(), None);
+    assert_eq!(
+        stores.log.tip(&shard("s", 0)).await,
+        Err(LogError::NoSuchShard)
+    );
+    let stores = b.restart_stores(stores, T0 + 2).await;
+    assert_eq!(stores.catalog.stream(&stream_key("s")).await.unwrap(), None);
+    assert_eq!(
+        stores
+            .catalog
+            .consumer(&stream_key("s"), "c")
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        stores.log.tip(&shard("s", 0)).await,
+        Err(LogError::NoSuchShard)
+    );
+    // The name is free again, with fresh logs.
+    create_shards(&*stores.log, "s", 1).await;
+    assert_eq!(
+        stores.log.tip(&shard("s", 0)).await.unwrap().last,
+        start_of(0)
+    );
+}
+
+/// A snapshot carries the catalog: after compaction has replaced the journal, a
+/// reopened store still has every stream, consumer and account setting.
+pub async fn kinesis_catalog_survives_compaction(data: &std::path::Path, options: StoreOptions) {
+    let store = open_durable(options.clone(), T0);
+    let catalog: &dyn StreamCatalog = &*store;
+    catalog
+        .create_stream(new_stream("s", 2, T0), LIMIT)
+        .await
+        .unwrap();
+    catalog
+        .register_consumer(consumer("s", "c", T0), 5)
+        .await
+        .unwrap();
+    let settings = AccountSettings {
+        minimum_throughput_billing_commitment: Some("ENABLED".into()),
+    };
+    catalog
+        .set_account_settings(REGION, ACCOUNT, settings.clone())
+        .await
+        .unwrap();
+    let mut last = None;
+    for revision in 1..=200u64 {
+        let tags = TagMap::from([("n".to_owned(), "x".repeat(100) + &revision.to_string())]);
+        last = Some(
+            catalog
+                .change_stream(&stream_key("s"), revision, StreamChange::Tags(tags))
+                .await
+                .unwrap(),
+        );
+    }
+    super::wait_for_compaction(&data.join("journal"));
+    let queues: Arc<dyn QueueStore> = store;
+    shut(queues).await;
+    let store = open_durable(options, T0 + 1);
+    let catalog: &dyn StreamCatalog = &*store;
+    assert_eq!(catalog.stream(&stream_key("s")).await.unwrap(), last);
+    assert!(catalog
+        .consumer(&stream_key("s"), "c")
+        .await
+        .unwrap()
+        .is_some());
+    assert_eq!(
+        catalog.account_settings(REGION, ACCOUNT).await.unwrap(),
+        settings
+    );
 }

@@ -21,7 +21,10 @@
 //! to the last index entry before its position, so it scans at most
 //! [`SPARSE_INDEX_BYTES`] before the first record it answers. The index costs about 48
 //! bytes per [`SPARSE_INDEX_BYTES`] on disk (under 0.1%), plus a fixed amount per
-//! segment; records are never held in memory except while being read.
+//! segment; records are never held in memory except while being read. When a segment
+//! rolls, its index is written beside it (`<segment>.idx`, framed and checksummed), so a
+//! restart reads the index instead of scanning the segment; an index that is missing,
+//! damaged or does not match the segment's length is rebuilt by a scan.
 //!
 //! # Durability
 //!
@@ -137,6 +140,73 @@ struct ShardMetaV1 {
     last: SeqV1,
     last_arrival_ms: Option<u64>,
     next_ordinal: u64,
+}
+
+/// A sealed segment's index as stored beside it (`<segment>.idx`), so a restart need
+/// not scan the segment. Only trusted while its length matches the segment's.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct SegmentIndexV1 {
+    first_ordinal: u64,
+    count: u64,
+    last_seq: Option<SeqV1>,
+    last_arrival_ms: u64,
+    len: u64,
+    sparse: Vec<(SeqV1, u64, u64)>,
+}
+
+fn index_path(segment: &Path) -> PathBuf {
+    segment.with_extension("idx")
+}
+
+/// Writes a sealed segment's index. Best effort: without it the segment is scanned.
+fn write_index(segment: &Segment) {
+    let index = SegmentIndexV1 {
+        first_ordinal: segment.first_ordinal,
+        count: segment.count,
+        last_seq: segment.last_seq.map(Into::into),
+        last_arrival_ms: segment.last_arrival_ms,
+        len: segment.written_len,
+        sparse: segment
+            .sparse
+            .iter()
+            .map(|e| (e.seq.into(), e.arrival_ms, e.offset))
+            .collect(),
+    };
+    let mut bytes = Vec::new();
+    frame::encode_into(
+        &mut bytes,
+        &postcard::to_stdvec(&index).expect("segment indexes encode"),
+    );
+    let path = index_path(&segment.path);
+    if let Err(e) = std::fs::write(&path, bytes) {
+        tracing::warn!(file = %path.display(), error = %e, "cannot write a segment index");
+    }
+}
+
+/// A sealed segment's index from its `.idx` file, if that is whole and matches.
+fn read_index(path: &Path) -> Option<Segment> {
+    let bytes = std::fs::read(index_path(path)).ok()?;
+    let (payload, _) = frame::decode(&bytes).ok()?;
+    let index: SegmentIndexV1 = postcard::from_bytes(payload).ok()?;
+    let len = std::fs::metadata(path).ok()?.len();
+    (index.len == len).then(|| Segment {
+        path: path.to_owned(),
+        first_ordinal: index.first_ordinal,
+        count: index.count,
+        last_seq: index.last_seq.map(Into::into),
+        last_arrival_ms: index.last_arrival_ms,
+        written_len: len,
+        durable_len: len,
+        sparse: index
+            .sparse
+            .into_iter()
+            .map(|(seq, arrival_ms, offset)| IndexEntry {
+                seq: seq.into(),
+                arrival_ms,
+                offset,
+            })
+            .collect(),
+    })
 }
 
 fn io_error(context: &str, path: &Path, e: impl std::fmt::Display) -> LogError {
@@ -385,7 +455,13 @@ fn recover_shard(dir: &Path) -> Result<Option<Shard>, LogError> {
     let mut segments = VecDeque::new();
     for (i, name) in names.iter().enumerate() {
         let last = i + 1 == names.len();
-        if let Some(segment) = scan_segment(&dir.join(name), last)? {
+        let path = dir.join(name);
+        let indexed = if last { None } else { read_index(&path) };
+        let scanned = match indexed {
+            Some(segment) => Some(segment),
+            None => scan_segment(&path, last)?,
+        };
+        if let Some(segment) = scanned {
             segments.push_back(segment);
         }
     }
@@ -739,6 +815,7 @@ impl ShardLogs {
                         .map_err(|e| io_error("cannot sync", &segment.path, e))?;
                 }
                 segment.durable_len = segment.written_len;
+                write_index(segment);
             }
             let first_ordinal = inner.next_ordinal;
             let path = segment_path(dir, first_ordinal);
@@ -1003,6 +1080,7 @@ impl ShardLogs {
             dropped += segment.count;
             std::fs::remove_file(&segment.path)
                 .map_err(|e| io_error("cannot remove", &segment.path, e))?;
+            let _ = std::fs::remove_file(index_path(&segment.path));
         }
         if inner.segments.is_empty() {
             inner.active = None;
@@ -1167,5 +1245,80 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(batch.records[0].partition_key, "1700");
+    }
+
+    #[tokio::test]
+    async fn sealed_segments_reopen_from_their_indexes() {
+        let dir = tempfile::tempdir().unwrap();
+        let start = SequenceNumber::shard_start(0, 1, T0);
+        let logs = ShardLogs::new(Some(dir.path().to_owned()), false);
+        logs.set_roll_bytes(2_000);
+        logs.create_shards(&address().stream, T0, &[(0, start)])
+            .unwrap();
+        let mut numbers = Vec::new();
+        for batch in 0..20 {
+            let records = (0..5).map(|r| record(batch * 5 + r)).collect();
+            numbers.extend(
+                logs.append(&address(), records, T0 + batch as u64)
+                    .await
+                    .unwrap(),
+            );
+        }
+        drop(logs);
+        let shard_dir = dir
+            .path()
+            .join(stream_dir_name(&address().stream, T0))
+            .join("0");
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&shard_dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        files.sort();
+        let segments: Vec<&PathBuf> = files
+            .iter()
+            .filter(|p| p.ends_with(".seg") || p.extension().is_some_and(|e| e == "seg"))
+            .collect();
+        let indexes: Vec<&PathBuf> = files
+            .iter()
+            .filter(|p| p.extension().is_some_and(|e| e == "idx"))
+            .collect();
+        assert!(segments.len() > 3);
+        assert_eq!(
+            indexes.len(),
+            segments.len() - 1,
+            "every sealed segment has one"
+        );
+        // A missing index and a damaged one are rebuilt by scanning.
+        std::fs::remove_file(indexes[0]).unwrap();
+        std::fs::write(indexes[1], b"junk").unwrap();
+
+        let logs = ShardLogs::new(Some(dir.path().to_owned()), false);
+        let batch = logs
+            .read(
+                &address(),
+                IteratorPosition::TrimHorizon,
+                ReadLimits {
+                    max_records: 1_000,
+                    max_bytes: usize::MAX,
+                },
+                0,
+            )
+            .await
+            .unwrap();
+        let got: Vec<SequenceNumber> = batch.records.iter().map(|r| r.sequence_number).collect();
+        assert_eq!(got, numbers);
+        let at = logs
+            .read(
+                &address(),
+                IteratorPosition::AtSequence(numbers[57]),
+                ReadLimits {
+                    max_records: 2,
+                    max_bytes: usize::MAX,
+                },
+                0,
+            )
+            .await
+            .unwrap();
+        assert_eq!(at.records[0].sequence_number, numbers[57]);
     }
 }

@@ -629,7 +629,7 @@ fn read_segment(plan: &ReadPlan, start: Start, out: &mut Collector) -> Result<()
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
         Err(e) => return Err(io_error("cannot open", &plan.path, e)),
     };
-    let mut reader = BufReader::with_capacity(256 * 1024, file);
+    let mut reader = BufReader::with_capacity(SPARSE_INDEX_BYTES as usize, file);
     reader
         .seek(SeekFrom::Start(plan.start))
         .map_err(|e| io_error("cannot seek", &plan.path, e))?;

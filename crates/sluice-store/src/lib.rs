@@ -7,7 +7,9 @@
 //! at-least-once allows). Without a data directory the store runs in memory only.
 //! SNS topics and subscriptions live in the same state and journal (`topics.rs`,
 //! `topic_store.rs`), each change durable before it is acknowledged, and so do the SNS
-//! deliveries to HTTP/S endpoints not yet made (`outbox.rs`).
+//! deliveries to HTTP/S endpoints not yet made (`outbox.rs`). Kinesis streams and
+//! consumers are journalled the same way (`kinesis_catalog.rs`); Kinesis records live in
+//! per-shard segment files beside the journal, not in memory (`kinesis_log.rs`).
 //!
 //! # Storage faults
 //!
@@ -31,6 +33,8 @@
 
 mod compaction;
 mod fifo_topics;
+mod kinesis_catalog;
+mod kinesis_log;
 mod outbox;
 mod record;
 mod state;
@@ -56,6 +60,9 @@ use record::{Record, Redrive};
 use state::State;
 
 pub use compaction::CompactionPolicy;
+pub use kinesis_log::{
+    SEGMENT_MAGIC as KINESIS_SEGMENT_MAGIC, SEGMENT_ROLL_BYTES, SPARSE_INDEX_BYTES,
+};
 #[doc(hidden)]
 pub use sluice_log::Fault as JournalFault;
 pub use sluice_log::LogHealth as JournalHealth;
@@ -132,6 +139,8 @@ pub struct EmbeddedStore {
     _lock: Option<std::fs::File>,
     /// Seals messages of encrypted queues on their way to the journal.
     sealer: Option<Arc<dyn MessageSealer>>,
+    /// Kinesis shards' records (segment files under `<data_dir>/kinesis`, or memory).
+    shard_logs: kinesis_log::ShardLogs,
 }
 
 /// Takes the data directory's lock file, failing if another process holds it.
@@ -194,6 +203,10 @@ impl EmbeddedStore {
             next_compaction_check: std::sync::atomic::AtomicU64::new(0),
             _lock: lock,
             sealer: options.sealer,
+            shard_logs: kinesis_log::ShardLogs::new(
+                options.data_dir.as_ref().map(|d| d.join("kinesis")),
+                options.sync,
+            ),
         });
         Ok((store, summary))
     }
@@ -208,6 +221,12 @@ impl EmbeddedStore {
             Some(JournalHealth::Failed) => Err(journal_error(LogError::Failed)),
             _ => Ok(()),
         }
+    }
+
+    /// Test hook: rolls Kinesis segments at `bytes` instead of [`SEGMENT_ROLL_BYTES`].
+    #[doc(hidden)]
+    pub fn set_kinesis_segment_bytes_for_tests(&self, bytes: u64) {
+        self.shard_logs.set_roll_bytes(bytes);
     }
 
     /// Whether the journal can currently make changes durable (`None` in memory).
@@ -363,7 +382,8 @@ impl QueueStore for EmbeddedStore {
             state.reset();
             lsn
         };
-        self.durable(lsn).await
+        self.durable(lsn).await?;
+        self.shard_logs.reset().map_err(StoreError::Unavailable)
     }
 
     async fn purge(&self, key: &QueueKey, now: EpochMs) -> StoreResult<()> {
@@ -904,5 +924,83 @@ impl Drop for RevealOnDrop<'_> {
             }
             wake_for_new_messages(&slot.notify, ready, delayed);
         }
+    }
+}
+
+#[async_trait]
+impl sluice_core::kinesis::store::ShardLog for EmbeddedStore {
+    async fn create_shards(
+        &self,
+        stream: &sluice_core::kinesis::StreamKey,
+        stream_created_at_ms: EpochMs,
+        shards: &[(u32, sluice_core::kinesis::sequence::SequenceNumber)],
+    ) -> sluice_core::kinesis::store::LogResult<()> {
+        self.shard_logs
+            .create_shards(stream, stream_created_at_ms, shards)
+    }
+
+    async fn append(
+        &self,
+        shard: &sluice_core::kinesis::store::ShardAddress,
+        records: Vec<sluice_core::kinesis::store::NewRecord>,
+        now: EpochMs,
+    ) -> sluice_core::kinesis::store::LogResult<Vec<sluice_core::kinesis::sequence::SequenceNumber>>
+    {
+        self.shard_logs.append(shard, records, now).await
+    }
+
+    async fn read(
+        &self,
+        shard: &sluice_core::kinesis::store::ShardAddress,
+        from: sluice_core::kinesis::iterator::IteratorPosition,
+        limits: sluice_core::kinesis::store::ReadLimits,
+        trim_horizon_ms: EpochMs,
+    ) -> sluice_core::kinesis::store::LogResult<sluice_core::kinesis::store::ReadBatch> {
+        self.shard_logs
+            .read(shard, from, limits, trim_horizon_ms)
+            .await
+    }
+
+    async fn tip(
+        &self,
+        shard: &sluice_core::kinesis::store::ShardAddress,
+    ) -> sluice_core::kinesis::store::LogResult<sluice_core::kinesis::store::ShardTip> {
+        self.shard_logs.tip(shard)
+    }
+
+    async fn close_shard(
+        &self,
+        shard: &sluice_core::kinesis::store::ShardAddress,
+        now: EpochMs,
+    ) -> sluice_core::kinesis::store::LogResult<sluice_core::kinesis::sequence::SequenceNumber>
+    {
+        self.shard_logs.close_shard(shard, now).await
+    }
+
+    async fn trim(
+        &self,
+        shard: &sluice_core::kinesis::store::ShardAddress,
+        before_ms: EpochMs,
+    ) -> sluice_core::kinesis::store::LogResult<u64> {
+        self.shard_logs.trim(shard, before_ms).await
+    }
+
+    async fn delete_shards(
+        &self,
+        stream: &sluice_core::kinesis::StreamKey,
+        stream_created_at_ms: EpochMs,
+        shard_indexes: &[u32],
+    ) -> sluice_core::kinesis::store::LogResult<()> {
+        self.shard_logs
+            .delete_shards(stream, stream_created_at_ms, shard_indexes)
+    }
+
+    fn watch(
+        &self,
+        shard: &sluice_core::kinesis::store::ShardAddress,
+    ) -> sluice_core::kinesis::store::LogResult<
+        tokio::sync::watch::Receiver<sluice_core::kinesis::store::ShardTip>,
+    > {
+        self.shard_logs.watch(shard)
     }
 }

@@ -9,6 +9,7 @@ use sluice_core::sqs::queue::MessageState;
 use sluice_core::sqs::store::{MoveTask, QueueMeta};
 
 pub use crate::fifo_topics::FifoPublishRecord;
+pub use crate::kinesis_catalog::{ConsumerRecord, StreamRecord};
 pub use crate::outbox::DeliveryRecord;
 pub use crate::topics::{SubscriptionRecord, TopicRecord};
 
@@ -140,6 +141,30 @@ pub enum Record {
     /// A delivery was made, dead-lettered or given up.
     DeliveryFinished {
         id: u64,
+    },
+    /// A Kinesis stream created or changed (the whole stream, at its new revision).
+    KinesisStreamSaved(StreamRecord),
+    /// A Kinesis stream removed with its consumers (only the incarnation created then).
+    KinesisStreamRemoved {
+        region: String,
+        account_id: String,
+        name: String,
+        created_at_ms: u64,
+    },
+    /// A Kinesis consumer registered or changed.
+    KinesisConsumerSaved(ConsumerRecord),
+    /// A Kinesis consumer removed.
+    KinesisConsumerRemoved {
+        region: String,
+        account_id: String,
+        stream_name: String,
+        name: String,
+    },
+    /// An account's Kinesis settings.
+    KinesisAccountSaved {
+        region: String,
+        account_id: String,
+        minimum_throughput_billing_commitment: Option<String>,
     },
 }
 
@@ -356,5 +381,59 @@ mod tests {
             postcard::to_stdvec(&state).unwrap(),
             postcard::to_stdvec(&old).unwrap()
         );
+    }
+
+    #[test]
+    fn variants_keep_their_positions() {
+        // postcard writes the variant's position first: these numbers are on disk.
+        assert_eq!(Record::Reset.encode()[0], 16);
+        assert_eq!(Record::DeliveryFinished { id: 1 }.encode()[0], 24);
+        let text = || String::from("x");
+        let stream = super::StreamRecord {
+            region: text(),
+            account_id: text(),
+            name: text(),
+            created_at_ms: 1,
+            revision: 1,
+            lifecycle_json: text(),
+            settings_json: text(),
+            shards_json: text(),
+            tags: vec![],
+            policy: None,
+        };
+        assert_eq!(Record::KinesisStreamSaved(stream).encode()[0], 25);
+        let removed = Record::KinesisStreamRemoved {
+            region: text(),
+            account_id: text(),
+            name: text(),
+            created_at_ms: 1,
+        };
+        assert_eq!(removed.encode()[0], 26);
+        let consumer = super::ConsumerRecord {
+            region: text(),
+            account_id: text(),
+            stream_name: text(),
+            name: text(),
+            created_at_s: 1,
+            stream_created_at_ms: 1,
+            lifecycle_json: text(),
+            created_at_ms: 1,
+            tags: vec![],
+            policy: None,
+        };
+        assert_eq!(Record::KinesisConsumerSaved(consumer).encode()[0], 27);
+        let removed = Record::KinesisConsumerRemoved {
+            region: text(),
+            account_id: text(),
+            stream_name: text(),
+            name: text(),
+        };
+        assert_eq!(removed.encode()[0], 28);
+        let account = Record::KinesisAccountSaved {
+            region: text(),
+            account_id: text(),
+            minimum_throughput_billing_commitment: None,
+        };
+        assert_eq!(account.encode()[0], 29);
     }
 }

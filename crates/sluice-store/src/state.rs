@@ -13,6 +13,7 @@ use sluice_core::sqs::queue::{MessageContent, MessageState, Phase, QueueIndex, S
 use sluice_core::sqs::sealing::{protection, MessageSealer, Protection, SealError};
 use sluice_core::sqs::store::{MoveTask, QueueMeta, Waiters};
 
+use crate::kinesis_catalog::CatalogState;
 use crate::outbox::OutboxState;
 use crate::record::{Record, Redrive, RECORD_FORMAT_VERSION};
 use crate::topics::TopicState;
@@ -52,6 +53,8 @@ pub(crate) struct State {
     pub topics: TopicState,
     /// SNS deliveries to HTTP/S endpoints not yet made.
     pub outbox: OutboxState,
+    /// Kinesis streams, consumers and account settings.
+    pub kinesis: CatalogState,
 }
 
 /// The record that persists one message: `SentSealed` when its queue is encrypted at
@@ -109,6 +112,7 @@ impl State {
     pub fn reset(&mut self) {
         self.topics.reset();
         self.outbox.reset();
+        self.kinesis.reset();
         for slot in self.queues.values() {
             slot.notify.notify_waiters();
         }
@@ -326,6 +330,11 @@ impl State {
             record @ (Record::DeliveryQueued(_)
             | Record::DeliveryRescheduled { .. }
             | Record::DeliveryFinished { .. }) => self.outbox.apply(record)?,
+            record @ (Record::KinesisStreamSaved(_)
+            | Record::KinesisStreamRemoved { .. }
+            | Record::KinesisConsumerSaved(_)
+            | Record::KinesisConsumerRemoved { .. }
+            | Record::KinesisAccountSaved { .. }) => self.kinesis.apply(record)?,
         }
         Ok(())
     }
@@ -389,6 +398,7 @@ impl State {
         }
         self.topics.snapshot_records(&mut out);
         self.outbox.snapshot_records(&mut out);
+        self.kinesis.snapshot_records(&mut out);
         for (key, &at_ms) in &self.deleted_at {
             out.push(
                 Record::QueueRemoved {

@@ -9,10 +9,17 @@
 //!
 //! To add a backend, implement [`Backend`] and add one `conformance_suite!` line at the
 //! bottom of this file. SNS topics and subscriptions have their scenarios in
-//! `conformance/topics.rs`, the SNS HTTP/S outbox in `conformance/outbox.rs`, run by the
-//! same macro.
+//! `conformance/topics.rs`, the SNS HTTP/S outbox in `conformance/outbox.rs`, Kinesis
+//! streams and shard logs in `conformance/kinesis.rs`, run by the same macro.
 
 mod common;
+#[path = "conformance/kinesis.rs"]
+mod kinesis;
+use kinesis::{
+    kinesis_account_usage_and_limits, kinesis_catalog_lifecycle, kinesis_consumers,
+    kinesis_delete_shards, kinesis_log_appends_and_reads, kinesis_log_close_shard,
+    kinesis_log_trim_by_time, kinesis_reset_wipes_streams_and_logs, kinesis_watch_wakes_on_append,
+};
 #[path = "conformance/outbox.rs"]
 mod outbox;
 use outbox::{outbox_is_bounded, outbox_keeps_deliveries_until_settled, reset_wipes_the_outbox};
@@ -1698,6 +1705,15 @@ macro_rules! conformance_suite {
                 outbox_keeps_deliveries_until_settled,
                 outbox_is_bounded,
                 reset_wipes_the_outbox,
+                kinesis_catalog_lifecycle,
+                kinesis_consumers,
+                kinesis_account_usage_and_limits,
+                kinesis_log_appends_and_reads,
+                kinesis_log_close_shard,
+                kinesis_log_trim_by_time,
+                kinesis_watch_wakes_on_append,
+                kinesis_delete_shards,
+                kinesis_reset_wipes_streams_and_logs,
             );
         }
     };
@@ -1743,6 +1759,20 @@ fn lsn_of(file_name: &str) -> u64 {
         .next()
         .and_then(|n| n.parse().ok())
         .unwrap_or_else(|| panic!("unexpected journal file name {file_name}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn compaction_keeps_the_kinesis_catalog() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let options = StoreOptions {
+        compaction: CompactionPolicy {
+            min_journal_bytes: 16 * 1024,
+            live_data_ratio: 1,
+        },
+        ..StoreOptions::durable(&data)
+    };
+    kinesis::kinesis_catalog_survives_compaction(&data, options).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

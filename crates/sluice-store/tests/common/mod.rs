@@ -11,6 +11,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use parking_lot::Mutex;
 use sluice_core::clock::{EpochMs, ManualClock};
+use sluice_core::kinesis::store::{ShardLog, StreamCatalog};
 use sluice_core::sns::outbox::DeliveryOutbox;
 use sluice_core::sns::store::TopicStore;
 use sluice_core::sqs::api::{MessageAttributeMap, TagMap};
@@ -238,6 +239,10 @@ pub struct Stores {
     pub queues: Arc<dyn QueueStore>,
     pub topics: Arc<dyn TopicStore>,
     pub outbox: Arc<dyn DeliveryOutbox>,
+    pub catalog: Arc<dyn StreamCatalog>,
+    pub log: Arc<dyn ShardLog>,
+    /// The store itself, for its test hooks.
+    pub embedded: Arc<EmbeddedStore>,
 }
 
 impl Stores {
@@ -245,7 +250,10 @@ impl Stores {
         Self {
             queues: store.clone(),
             topics: store.clone(),
-            outbox: store,
+            outbox: store.clone(),
+            catalog: store.clone(),
+            log: store.clone(),
+            embedded: store,
         }
     }
 }
@@ -329,6 +337,9 @@ impl Backend for Durable {
         }
         drop(stores.topics);
         drop(stores.outbox);
+        drop(stores.catalog);
+        drop(stores.log);
+        drop(stores.embedded);
         shut(stores.queues).await;
         Stores::of(open_durable(StoreOptions::durable(self.data_dir()), now))
     }

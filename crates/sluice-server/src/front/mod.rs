@@ -13,7 +13,7 @@ use std::sync::Arc;
 use axum::body::Bytes;
 use axum::extract::{Request, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, Method};
+use axum::http::{HeaderMap, HeaderValue, Method, Version};
 use axum::response::Response;
 use axum::Router;
 use sluice_core::sns::Sns;
@@ -121,7 +121,10 @@ async fn handle(State(app): State<Arc<AppState>>, request: Request) -> Response 
     .await
     {
         Ok(body) => body,
-        Err(e) => return body_error_reply(early, &e, limits.max_request_bytes, &request_id),
+        Err(e) => {
+            let max = limits.max_request_bytes;
+            return body_error_reply(early, &e, max, &request_id, parts.version);
+        }
     };
     let params = match target {
         Some(_) => Vec::new(),
@@ -229,9 +232,18 @@ fn query_params(parts: &Parts, body: &[u8]) -> Vec<(String, String)> {
     params
 }
 
-fn body_error_reply(protocol: Protocol, e: &BodyError, max: usize, request_id: &str) -> Response {
+/// The reply to a body that was not read. An HTTP/1 connection whose body was left
+/// unread cannot carry another request, so it is closed; HTTP/2 has no such header
+/// (the stream alone ends, reset if its body is still coming).
+fn body_error_reply(
+    protocol: Protocol,
+    e: &BodyError,
+    max: usize,
+    request_id: &str,
+    version: Version,
+) -> Response {
     let mut response = error_reply(protocol, &e.to_wire(max), request_id);
-    if !e.keeps_connection() {
+    if !e.keeps_connection() && version < Version::HTTP_2 {
         response
             .headers_mut()
             .insert("connection", HeaderValue::from_static("close"));

@@ -3,10 +3,12 @@
 //! bounds, decides which service the request is for (`route.rs`), authenticates it
 //! for that service's signing name, and hands it to the service's wire module
 //! (`sqs/`, `sns/`, `sts/`), which answers in the protocol the request spoke. Errors of every
-//! kind are rendered in one place (`wire.rs`).
+//! kind are rendered in one place (`wire.rs`). A response that pushes events rather
+//! than answering once streams through `stream.rs`.
 
 pub mod body;
 pub mod route;
+pub mod stream;
 
 use std::sync::Arc;
 

@@ -18,6 +18,7 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName};
 use serde_json::{json, Value};
+use sluice_core::clock::{Clock, SystemClock};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 
@@ -388,4 +389,95 @@ async fn an_idle_http2_connection_is_closed_with_goaway() {
     );
     assert!(clean, "closed with GOAWAY, not reset");
     server.terminate();
+}
+
+/// `request` signed with SigV4 for SQS as `key` with `secret`, the host taken from its
+/// URI's authority (HTTP/2 sends no Host header).
+fn signed(
+    mut request: Request<Full<Bytes>>,
+    body: &[u8],
+    key: &str,
+    secret: &str,
+) -> Request<Full<Bytes>> {
+    use aws_sigv4::http_request::{sign, SignableBody, SignableRequest, SigningSettings};
+    let identity = aws_credential_types::Credentials::new(key, secret, None, None, "test").into();
+    let params = aws_sigv4::sign::v4::SigningParams::builder()
+        .identity(&identity)
+        .region("us-east-1")
+        .name("sqs")
+        .time(std::time::UNIX_EPOCH + Duration::from_millis(SystemClock.now_ms()))
+        .settings(SigningSettings::default())
+        .build()
+        .unwrap()
+        .into();
+    let uri = request.uri().to_string();
+    let headers: Vec<(String, String)> = request
+        .headers()
+        .iter()
+        .map(|(n, v)| (n.as_str().to_owned(), v.to_str().unwrap().to_owned()))
+        .collect();
+    let signable = SignableRequest::new(
+        "POST",
+        &uri,
+        headers.iter().map(|(n, v)| (n.as_str(), v.as_str())),
+        SignableBody::Bytes(body),
+    )
+    .unwrap();
+    let (instructions, _) = sign(signable, &params).unwrap().into_parts();
+    instructions.apply_to_request_http1x(&mut request);
+    request
+}
+
+#[tokio::test]
+async fn sigv4_over_h2c_signs_the_authority_as_host() {
+    use sluice_server::auth::identities::{IdentityConfig, Secret};
+    let mut config = sluice_server::Config::ephemeral();
+    config.identities = vec![IdentityConfig {
+        access_key_id: "AKIDH2".to_owned(),
+        secret_access_key: Some(Secret::new("h2-secret".to_owned())),
+        account_id: "123456789012".to_owned(),
+        principal_arn: None,
+        policies: vec![],
+        policy_files: vec![],
+    }];
+    let server = sluice_server::start(config).await.expect("server starts");
+    let h2 = H2::h2c(server.addr.port()).await;
+    let body = br#"{"QueueName":"signed-h2"}"#;
+    let request = |secret: &str| {
+        let request = Request::post(format!("http://{}/", server.addr))
+            .version(Version::HTTP_2)
+            .header("x-amz-target", "AmazonSQS.CreateQueue")
+            .header("content-type", "application/x-amz-json-1.0")
+            .body(Full::new(Bytes::from_static(body)))
+            .unwrap();
+        signed(request, body, "AKIDH2", secret)
+    };
+    let mut send = h2.send.clone();
+    let response = send.send_request(request("h2-secret")).await.unwrap();
+    assert_eq!(response.version(), Version::HTTP_2);
+    let status = response.status();
+    let reply = response.into_body().collect().await.unwrap().to_bytes();
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&reply)
+    );
+    let reply: Value = serde_json::from_slice(&reply).unwrap();
+    assert_eq!(
+        reply["QueueUrl"],
+        format!("http://{}/123456789012/signed-h2", server.addr)
+    );
+    let response = send.send_request(request("wrong-secret")).await.unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    let reply = response.into_body().collect().await.unwrap().to_bytes();
+    let reply: Value = serde_json::from_slice(&reply).unwrap();
+    assert!(
+        reply["__type"]
+            .as_str()
+            .unwrap()
+            .ends_with("SignatureDoesNotMatch"),
+        "{reply}"
+    );
+    server.shutdown().await.unwrap();
 }

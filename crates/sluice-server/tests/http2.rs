@@ -481,3 +481,37 @@ async fn sigv4_over_h2c_signs_the_authority_as_host() {
     );
     server.shutdown().await.unwrap();
 }
+
+#[tokio::test]
+async fn an_oversized_body_over_http2_gets_413_and_the_connection_goes_on() {
+    const MAX: usize = 1024;
+    let config = sluice_server::Config {
+        limits: sluice_server::Limits {
+            max_request_bytes: MAX,
+            ..sluice_server::Limits::default()
+        },
+        ..sluice_server::Config::ephemeral()
+    };
+    let server = sluice_server::start(config).await.expect("server starts");
+    let h2 = H2::h2c(server.addr.port()).await;
+    let body = json!({ "QueueName": "x".repeat(MAX * 2) });
+    let (status, version, error) = h2.sqs("CreateQueue", body).await;
+    assert_eq!(
+        (status, version),
+        (StatusCode::PAYLOAD_TOO_LARGE, Version::HTTP_2)
+    );
+    assert_eq!(
+        error["__type"], "com.amazon.coral.service#RequestEntityTooLarge",
+        "{error}"
+    );
+    // The stream ended alone; the connection carries the next request.
+    let (status, _, listed) = h2.sqs("ListQueues", json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{listed}");
+    // One far over the drain bound is answered at once, without reading it.
+    let huge = json!({ "QueueName": "y".repeat(20 * 1024 * 1024) });
+    let (status, _, _) = h2.sqs("CreateQueue", huge).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    let (status, _, listed) = h2.sqs("ListQueues", json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{listed}");
+    server.shutdown().await.unwrap();
+}

@@ -11,7 +11,12 @@
 //! keep-alive connections and clients too slow to send a request head alike. Every
 //! connection, of either version, is also closed once it has had no request open for
 //! the idle timeout (`idle.rs`), which covers a client that sends nothing at all and an
-//! HTTP/2 connection between streams. HTTP/2's own bounds are in `limits.rs`.
+//! HTTP/2 connection between streams. A connection being closed, by the idle timeout or
+//! at shutdown, that has not closed `CLOSE_GRACE_MS` after its last request ended (an
+//! HTTP/2 client that never acknowledges GOAWAY) is dropped. A response that streams
+//! holds its connection open until its producer ends it, at shutdown too: services that
+//! stream must end their streams when the server stops, as long polls are answered.
+//! HTTP/2's own bounds are in `limits.rs`.
 //!
 //! Beside the plain listener an HTTPS listener may run (`tls.rs`), or run alone. Both
 //! share the connection permits and the idle timeout; an HTTPS connection holds its

@@ -2,10 +2,15 @@
 //! listeners as a request extension, so the handler can decide on them (the queue URL's
 //! scheme; policy keys such as `aws:SecureTransport` and `aws:SourceIp`) without
 //! knowing how the connection was accepted.
+//!
+//! The same wrapper gives HTTP/2 requests a `Host` header: HTTP/2 carries the host as
+//! the `:authority` pseudo-header, which hyper puts in the URI, while everything after
+//! the connection (queue URLs, the `host` SigV4 signs) reads `Host`, as HTTP/1 sends it.
 
 use std::net::SocketAddr;
 
-use axum::http::{Extensions, Request};
+use axum::http::header::HOST;
+use axum::http::{Extensions, HeaderValue, Request, Version};
 
 /// The connection a request arrived on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,13 +67,47 @@ where
 
     fn call(&self, mut request: Request<B>) -> Self::Future {
         request.extensions_mut().insert(self.info);
+        host_from_authority(&mut request);
         self.inner.call(request)
+    }
+}
+
+/// Fills in `Host` from the URI's authority when the request has none (HTTP/2).
+fn host_from_authority<B>(request: &mut Request<B>) {
+    if request.version() != Version::HTTP_2 || request.headers().contains_key(HOST) {
+        return;
+    }
+    let Some(authority) = request.uri().authority() else {
+        return;
+    };
+    if let Ok(host) = HeaderValue::from_str(authority.as_str()) {
+        request.headers_mut().insert(HOST, host);
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn http2_requests_get_their_host_from_the_authority() {
+        let mut request = Request::builder()
+            .version(axum::http::Version::HTTP_2)
+            .uri("http://127.0.0.1:9324/000000000000/q")
+            .body(())
+            .unwrap();
+        host_from_authority(&mut request);
+        assert_eq!(request.headers()[HOST], "127.0.0.1:9324");
+        // A Host the client sent is kept.
+        let mut request = Request::builder()
+            .version(axum::http::Version::HTTP_2)
+            .uri("http://authority.example/")
+            .header(HOST, "host.example")
+            .body(())
+            .unwrap();
+        host_from_authority(&mut request);
+        assert_eq!(request.headers()[HOST], "host.example");
+    }
 
     #[test]
     fn unknown_connections_count_as_plain() {

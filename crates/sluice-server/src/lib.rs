@@ -7,6 +7,7 @@ pub mod config;
 pub mod connection;
 pub mod encryption;
 pub mod front;
+pub mod idle;
 pub mod limits;
 pub mod server;
 pub mod sns;

@@ -35,6 +35,37 @@ pub const OVERSIZED_BODY_DRAIN_MAX_BYTES: u64 = 16 * 1024 * 1024;
 /// (for example when the process is out of file descriptors).
 pub const ACCEPT_ERROR_PAUSE_MS: u64 = 1_000;
 
+/// HTTP/2 streams (requests) one connection may have open at once; a client that wants
+/// more opens another connection. RFC 9113 asks for at least 100. Every stream also takes
+/// a place among the requests in progress, so this bounds one client, not the server.
+pub const HTTP2_MAX_CONCURRENT_STREAMS: u32 = 128;
+/// The largest header block (decoded, as HTTP/2 counts it) a request may carry. SigV4
+/// headers with a session token take a few KiB.
+pub const HTTP2_MAX_HEADER_LIST_BYTES: u32 = 64 * 1024;
+/// The largest frame the server accepts. Larger than the protocol's 16 KiB minimum so
+/// multi-MiB bodies take fewer frames; the decoder holds at most one frame per connection.
+pub const HTTP2_MAX_FRAME_BYTES: u32 = 64 * 1024;
+/// How much request body a client may send on one stream ahead of the handler reading it.
+pub const HTTP2_STREAM_WINDOW_BYTES: u32 = 1024 * 1024;
+/// How much request body a client may send on the whole connection ahead of the
+/// handlers reading it: the bound on what one connection makes the server buffer.
+pub const HTTP2_CONNECTION_WINDOW_BYTES: u32 = 2 * 1024 * 1024;
+/// How much response data may wait, per stream, for the client's flow-control window.
+pub const HTTP2_MAX_SEND_BUF_BYTES: usize = 1024 * 1024;
+/// Streams a client may open and reset before the server has seen them, before the
+/// connection is closed (a defence against rapid-reset floods).
+pub const HTTP2_MAX_PENDING_RESET_STREAMS: usize = 20;
+/// How often an HTTP/2 connection with nothing arriving is pinged, so a client that
+/// vanished without closing (holding a long response stream) is noticed.
+pub const HTTP2_KEEP_ALIVE_INTERVAL_MS: u64 = 30_000;
+/// How long a ping may go unanswered before the connection is closed.
+pub const HTTP2_KEEP_ALIVE_TIMEOUT_MS: u64 = 20_000;
+
+/// How long a connection being closed (at shutdown, or idle) may take to close once it
+/// has no request left to finish, before it is dropped: HTTP/2 closes with GOAWAY and
+/// waits for the client's acknowledgement, which a stalled client never sends.
+pub const CLOSE_GRACE_MS: u64 = 1_000;
+
 /// The bounds a server runs with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {

@@ -4,9 +4,19 @@
 //!
 //! The accept loop takes a connection only once it holds one of `max_connections`
 //! permits, so connections beyond the bound wait in the kernel's backlog. Each
-//! connection is served by hyper's HTTP/1 server with a header read timeout, which
+//! connection speaks HTTP/1.1 or HTTP/2: over TLS as ALPN settled it, otherwise by
+//! its first bytes (HTTP/2's connection preface means cleartext HTTP/2 with prior
+//! knowledge, anything else HTTP/1). HTTP/1 keeps hyper's header read timeout, which
 //! runs from the moment a connection waits for its next request, so it closes idle
-//! keep-alive connections and clients too slow to send a request head alike.
+//! keep-alive connections and clients too slow to send a request head alike. Every
+//! connection, of either version, is also closed once it has had no request open for
+//! the idle timeout (`idle.rs`), which covers a client that sends nothing at all and an
+//! HTTP/2 connection between streams. A connection being closed, by the idle timeout or
+//! at shutdown, that has not closed `CLOSE_GRACE_MS` after its last request ended (an
+//! HTTP/2 client that never acknowledges GOAWAY) is dropped. A response that streams
+//! holds its connection open until its producer ends it, at shutdown too: services that
+//! stream must end their streams when the server stops, as long polls are answered.
+//! HTTP/2's own bounds are in `limits.rs`.
 //!
 //! Beside the plain listener an HTTPS listener may run (`tls.rs`), or run alone. Both
 //! share the connection permits and the idle timeout; an HTTPS connection holds its
@@ -20,7 +30,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
@@ -40,7 +51,13 @@ use crate::auth::Authenticator;
 use crate::config::{Config, QueueConfig};
 use crate::connection::{ConnectionInfo, WithConnectionInfo};
 use crate::front::{router, AppState};
-use crate::limits::{Gates, Load, ACCEPT_ERROR_PAUSE_MS};
+use crate::idle::{Activity, Tracked};
+use crate::limits::{
+    Gates, Load, ACCEPT_ERROR_PAUSE_MS, CLOSE_GRACE_MS, HTTP2_CONNECTION_WINDOW_BYTES,
+    HTTP2_KEEP_ALIVE_INTERVAL_MS, HTTP2_KEEP_ALIVE_TIMEOUT_MS, HTTP2_MAX_CONCURRENT_STREAMS,
+    HTTP2_MAX_FRAME_BYTES, HTTP2_MAX_HEADER_LIST_BYTES, HTTP2_MAX_PENDING_RESET_STREAMS,
+    HTTP2_MAX_SEND_BUF_BYTES, HTTP2_STREAM_WINDOW_BYTES,
+};
 use crate::sns::http_delivery::DeliveryWorker;
 
 /// A running server.
@@ -366,7 +383,11 @@ pub async fn serve(
             peer,
             secure: listeners[listener].tls.is_some(),
         };
-        let service = WithConnectionInfo::new(TowerToHyperService::new(app.clone()), info);
+        let activity = Activity::new();
+        let service = Tracked::new(
+            WithConnectionInfo::new(TowerToHyperService::new(app.clone()), info),
+            activity.clone(),
+        );
         let mut stop_rx = stop_rx.clone();
         let open = open_tx.clone();
         let counted = gates.open_connections.try_enter();
@@ -374,7 +395,12 @@ pub async fn serve(
         tokio::spawn(async move {
             let _held = (permit, open, counted);
             let Some(tls) = tls else {
-                serve_connection(stream, service, idle_timeout, stop_rx).await;
+                let conn = Conn {
+                    service,
+                    activity,
+                    version: None,
+                };
+                serve_connection(stream, conn, idle_timeout, stop_rx).await;
                 return;
             };
             // A handshake that does not finish within the idle timeout, or is under way
@@ -384,7 +410,15 @@ pub async fn serve(
                 _ = stop_rx.wait_for(|stop| *stop) => return,
             };
             match handshake {
-                Ok(Ok(stream)) => serve_connection(stream, service, idle_timeout, stop_rx).await,
+                Ok(Ok(stream)) => {
+                    let version = crate::tls::negotiated(stream.get_ref().1);
+                    let conn = Conn {
+                        service,
+                        activity,
+                        version,
+                    };
+                    serve_connection(stream, conn, idle_timeout, stop_rx).await
+                }
                 Ok(Err(e)) => tracing::debug!(%peer, "TLS handshake failed: {e}"),
                 Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
             }
@@ -414,39 +448,77 @@ async fn accept_any(
     .await
 }
 
-/// Serves HTTP/1 requests on one connection until it closes, closing it gracefully once
-/// `stop_rx` turns true.
-async fn serve_connection<I, S>(
+/// The service every connection runs: the router, with the connection's facts attached
+/// to each request and its open requests counted.
+type ConnService = Tracked<WithConnectionInfo<TowerToHyperService<Router>>>;
+
+/// What one connection is served with.
+struct Conn {
+    service: ConnService,
+    activity: Arc<Activity>,
+    /// The HTTP version ALPN settled; `None` to tell it from the first bytes.
+    version: Option<crate::tls::HttpVersion>,
+}
+
+/// Serves HTTP/1.1 or HTTP/2 requests on one connection until it closes, closing it
+/// gracefully (HTTP/2: GOAWAY, then the open streams finish) once `stop_rx` turns true
+/// or no request has been open for `idle_timeout`.
+async fn serve_connection<I>(
     io: I,
-    service: S,
+    conn: Conn,
     idle_timeout: Duration,
     mut stop_rx: watch::Receiver<bool>,
 ) where
     I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
-    S: hyper::service::HttpService<hyper::body::Incoming>,
-    S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-    S::ResBody: 'static,
-    <S::ResBody as hyper::body::Body>::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
-    let mut builder = hyper::server::conn::http1::Builder::new();
+    let mut builder = auto::Builder::new(TokioExecutor::new());
     builder
+        .http1()
         .timer(TokioTimer::new())
         .header_read_timeout(idle_timeout)
         .keep_alive(true);
-    let conn = builder.serve_connection(TokioIo::new(io), service);
-    tokio::pin!(conn);
-    let mut stopping = false;
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .max_concurrent_streams(HTTP2_MAX_CONCURRENT_STREAMS)
+        .max_header_list_size(HTTP2_MAX_HEADER_LIST_BYTES)
+        .max_frame_size(HTTP2_MAX_FRAME_BYTES)
+        .initial_stream_window_size(HTTP2_STREAM_WINDOW_BYTES)
+        .initial_connection_window_size(HTTP2_CONNECTION_WINDOW_BYTES)
+        .max_send_buf_size(HTTP2_MAX_SEND_BUF_BYTES)
+        .max_pending_accept_reset_streams(HTTP2_MAX_PENDING_RESET_STREAMS)
+        .keep_alive_interval(Duration::from_millis(HTTP2_KEEP_ALIVE_INTERVAL_MS))
+        .keep_alive_timeout(Duration::from_millis(HTTP2_KEEP_ALIVE_TIMEOUT_MS));
+    let builder = match conn.version {
+        Some(crate::tls::HttpVersion::Http1) => builder.http1_only(),
+        Some(crate::tls::HttpVersion::Http2) => builder.http2_only(),
+        None => builder,
+    };
+    let activity = conn.activity;
+    let served = builder.serve_connection(TokioIo::new(io), conn.service);
+    tokio::pin!(served);
+    let mut closing = false;
     loop {
         tokio::select! {
-            result = conn.as_mut() => {
+            result = served.as_mut() => {
                 if let Err(e) = result {
                     tracing::debug!("connection closed: {e}");
                 }
                 break;
             }
-            _ = stop_rx.wait_for(|stop| *stop), if !stopping => {
-                stopping = true;
-                conn.as_mut().graceful_shutdown();
+            _ = stop_rx.wait_for(|stop| *stop), if !closing => {
+                closing = true;
+                served.as_mut().graceful_shutdown();
+            }
+            _ = activity.idle_for(idle_timeout), if !closing => {
+                closing = true;
+                served.as_mut().graceful_shutdown();
+            }
+            // HTTP/2's graceful close waits for the client to acknowledge a ping; a
+            // client that does not answer is dropped once nothing is left to finish.
+            _ = activity.idle_for(Duration::from_millis(CLOSE_GRACE_MS)), if closing => {
+                tracing::debug!("connection dropped: no answer to its close");
+                break;
             }
         }
     }

@@ -53,8 +53,10 @@ pub const SELF_SIGNED_RENEW_BEFORE_DAYS: u64 = 30;
 /// Tries at writing a consistent certificate and key pair when other servers sharing the
 /// folder write theirs at the same moment.
 pub const SELF_SIGNED_WRITE_ATTEMPTS: usize = 3;
-/// The protocol offered through ALPN: the server speaks HTTP/1.1 only.
-const ALPN_HTTP1: &[u8] = b"http/1.1";
+/// ALPN's name for HTTP/2 over TLS.
+pub const ALPN_HTTP2: &[u8] = b"h2";
+/// ALPN's name for HTTP/1.1.
+pub const ALPN_HTTP1: &[u8] = b"http/1.1";
 
 const DAY_MS: u64 = 24 * 60 * 60 * 1000;
 
@@ -210,13 +212,30 @@ pub fn load(identity: &Identity, now_ms: u64) -> Result<Loaded, TlsError> {
         .with_no_client_auth()
         .with_single_cert(pair.chain, pair.key)
         .map_err(|e| TlsError::Config(e.to_string()))?;
-    config.alpn_protocols = vec![ALPN_HTTP1.to_vec()];
+    // In the server's order of preference: a client offering both gets HTTP/2.
+    config.alpn_protocols = vec![ALPN_HTTP2.to_vec(), ALPN_HTTP1.to_vec()];
     Ok(Loaded {
         acceptor: TlsAcceptor::from(Arc::new(config)),
         cert_path,
         fingerprint,
         generated,
     })
+}
+
+/// An HTTP version a TLS handshake settled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HttpVersion {
+    Http1,
+    Http2,
+}
+
+/// The HTTP version ALPN settled on a finished handshake; `None` when the client offered
+/// no protocol, so the connection's first bytes tell.
+pub fn negotiated(session: &rustls::ServerConnection) -> Option<HttpVersion> {
+    match session.alpn_protocol()? {
+        ALPN_HTTP2 => Some(HttpVersion::Http2),
+        _ => Some(HttpVersion::Http1),
+    }
 }
 
 /// SHA-256 of a certificate's DER, as `AB:CD:...`.

@@ -4,6 +4,10 @@
 //! Each service owns a table that turns its domain errors into a [`WireError`] (the
 //! AWS code, the JSON `__type`, the fault and the HTTP status, all from one value);
 //! [`error_reply`] renders it in the request's protocol. Nothing else shapes an error.
+//!
+//! Responses that push events rather than answer once are framed by [`eventstream`].
+
+pub mod eventstream;
 
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};

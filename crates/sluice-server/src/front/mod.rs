@@ -3,17 +3,19 @@
 //! bounds, decides which service the request is for (`route.rs`), authenticates it
 //! for that service's signing name, and hands it to the service's wire module
 //! (`sqs/`, `sns/`, `sts/`), which answers in the protocol the request spoke. Errors of every
-//! kind are rendered in one place (`wire.rs`).
+//! kind are rendered in one place (`wire.rs`). A response that pushes events rather
+//! than answering once streams through `stream.rs`.
 
 pub mod body;
 pub mod route;
+pub mod stream;
 
 use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::{Request, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, Method};
+use axum::http::{HeaderMap, HeaderValue, Method, Version};
 use axum::response::Response;
 use axum::Router;
 use sluice_core::sns::Sns;
@@ -121,7 +123,10 @@ async fn handle(State(app): State<Arc<AppState>>, request: Request) -> Response 
     .await
     {
         Ok(body) => body,
-        Err(e) => return body_error_reply(early, &e, limits.max_request_bytes, &request_id),
+        Err(e) => {
+            let max = limits.max_request_bytes;
+            return body_error_reply(early, &e, max, &request_id, parts.version);
+        }
     };
     let params = match target {
         Some(_) => Vec::new(),
@@ -229,9 +234,18 @@ fn query_params(parts: &Parts, body: &[u8]) -> Vec<(String, String)> {
     params
 }
 
-fn body_error_reply(protocol: Protocol, e: &BodyError, max: usize, request_id: &str) -> Response {
+/// The reply to a body that was not read. An HTTP/1 connection whose body was left
+/// unread cannot carry another request, so it is closed; HTTP/2 has no such header
+/// (the stream alone ends, reset if its body is still coming).
+fn body_error_reply(
+    protocol: Protocol,
+    e: &BodyError,
+    max: usize,
+    request_id: &str,
+    version: Version,
+) -> Response {
     let mut response = error_reply(protocol, &e.to_wire(max), request_id);
-    if !e.keeps_connection() {
+    if !e.keeps_connection() && version < Version::HTTP_2 {
         response
             .headers_mut()
             .insert("connection", HeaderValue::from_static("close"));

@@ -186,7 +186,7 @@ async fn handle(State(app): State<Arc<AppState>>, request: Request) -> Response 
     };
     match service {
         Service::Sqs => crate::sqs::serve(&app, incoming, Slot::in_progress(pass)).await,
-        Service::Sns => crate::sns::serve(&app, incoming).await,
+        Service::Sns => crate::sns::serve(app.clone(), incoming).await,
         Service::Sts => crate::sts::serve(&app, incoming).await,
     }
 }

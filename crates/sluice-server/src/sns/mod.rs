@@ -13,6 +13,8 @@ mod xml;
 
 pub use signing::SigningKey;
 
+use std::sync::Arc;
+
 use axum::response::Response;
 use sluice_core::access::Access;
 use sluice_core::sns::api::{CreateTopicInput, PublishInput, SubscribeInput};
@@ -89,28 +91,32 @@ pub fn is_action(action: &str) -> bool {
     SERVED.contains(&action) && !SHARED_WITH_SQS.contains(&action)
 }
 
-pub async fn serve(app: &AppState, request: Incoming) -> Response {
+pub async fn serve(app: Arc<AppState>, request: Incoming) -> Response {
     let request_id = request.request_id.clone();
     let action = request.param("Action").unwrap_or_default().to_owned();
     if !SERVED.contains(&action.as_str()) {
         return error_reply(QUERY, &errors::invalid_action(&action), &request_id);
     }
-    let ctx = context(app, &request, &action);
-    let base_url = base_url(app, &request);
+    let ctx = context(&app, &request, &action);
+    let base_url = base_url(&app, &request);
     let anonymous = request.authenticated.anonymous;
-    match run(
-        app,
-        &ctx,
-        &action,
-        &request.params,
-        &request_id,
-        &base_url,
-        anonymous,
-    )
-    .await
-    {
-        Ok(body) => xml_reply(body, &request_id),
-        Err(e) => error_reply(QUERY, &errors::to_wire(&e), &request_id),
+    let params = request.params;
+    let rid = request_id.clone();
+    // The action runs to its end even if the client goes away: a publish cut off half
+    // way would leave some queues without their copy, and a FIFO publish its window
+    // without the record a retry is answered from.
+    let action_task =
+        tokio::spawn(
+            async move { run(&app, &ctx, &action, &params, &rid, &base_url, anonymous).await },
+        );
+    match action_task.await {
+        Ok(Ok(body)) => xml_reply(body, &request_id),
+        Ok(Err(e)) => error_reply(QUERY, &errors::to_wire(&e), &request_id),
+        Err(e) => {
+            tracing::error!(error = %e, "SNS action task ended abnormally");
+            let e = SnsError::new(SnsErrorKind::InternalError, "The action did not complete.");
+            error_reply(QUERY, &errors::to_wire(&e), &request_id)
+        }
     }
 }
 

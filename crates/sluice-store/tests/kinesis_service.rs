@@ -216,6 +216,10 @@ on_both_stores!(
     update_shard_count_scales_uniformly,
     list_shards_filters_and_pages,
     bad_input_gets_awss_errors,
+    consumers_register_list_and_deregister,
+    tags_on_streams_and_consumers,
+    settings_are_recorded_and_reported,
+    resource_policies_decide_access,
 );
 
 async fn streams_are_created_described_listed_and_deleted(w: World) {
@@ -1355,6 +1359,526 @@ async fn bad_input_gets_awss_errors(w: World) {
     assert_eq!(report.streams_removed, 1);
     assert_eq!(
         err(slow.describe("s").await).kind,
+        KinesisErrorKind::ResourceNotFound
+    );
+}
+
+async fn consumers_register_list_and_deregister(w: World) {
+    let k = &w.kinesis;
+    w.create("s", 1).await;
+    let stream_arn = w.describe("s").await.unwrap().stream_arn;
+    let register = |name: &str| RegisterStreamConsumerInput {
+        stream_arn: Some(stream_arn.clone()),
+        consumer_name: Some(name.into()),
+        tags: None,
+    };
+    let app = k
+        .register_stream_consumer(&ctx(), register("app"))
+        .await
+        .unwrap()
+        .consumer;
+    assert_eq!(app.consumer_status, "ACTIVE");
+    assert_eq!(
+        app.consumer_arn,
+        format!("{stream_arn}/consumer/app:{}", T0 / 1000)
+    );
+    let e = err(k.register_stream_consumer(&ctx(), register("app")).await);
+    assert_eq!(e.kind, KinesisErrorKind::ResourceInUse);
+    for i in 1..20 {
+        k.register_stream_consumer(&ctx(), register(&format!("c{i:02}")))
+            .await
+            .unwrap();
+    }
+    let e = err(k
+        .register_stream_consumer(&ctx(), register("one-too-many"))
+        .await);
+    assert_eq!(e.kind, KinesisErrorKind::LimitExceeded);
+
+    let by_arn = k
+        .describe_stream_consumer(
+            &ctx(),
+            ConsumerInput {
+                consumer_arn: Some(app.consumer_arn.clone()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .consumer_description;
+    assert_eq!(by_arn.consumer_name, "app");
+    assert_eq!(by_arn.stream_arn, stream_arn);
+    let by_name = k
+        .describe_stream_consumer(
+            &ctx(),
+            ConsumerInput {
+                stream_arn: Some(stream_arn.clone()),
+                consumer_name: Some("app".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .consumer_description;
+    assert_eq!(by_name, by_arn);
+
+    let list = |token: Option<String>| ListStreamConsumersInput {
+        stream_arn: Some(stream_arn.clone()),
+        max_results: Some(15),
+        next_token: token,
+        ..Default::default()
+    };
+    let first = k.list_stream_consumers(&ctx(), list(None)).await.unwrap();
+    assert_eq!(first.consumers.len(), 15);
+    assert_eq!(first.consumers[0].consumer_name, "app");
+    let second = k
+        .list_stream_consumers(&ctx(), list(first.next_token.clone()))
+        .await
+        .unwrap();
+    assert_eq!(second.consumers.len(), 5);
+    assert_eq!(second.next_token, None);
+    let summary = k
+        .describe_stream_summary(&ctx(), StreamInput::named("s"))
+        .await
+        .unwrap()
+        .stream_description_summary;
+    assert_eq!(summary.consumer_count, 20);
+
+    // A stream with consumers is deleted only with EnforceConsumerDeletion.
+    let e = err(k
+        .delete_stream(
+            &ctx(),
+            DeleteStreamInput {
+                stream_name: Some("s".into()),
+                ..Default::default()
+            },
+        )
+        .await);
+    assert_eq!(e.kind, KinesisErrorKind::ResourceInUse);
+
+    k.deregister_stream_consumer(
+        &ctx(),
+        ConsumerInput {
+            consumer_arn: Some(app.consumer_arn.clone()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let e = err(k
+        .describe_stream_consumer(
+            &ctx(),
+            ConsumerInput {
+                consumer_arn: Some(app.consumer_arn.clone()),
+                ..Default::default()
+            },
+        )
+        .await);
+    assert_eq!(e.kind, KinesisErrorKind::ResourceNotFound);
+    k.register_stream_consumer(&ctx(), register("app"))
+        .await
+        .unwrap();
+
+    k.delete_stream(
+        &ctx(),
+        DeleteStreamInput {
+            stream_name: Some("s".into()),
+            enforce_consumer_deletion: Some(true),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    w.clock.advance_ms(1_000);
+    w.create("s", 1).await;
+    let after = k.list_stream_consumers(&ctx(), list(None)).await.unwrap();
+    assert!(after.consumers.is_empty());
+}
+
+async fn tags_on_streams_and_consumers(w: World) {
+    let k = &w.kinesis;
+    w.create("s", 1).await;
+    let stream_arn = w.describe("s").await.unwrap().stream_arn;
+    let tags = |pairs: &[(&str, &str)]| -> sluice_core::sqs::api::TagMap {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    };
+    k.add_tags_to_stream(
+        &ctx(),
+        AddTagsToStreamInput {
+            stream_name: Some("s".into()),
+            tags: tags(&[("a", "1"), ("b", "2"), ("c", "3")]),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let page = k
+        .list_tags_for_stream(
+            &ctx(),
+            ListTagsForStreamInput {
+                stream_name: Some("s".into()),
+                limit: Some(2),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        page.tags.iter().map(|t| t.key.as_str()).collect::<Vec<_>>(),
+        ["a", "b"]
+    );
+    assert!(page.has_more_tags);
+    let rest = k
+        .list_tags_for_stream(
+            &ctx(),
+            ListTagsForStreamInput {
+                stream_name: Some("s".into()),
+                exclusive_start_tag_key: Some("b".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(rest.tags.len(), 1);
+    assert!(!rest.has_more_tags);
+    k.remove_tags_from_stream(
+        &ctx(),
+        RemoveTagsFromStreamInput {
+            stream_name: Some("s".into()),
+            tag_keys: vec!["a".into()],
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    k.untag_resource(
+        &ctx(),
+        UntagResourceInput {
+            resource_arn: Some(stream_arn.clone()),
+            tag_keys: vec!["b".into()],
+        },
+    )
+    .await
+    .unwrap();
+    let listed = k
+        .list_tags_for_resource(
+            &ctx(),
+            ResourceInput {
+                resource_arn: Some(stream_arn.clone()),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        listed.tags,
+        [Tag {
+            key: "c".into(),
+            value: Some("3".into())
+        }]
+    );
+    let many: Vec<(String, String)> = (0..50).map(|i| (format!("k{i}"), "v".into())).collect();
+    let e = err(k
+        .tag_resource(
+            &ctx(),
+            TagResourceInput {
+                resource_arn: Some(stream_arn.clone()),
+                tags: many.into_iter().collect(),
+            },
+        )
+        .await);
+    assert_eq!(e.kind, KinesisErrorKind::InvalidArgument);
+    assert!(e.message.contains("cannot have more than 50 tags"));
+
+    // Consumers carry their own tags.
+    let consumer = k
+        .register_stream_consumer(
+            &ctx(),
+            RegisterStreamConsumerInput {
+                stream_arn: Some(stream_arn.clone()),
+                consumer_name: Some("app".into()),
+                tags: Some(tags(&[("owner", "me")])),
+            },
+        )
+        .await
+        .unwrap()
+        .consumer;
+    k.tag_resource(
+        &ctx(),
+        TagResourceInput {
+            resource_arn: Some(consumer.consumer_arn.clone()),
+            tags: tags(&[("env", "test")]),
+        },
+    )
+    .await
+    .unwrap();
+    let listed = k
+        .list_tags_for_resource(
+            &ctx(),
+            ResourceInput {
+                resource_arn: Some(consumer.consumer_arn.clone()),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        listed
+            .tags
+            .iter()
+            .map(|t| t.key.as_str())
+            .collect::<Vec<_>>(),
+        ["env", "owner"]
+    );
+}
+
+async fn settings_are_recorded_and_reported(w: World) {
+    let k = &w.kinesis;
+    w.create("s", 1).await;
+    let stream_arn = w.describe("s").await.unwrap().stream_arn;
+    let encryption = |kind: &str| StreamEncryptionInput {
+        stream_name: Some("s".into()),
+        encryption_type: Some(kind.into()),
+        key_id: Some("alias/aws/kinesis".into()),
+        ..Default::default()
+    };
+    k.start_stream_encryption(&ctx(), encryption("KMS"))
+        .await
+        .unwrap();
+    let d = w.describe("s").await.unwrap();
+    assert_eq!(d.encryption_type, "KMS");
+    assert_eq!(d.key_id.as_deref(), Some("alias/aws/kinesis"));
+    let put = w.put("s", "k", "sealed").await;
+    assert_eq!(put.encryption_type, "KMS");
+    let it = w
+        .iterator("s", "shardId-000000000000", "TRIM_HORIZON", None, None)
+        .await
+        .unwrap();
+    let got = w.drain(it).await.0;
+    assert_eq!(got[0].encryption_type.as_deref(), Some("KMS"));
+    assert_eq!(
+        err(k.start_stream_encryption(&ctx(), encryption("NONE")).await).kind,
+        KinesisErrorKind::InvalidArgument
+    );
+    k.stop_stream_encryption(&ctx(), encryption("KMS"))
+        .await
+        .unwrap();
+    assert_eq!(w.describe("s").await.unwrap().encryption_type, "NONE");
+
+    let monitoring = |metrics: &[&str]| EnhancedMonitoringInput {
+        stream_name: Some("s".into()),
+        shard_level_metrics: metrics.iter().map(|m| m.to_string()).collect(),
+        ..Default::default()
+    };
+    let out = k
+        .enable_enhanced_monitoring(&ctx(), monitoring(&["IncomingBytes", "OutgoingRecords"]))
+        .await
+        .unwrap();
+    assert!(out.current_shard_level_metrics.is_empty());
+    assert_eq!(
+        out.desired_shard_level_metrics,
+        ["IncomingBytes", "OutgoingRecords"]
+    );
+    let out = k
+        .disable_enhanced_monitoring(&ctx(), monitoring(&["IncomingBytes"]))
+        .await
+        .unwrap();
+    assert_eq!(out.desired_shard_level_metrics, ["OutgoingRecords"]);
+    let all = k
+        .enable_enhanced_monitoring(&ctx(), monitoring(&["ALL"]))
+        .await
+        .unwrap();
+    assert_eq!(all.desired_shard_level_metrics.len(), 7);
+    assert_eq!(
+        err(k
+            .enable_enhanced_monitoring(&ctx(), monitoring(&["Nope"]))
+            .await)
+        .kind,
+        KinesisErrorKind::Validation
+    );
+
+    let mode = |m: &str| UpdateStreamModeInput {
+        stream_arn: Some(stream_arn.clone()),
+        stream_mode_details: Some(StreamModeDetails {
+            stream_mode: m.into(),
+        }),
+        ..Default::default()
+    };
+    k.update_stream_mode(&ctx(), mode("ON_DEMAND"))
+        .await
+        .unwrap();
+    assert_eq!(
+        w.describe("s")
+            .await
+            .unwrap()
+            .stream_mode_details
+            .stream_mode,
+        "ON_DEMAND"
+    );
+    k.update_stream_mode(&ctx(), mode("PROVISIONED"))
+        .await
+        .unwrap();
+    let e = err(k.update_stream_mode(&ctx(), mode("ON_DEMAND")).await);
+    assert_eq!(e.kind, KinesisErrorKind::LimitExceeded);
+    w.clock.advance_ms(24 * MS_PER_HOUR);
+    k.update_stream_mode(&ctx(), mode("ON_DEMAND"))
+        .await
+        .unwrap();
+
+    let none = k.describe_account_settings(&ctx()).await.unwrap();
+    assert_eq!(none.minimum_throughput_billing_commitment, None);
+    let set = k
+        .update_account_settings(
+            &ctx(),
+            UpdateAccountSettingsInput {
+                minimum_throughput_billing_commitment: Some(MinimumThroughputBillingCommitment {
+                    status: "ENABLED".into(),
+                }),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(k.describe_account_settings(&ctx()).await.unwrap(), set);
+    assert_eq!(
+        set.minimum_throughput_billing_commitment.unwrap().status,
+        "ENABLED"
+    );
+}
+
+const OTHER: &str = "111111111111";
+
+/// A caller of another account whose identity policy allows every Kinesis action, so
+/// only the stream's resource policy decides.
+fn outsider(action: &str) -> KinesisContext {
+    use sluice_core::access::{Access, Caller};
+    let all = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kinesis:*","Resource":"*"}]}"#;
+    let caller = Caller::new(
+        OTHER,
+        Some("arn:aws:iam::111111111111:user/eve"),
+        &[all.to_owned()],
+    )
+    .unwrap();
+    KinesisContext {
+        access: Some(Access {
+            action: action.to_owned(),
+            ..Access::new(Arc::new(caller))
+        }),
+        ..KinesisContext::open(REGION, OTHER)
+    }
+}
+
+async fn resource_policies_decide_access(w: World) {
+    let k = &w.kinesis;
+    w.create("s", 1).await;
+    w.put("s", "k", "secret").await;
+    let stream_arn = w.describe("s").await.unwrap().stream_arn;
+    let iterator = |ctx: KinesisContext| {
+        let arn = stream_arn.clone();
+        async move {
+            k.get_shard_iterator(
+                &ctx,
+                GetShardIteratorInput {
+                    stream_arn: Some(arn),
+                    shard_id: Some("shardId-000000000000".into()),
+                    shard_iterator_type: Some("TRIM_HORIZON".into()),
+                    ..Default::default()
+                },
+            )
+            .await
+        }
+    };
+    let e = err(iterator(outsider("GetShardIterator")).await);
+    assert_eq!(e.kind, KinesisErrorKind::AccessDenied);
+    assert!(
+        e.message.contains("kinesis:getsharditerator"),
+        "{}",
+        e.message
+    );
+
+    let policy = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{OTHER}:root"}},"Action":["kinesis:GetShardIterator","kinesis:GetRecords"],"Resource":"{stream_arn}"}}]}}"#
+    );
+    k.put_resource_policy(
+        &ctx(),
+        PutResourcePolicyInput {
+            resource_arn: Some(stream_arn.clone()),
+            policy: Some(policy.clone()),
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        k.get_resource_policy(
+            &ctx(),
+            ResourceInput {
+                resource_arn: Some(stream_arn.clone()),
+            },
+        )
+        .await
+        .unwrap()
+        .policy,
+        policy
+    );
+    let it = iterator(outsider("GetShardIterator"))
+        .await
+        .unwrap()
+        .shard_iterator;
+    let got = k
+        .get_records(
+            &outsider("GetRecords"),
+            GetRecordsInput {
+                shard_iterator: Some(it),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(text(&got.records[0]), "secret");
+    // The policy grants reading, not writing.
+    let e = err(k
+        .put_record(
+            &outsider("PutRecord"),
+            PutRecordInput {
+                stream_name: None,
+                stream_arn: Some(stream_arn.clone()),
+                ..put_input("s", "k", "x")
+            },
+        )
+        .await);
+    assert_eq!(e.kind, KinesisErrorKind::AccessDenied);
+
+    let e = err(k
+        .put_resource_policy(
+            &ctx(),
+            PutResourcePolicyInput {
+                resource_arn: Some(stream_arn.clone()),
+                policy: Some("not json".into()),
+            },
+        )
+        .await);
+    assert_eq!(e.kind, KinesisErrorKind::InvalidArgument);
+    k.delete_resource_policy(
+        &ctx(),
+        ResourceInput {
+            resource_arn: Some(stream_arn.clone()),
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        err(iterator(outsider("GetShardIterator")).await).kind,
+        KinesisErrorKind::AccessDenied
+    );
+    assert_eq!(
+        err(k
+            .delete_resource_policy(
+                &ctx(),
+                ResourceInput {
+                    resource_arn: Some(stream_arn.clone()),
+                },
+            )
+            .await)
+        .kind,
         KinesisErrorKind::ResourceNotFound
     );
 }

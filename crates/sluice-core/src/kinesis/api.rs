@@ -334,3 +334,186 @@ pub struct UpdateShardCountOutput {
     pub target_shard_count: u32,
     pub stream_arn: String,
 }
+
+// ---- Consumers -----------------------------------------------------------------------
+
+#[derive(Debug, Clone, Default)]
+pub struct RegisterStreamConsumerInput {
+    pub stream_arn: Option<String>,
+    pub consumer_name: Option<String>,
+    pub tags: Option<TagMap>,
+}
+
+/// Consumer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Consumer {
+    pub consumer_name: String,
+    pub consumer_arn: String,
+    pub consumer_status: String,
+    pub consumer_creation_timestamp_ms: EpochMs,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegisterStreamConsumerOutput {
+    pub consumer: Consumer,
+}
+
+/// DescribeStreamConsumer and DeregisterStreamConsumer: the consumer by ConsumerARN, or
+/// by StreamARN and ConsumerName.
+#[derive(Debug, Clone, Default)]
+pub struct ConsumerInput {
+    pub stream_arn: Option<String>,
+    pub consumer_name: Option<String>,
+    pub consumer_arn: Option<String>,
+}
+
+/// ConsumerDescription.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsumerDescription {
+    pub consumer_name: String,
+    pub consumer_arn: String,
+    pub consumer_status: String,
+    pub consumer_creation_timestamp_ms: EpochMs,
+    pub stream_arn: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DescribeStreamConsumerOutput {
+    pub consumer_description: ConsumerDescription,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ListStreamConsumersInput {
+    pub stream_arn: Option<String>,
+    pub next_token: Option<String>,
+    pub max_results: Option<i64>,
+    pub stream_creation_timestamp_ms: Option<EpochMs>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListStreamConsumersOutput {
+    pub consumers: Vec<Consumer>,
+    pub next_token: Option<String>,
+}
+
+// ---- Tags and resource policies ------------------------------------------------------
+
+/// Tag.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tag {
+    pub key: String,
+    pub value: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct AddTagsToStreamInput {
+    pub stream_name: Option<String>,
+    pub stream_arn: Option<String>,
+    pub tags: TagMap,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct RemoveTagsFromStreamInput {
+    pub stream_name: Option<String>,
+    pub stream_arn: Option<String>,
+    pub tag_keys: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ListTagsForStreamInput {
+    pub stream_name: Option<String>,
+    pub stream_arn: Option<String>,
+    pub exclusive_start_tag_key: Option<String>,
+    pub limit: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListTagsForStreamOutput {
+    pub tags: Vec<Tag>,
+    pub has_more_tags: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct TagResourceInput {
+    pub resource_arn: Option<String>,
+    pub tags: TagMap,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct UntagResourceInput {
+    pub resource_arn: Option<String>,
+    pub tag_keys: Vec<String>,
+}
+
+/// ListTagsForResource, GetResourcePolicy and DeleteResourcePolicy: a ResourceARN.
+#[derive(Debug, Clone, Default)]
+pub struct ResourceInput {
+    pub resource_arn: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListTagsForResourceOutput {
+    pub tags: Vec<Tag>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct PutResourcePolicyInput {
+    pub resource_arn: Option<String>,
+    pub policy: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GetResourcePolicyOutput {
+    pub policy: String,
+}
+
+// ---- Stream settings and the account -------------------------------------------------
+
+/// Start/StopStreamEncryption.
+#[derive(Debug, Clone, Default)]
+pub struct StreamEncryptionInput {
+    pub stream_name: Option<String>,
+    pub stream_arn: Option<String>,
+    pub encryption_type: Option<String>,
+    pub key_id: Option<String>,
+}
+
+/// Enable/DisableEnhancedMonitoring.
+#[derive(Debug, Clone, Default)]
+pub struct EnhancedMonitoringInput {
+    pub stream_name: Option<String>,
+    pub stream_arn: Option<String>,
+    pub shard_level_metrics: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnhancedMonitoringOutput {
+    pub stream_name: String,
+    pub stream_arn: String,
+    pub current_shard_level_metrics: Vec<String>,
+    pub desired_shard_level_metrics: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct UpdateStreamModeInput {
+    pub stream_arn: Option<String>,
+    pub stream_mode_details: Option<StreamModeDetails>,
+    pub warm_throughput_mi_bps: Option<i64>,
+}
+
+/// MinimumThroughputBillingCommitment (input and output).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MinimumThroughputBillingCommitment {
+    pub status: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct UpdateAccountSettingsInput {
+    pub minimum_throughput_billing_commitment: Option<MinimumThroughputBillingCommitment>,
+}
+
+/// DescribeAccountSettings' and UpdateAccountSettings' answer.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AccountSettingsOutput {
+    pub minimum_throughput_billing_commitment: Option<MinimumThroughputBillingCommitment>,
+}

@@ -9,12 +9,19 @@
 //!   Increase/DecreaseStreamRetentionPeriod, DescribeLimits.
 //! - `records.rs`: PutRecord, PutRecords, GetShardIterator, GetRecords.
 //! - `shards.rs`: ListShards, SplitShard, MergeShards, UpdateShardCount.
+//! - `consumers.rs`: Register/Describe/List/DeregisterStreamConsumer.
+//! - `resources.rs`: tags of streams and consumers, Put/Get/DeleteResourcePolicy.
+//! - `settings.rs`: Start/StopStreamEncryption, Enable/DisableEnhancedMonitoring,
+//!   UpdateStreamMode, Describe/UpdateAccountSettings.
 //! - `housekeeping.rs`: the periodic entry point that trims records past retention,
 //!   drops expired closed shards and finishes deletions.
 //! - `shapes.rs`: core values as the API's shapes.
 
+mod consumers;
 mod housekeeping;
 mod records;
+mod resources;
+mod settings;
 mod shapes;
 mod shards;
 mod streams;

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 use common::{in_memory_store, open_durable, ACCOUNT, REGION, T0};
-use sluice_core::clock::ManualClock;
+use sluice_core::clock::{Clock, ManualClock};
 use sluice_core::kinesis::api::*;
 use sluice_core::kinesis::hash_key::partition_key_hash;
 use sluice_core::kinesis::iterator::KeyedTagSealer;
@@ -23,8 +23,10 @@ use sluice_store::{EmbeddedStore, StoreOptions};
 
 struct World {
     kinesis: Arc<Kinesis>,
+    store: Arc<EmbeddedStore>,
     clock: Arc<ManualClock>,
-    _dir: Option<tempfile::TempDir>,
+    config: KinesisConfig,
+    dir: Option<tempfile::TempDir>,
 }
 
 impl World {
@@ -41,17 +43,46 @@ impl World {
             (in_memory_store(), None)
         };
         let clock = Arc::new(ManualClock::new(T0));
-        let kinesis = Kinesis::new(
-            store.clone(),
+        Self {
+            kinesis: service(&store, &clock, config),
             store,
-            clock.clone(),
-            Arc::new(KeyedTagSealer::new([9; 32])),
+            clock,
             config,
+            dir,
+        }
+    }
+
+    /// Closes the durable store and recovers it from its directory, with a new service
+    /// (the same sealer key, as a restarted server keeps its key).
+    async fn restart(self) -> Self {
+        let Self {
+            kinesis,
+            store,
+            clock,
+            config,
+            dir,
+        } = self;
+        let Some(dir) = dir else {
+            return Self {
+                kinesis,
+                store,
+                clock,
+                config,
+                dir,
+            };
+        };
+        drop(kinesis);
+        common::shut(store).await;
+        let store = open_durable(
+            StoreOptions::durable(dir.path().join("data")),
+            clock.now_ms(),
         );
         Self {
-            kinesis,
+            kinesis: service(&store, &clock, config),
+            store,
             clock,
-            _dir: dir,
+            config,
+            dir: Some(dir),
         }
     }
 
@@ -159,6 +190,20 @@ impl World {
     }
 }
 
+fn service(
+    store: &Arc<EmbeddedStore>,
+    clock: &Arc<ManualClock>,
+    config: KinesisConfig,
+) -> Arc<Kinesis> {
+    Kinesis::new(
+        store.clone(),
+        store.clone(),
+        clock.clone(),
+        Arc::new(KeyedTagSealer::new([9; 32])),
+        config,
+    )
+}
+
 fn ctx() -> KinesisContext {
     KinesisContext::open(REGION, ACCOUNT)
 }
@@ -220,6 +265,8 @@ on_both_stores!(
     tags_on_streams_and_consumers,
     settings_are_recorded_and_reported,
     resource_policies_decide_access,
+    a_reshard_cut_short_is_finished_by_its_retry,
+    records_and_numbers_survive_a_restart,
 );
 
 async fn streams_are_created_described_listed_and_deleted(w: World) {
@@ -759,12 +806,29 @@ async fn split_and_merge_while_writing_lose_and_repeat_nothing(w: World) {
     w.create("s", 2).await;
     const WRITERS: usize = 4;
     const PUTS: usize = 60;
+    let acked_count = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    // Waits until the writers have had `n` puts acknowledged.
+    let after_puts = |n: usize| {
+        let acked_count = acked_count.clone();
+        async move {
+            while acked_count.load(std::sync::atomic::Ordering::SeqCst) < n {
+                tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+            }
+        }
+    };
+    // Set once the last reshard is done: each writer keeps its last puts until then.
+    let (scaled_tx, scaled_rx) = tokio::sync::watch::channel(false);
     let mut writers = Vec::new();
     for n in 0..WRITERS {
         let w = w.clone();
+        let acked_count = acked_count.clone();
+        let mut scaled = scaled_rx.clone();
         writers.push(tokio::spawn(async move {
             let mut acked = Vec::new();
             for i in 0..PUTS {
+                if i == PUTS - 10 {
+                    scaled.wait_for(|done| *done).await.unwrap();
+                }
                 let key = format!("w{n}-k{}", i % 5);
                 let data = format!("{key}:{i}");
                 if i % 3 == 0 {
@@ -789,7 +853,11 @@ async fn split_and_merge_while_writing_lose_and_repeat_nothing(w: World) {
                     w.put("s", &key, &data).await;
                 }
                 acked.push((key, data));
-                tokio::task::yield_now().await;
+                acked_count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                // Paced, so the reshards fall among the puts.
+                if i % 4 == 3 {
+                    tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+                }
             }
             acked
         }));
@@ -797,7 +865,7 @@ async fn split_and_merge_while_writing_lose_and_repeat_nothing(w: World) {
     // Reshard while they write.
     let k = &w.kinesis;
     w.clock.advance_ms(5);
-    tokio::task::yield_now().await;
+    after_puts(40).await;
     k.split_shard(
         &ctx(),
         SplitShardInput {
@@ -810,7 +878,7 @@ async fn split_and_merge_while_writing_lose_and_repeat_nothing(w: World) {
     .await
     .unwrap();
     w.clock.advance_ms(5);
-    tokio::task::yield_now().await;
+    after_puts(90).await;
     k.merge_shards(
         &ctx(),
         MergeShardsInput {
@@ -823,7 +891,7 @@ async fn split_and_merge_while_writing_lose_and_repeat_nothing(w: World) {
     .await
     .unwrap();
     w.clock.advance_ms(5);
-    tokio::task::yield_now().await;
+    after_puts(140).await;
     k.split_shard(
         &ctx(),
         SplitShardInput {
@@ -835,6 +903,20 @@ async fn split_and_merge_while_writing_lose_and_repeat_nothing(w: World) {
     )
     .await
     .unwrap();
+    w.clock.advance_ms(5);
+    after_puts(180).await;
+    k.update_shard_count(
+        &ctx(),
+        UpdateShardCountInput {
+            stream_name: Some("s".into()),
+            target_shard_count: Some(5),
+            scaling_type: Some("UNIFORM_SCALING".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    scaled_tx.send(true).unwrap();
     let mut acked: HashMap<String, Vec<String>> = HashMap::new();
     for writer in writers {
         for (key, data) in writer.await.unwrap() {
@@ -843,20 +925,18 @@ async fn split_and_merge_while_writing_lose_and_repeat_nothing(w: World) {
     }
 
     let shards = w.shards("s").await;
-    assert_eq!(shards.len(), 7);
-    let open: Vec<&str> = shards
+    let open = shards
         .iter()
         .filter(|s| s.sequence_number_range.ending_sequence_number.is_none())
-        .map(|s| s.shard_id.as_str())
-        .collect();
-    assert_eq!(
-        open,
-        [
-            "shardId-000000000002",
-            "shardId-000000000005",
-            "shardId-000000000006"
-        ]
-    );
+        .count();
+    assert_eq!(open, 5);
+    // Before the scaling: 2, 5 and 6 were open.
+    for closed in [0, 1, 2, 3, 4, 5, 6] {
+        assert!(shards[closed]
+            .sequence_number_range
+            .ending_sequence_number
+            .is_some());
+    }
     let merged = &shards[4];
     assert_eq!(
         merged.parent_shard_id.as_deref(),
@@ -877,6 +957,7 @@ async fn split_and_merge_while_writing_lose_and_repeat_nothing(w: World) {
         .map(|s| s.shard_id.clone())
         .collect();
     let mut read_count = 0;
+    let mut per_shard: HashMap<String, usize> = HashMap::new();
     while let Some(shard) = ready.pop() {
         let it = w
             .iterator("s", &shard, "TRIM_HORIZON", None, None)
@@ -884,6 +965,7 @@ async fn split_and_merge_while_writing_lose_and_repeat_nothing(w: World) {
             .unwrap();
         let (records, last) = w.drain(it).await;
         read_count += 1;
+        per_shard.insert(shard.clone(), records.len());
         for r in &records {
             let data = text(r);
             let key = data.split(':').next().unwrap().to_owned();
@@ -908,7 +990,15 @@ async fn split_and_merge_while_writing_lose_and_repeat_nothing(w: World) {
             None => assert!(last.next_shard_iterator.is_some(), "{shard} is open"),
         }
     }
-    assert_eq!(read_count, 7, "every shard read once");
+    assert_eq!(read_count, shards.len(), "every shard read once");
+    // The writers really were writing through the reshards: records sit both in the
+    // shards before the scaling and in those it made.
+    let in_closed: usize = shards[..7].iter().map(|s| per_shard[&s.shard_id]).sum();
+    let in_children: usize = shards[7..].iter().map(|s| per_shard[&s.shard_id]).sum();
+    assert!(
+        in_closed > 0 && in_children > 0,
+        "{in_closed} and {in_children}"
+    );
     assert_eq!(seen.len(), acked.len());
     for (key, sent) in &acked {
         assert_eq!(seen.get(key), Some(sent), "records of {key}");
@@ -1881,4 +1971,106 @@ async fn resource_policies_decide_access(w: World) {
         .kind,
         KinesisErrorKind::ResourceNotFound
     );
+}
+
+/// A crash after a split closed its parent's log but before the catalog stored the new
+/// shards leaves the parent open in the catalog and closed in the log: the client's retry
+/// of the split finishes it, with the ending the log gave first.
+async fn a_reshard_cut_short_is_finished_by_its_retry(w: World) {
+    use sluice_core::kinesis::store::{ShardAddress, ShardLog};
+    use sluice_core::kinesis::StreamKey;
+    w.create("s", 1).await;
+    w.put("s", "k", "before").await;
+    w.clock.advance_ms(10);
+    let created_at = w.describe("s").await.unwrap().stream_creation_timestamp_ms;
+    let parent = ShardAddress {
+        stream: StreamKey::new(REGION, ACCOUNT, "s"),
+        stream_created_at_ms: created_at,
+        shard_index: 0,
+    };
+    let ending = ShardLog::close_shard(w.store.as_ref(), &parent, w.now())
+        .await
+        .unwrap();
+    w.clock.advance_ms(10);
+    w.kinesis
+        .split_shard(
+            &ctx(),
+            SplitShardInput {
+                stream_name: Some("s".into()),
+                shard_to_split: Some("shardId-000000000000".into()),
+                new_starting_hash_key: Some((1u128 << 127).to_string()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let shards = w.shards("s").await;
+    assert_eq!(shards.len(), 3);
+    assert_eq!(
+        shards[0].sequence_number_range.ending_sequence_number,
+        Some(ending.to_string())
+    );
+    w.put("s", "k", "after").await;
+    let it = w
+        .iterator("s", "shardId-000000000000", "TRIM_HORIZON", None, None)
+        .await
+        .unwrap();
+    let (records, last) = w.drain(it).await;
+    assert_eq!(records.iter().map(text).collect::<Vec<_>>(), ["before"]);
+    assert_eq!(last.child_shards.map(|c| c.len()), Some(2));
+}
+
+/// Acknowledged records, their sequence numbers, the shard set and iterators outlive a
+/// restart of the durable store; numbers keep increasing after it.
+async fn records_and_numbers_survive_a_restart(w: World) {
+    w.create("s", 2).await;
+    let mut sent = Vec::new();
+    for i in 0..20 {
+        sent.push(w.put("s", &format!("k{i}"), &format!("r{i}")).await);
+    }
+    w.clock.advance_ms(10);
+    w.kinesis
+        .split_shard(
+            &ctx(),
+            SplitShardInput {
+                stream_name: Some("s".into()),
+                shard_to_split: Some("shardId-000000000001".into()),
+                new_starting_hash_key: Some((3u128 << 126).to_string()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let iterator = w
+        .iterator("s", "shardId-000000000000", "TRIM_HORIZON", None, None)
+        .await
+        .unwrap();
+    let w = w.restart().await;
+    let shards = w.shards("s").await;
+    assert_eq!(shards.len(), 4);
+    let mut got = BTreeMap::new();
+    for shard in &shards {
+        let it = w
+            .iterator("s", &shard.shard_id, "TRIM_HORIZON", None, None)
+            .await
+            .unwrap();
+        for r in w.drain(it).await.0 {
+            got.insert(text(&r), r.sequence_number);
+        }
+    }
+    assert_eq!(got.len(), sent.len());
+    for (i, out) in sent.iter().enumerate() {
+        assert_eq!(got[&format!("r{i}")], out.sequence_number);
+    }
+    // An iterator issued before the restart still reads (the sealer key is the same).
+    assert!(!w.drain(iterator).await.0.is_empty());
+    let later = w.put("s", "k0", "later").await;
+    let earlier = sent
+        .iter()
+        .filter(|o| o.shard_id == later.shard_id)
+        .map(|o| seq(&o.sequence_number))
+        .max();
+    if let Some(earlier) = earlier {
+        assert!(seq(&later.sequence_number) > earlier);
+    }
 }

@@ -792,6 +792,43 @@ async fn retention_trims_on_the_clock(w: World) {
         .await
         .unwrap();
     assert!(w.drain(it).await.0.is_empty());
+    // Closed shards go once all their records have expired.
+    w.kinesis
+        .split_shard(
+            &ctx(),
+            SplitShardInput {
+                stream_name: Some("s".into()),
+                shard_to_split: Some(shard.into()),
+                new_starting_hash_key: Some((1u128 << 127).to_string()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    w.clock.advance_ms(1);
+    assert_eq!(w.shards("s").await.len(), 3);
+    let report = w
+        .kinesis
+        .housekeeping(REGION, ACCOUNT, w.now())
+        .await
+        .unwrap();
+    assert_eq!(report.shards_expired, 0);
+    w.clock.advance_ms(72 * MS_PER_HOUR);
+    let report = w
+        .kinesis
+        .housekeeping(REGION, ACCOUNT, w.now())
+        .await
+        .unwrap();
+    assert_eq!(report.shards_expired, 1);
+    let left: Vec<String> = w
+        .shards("s")
+        .await
+        .into_iter()
+        .map(|s| s.shard_id)
+        .collect();
+    assert_eq!(left, ["shardId-000000000001", "shardId-000000000002"]);
+    let e = err(w.iterator("s", shard, "TRIM_HORIZON", None, None).await);
+    assert_eq!(e.kind, KinesisErrorKind::ResourceNotFound);
     // Sequence numbers keep increasing after everything was trimmed.
     let last = w.put("s", "k", "later").await;
     let first_number = w.put("s", "k", "later-2").await;
@@ -1814,6 +1851,48 @@ async fn settings_are_recorded_and_reported(w: World) {
     k.update_stream_mode(&ctx(), mode("ON_DEMAND"))
         .await
         .unwrap();
+
+    // Largest record and warm throughput.
+    k.update_max_record_size(
+        &ctx(),
+        UpdateMaxRecordSizeInput {
+            stream_arn: Some(stream_arn.clone()),
+            max_record_size_in_kib: Some(4096),
+        },
+    )
+    .await
+    .unwrap();
+    let big = "x".repeat(2 * 1024 * 1024);
+    w.put("s", "k", &big).await;
+    let e = err(k
+        .update_max_record_size(
+            &ctx(),
+            UpdateMaxRecordSizeInput {
+                stream_arn: Some(stream_arn.clone()),
+                max_record_size_in_kib: Some(10_241),
+            },
+        )
+        .await);
+    assert_eq!(e.kind, KinesisErrorKind::Validation);
+    let warm = k
+        .update_stream_warm_throughput(
+            &ctx(),
+            UpdateStreamWarmThroughputInput {
+                stream_name: Some("s".into()),
+                warm_throughput_mi_bps: Some(100),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(warm.warm_throughput.target_mi_bps, Some(100));
+    let summary = k
+        .describe_stream_summary(&ctx(), StreamInput::named("s"))
+        .await
+        .unwrap()
+        .stream_description_summary;
+    assert_eq!(summary.max_record_size_in_kib, 4096);
+    assert_eq!(summary.warm_throughput.unwrap().current_mi_bps, Some(100));
 
     let none = k.describe_account_settings(&ctx()).await.unwrap();
     assert_eq!(none.minimum_throughput_billing_commitment, None);

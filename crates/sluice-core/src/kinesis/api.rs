@@ -517,3 +517,23 @@ pub struct UpdateAccountSettingsInput {
 pub struct AccountSettingsOutput {
     pub minimum_throughput_billing_commitment: Option<MinimumThroughputBillingCommitment>,
 }
+
+#[derive(Debug, Clone, Default)]
+pub struct UpdateMaxRecordSizeInput {
+    pub stream_arn: Option<String>,
+    pub max_record_size_in_kib: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct UpdateStreamWarmThroughputInput {
+    pub stream_arn: Option<String>,
+    pub stream_name: Option<String>,
+    pub warm_throughput_mi_bps: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UpdateStreamWarmThroughputOutput {
+    pub stream_arn: String,
+    pub stream_name: String,
+    pub warm_throughput: WarmThroughputObject,
+}

@@ -1,6 +1,7 @@
 //! Stream settings and the account's: Start/StopStreamEncryption (the setting is
 //! recorded and reported; records carry its key id), Enable/DisableEnhancedMonitoring,
-//! UpdateStreamMode, and Describe/UpdateAccountSettings.
+//! UpdateStreamMode, UpdateMaxRecordSize, UpdateStreamWarmThroughput, and
+//! Describe/UpdateAccountSettings.
 
 use super::{catalog_error, missing, Kinesis, KinesisContext};
 use crate::kinesis::api::*;
@@ -9,8 +10,8 @@ use crate::kinesis::limits::SHARD_LEVEL_METRICS_PER_CALL_MAX;
 use crate::kinesis::names::parse_stream_arn;
 use crate::kinesis::store::{AccountSettings, StreamChange};
 use crate::kinesis::stream::{
-    check_encryption_request, check_mode_switch, check_warm_throughput, Encryption, Lifecycle,
-    StreamMode, Transition,
+    check_encryption_request, check_max_record_size, check_mode_switch, check_warm_throughput,
+    Encryption, Lifecycle, StreamMode, Transition,
 };
 
 impl Kinesis {
@@ -203,6 +204,81 @@ impl Kinesis {
         })
         .await?;
         Ok(())
+    }
+
+    /// UpdateMaxRecordSize: 1024 to 10240 KiB; records already kept are not touched.
+    pub async fn update_max_record_size(
+        &self,
+        ctx: &KinesisContext,
+        input: UpdateMaxRecordSizeInput,
+    ) -> KinesisResult<()> {
+        let arn = input
+            .stream_arn
+            .as_deref()
+            .ok_or_else(|| missing("streamARN"))?;
+        let kib = input
+            .max_record_size_in_kib
+            .ok_or_else(|| missing("maxRecordSizeInKiB"))?;
+        let kib = check_max_record_size(kib)?;
+        let key = parse_stream_arn(arn)?;
+        let _edit = self.edits.lock().await;
+        let meta = self.stream_by_key(ctx, "UpdateMaxRecordSize", &key).await?;
+        let now = self.now();
+        meta.lifecycle
+            .require_active(now, &meta.key.name, &meta.key.account_id)?;
+        self.change_with_retries(meta, |m| {
+            let mut settings = m.settings.clone();
+            settings.max_record_size_kib = kib;
+            Ok(StreamChange::Settings {
+                settings,
+                lifecycle: m.lifecycle,
+            })
+        })
+        .await?;
+        Ok(())
+    }
+
+    /// UpdateStreamWarmThroughput: on-demand streams only; the target is reached at once.
+    pub async fn update_stream_warm_throughput(
+        &self,
+        ctx: &KinesisContext,
+        input: UpdateStreamWarmThroughputInput,
+    ) -> KinesisResult<UpdateStreamWarmThroughputOutput> {
+        let mibps = input
+            .warm_throughput_mi_bps
+            .ok_or_else(|| missing("warmThroughputMiBps"))?;
+        let _edit = self.edits.lock().await;
+        let meta = self
+            .stream_for(
+                ctx,
+                "UpdateStreamWarmThroughput",
+                input.stream_name.as_deref(),
+                input.stream_arn.as_deref(),
+            )
+            .await?;
+        let now = self.now();
+        meta.lifecycle
+            .require_active(now, &meta.key.name, &meta.key.account_id)?;
+        let target = check_warm_throughput(mibps, meta.settings.mode)?;
+        let changed = self
+            .change_with_retries(meta, |m| {
+                let mut settings = m.settings.clone();
+                settings.warm_throughput.target_mibps = Some(target);
+                settings.warm_throughput.current_mibps = Some(target);
+                Ok(StreamChange::Settings {
+                    settings,
+                    lifecycle: m.lifecycle,
+                })
+            })
+            .await?;
+        Ok(UpdateStreamWarmThroughputOutput {
+            stream_arn: changed.key.arn(),
+            stream_name: changed.key.name.clone(),
+            warm_throughput: WarmThroughputObject {
+                target_mi_bps: Some(target),
+                current_mi_bps: Some(target),
+            },
+        })
     }
 
     pub async fn describe_account_settings(

@@ -267,6 +267,7 @@ on_both_stores!(
     resource_policies_decide_access,
     a_reshard_cut_short_is_finished_by_its_retry,
     records_and_numbers_survive_a_restart,
+    subscriptions_push_records_and_end_at_the_shard_end,
 );
 
 async fn streams_are_created_described_listed_and_deleted(w: World) {
@@ -2152,4 +2153,125 @@ async fn records_and_numbers_survive_a_restart(w: World) {
     if let Some(earlier) = earlier {
         assert!(seq(&later.sequence_number) > earlier);
     }
+}
+
+async fn subscriptions_push_records_and_end_at_the_shard_end(w: World) {
+    let w = Arc::new(w);
+    let k = &w.kinesis;
+    w.create("s", 1).await;
+    let stream_arn = w.describe("s").await.unwrap().stream_arn;
+    let consumer = k
+        .register_stream_consumer(
+            &ctx(),
+            RegisterStreamConsumerInput {
+                stream_arn: Some(stream_arn.clone()),
+                consumer_name: Some("app".into()),
+                tags: None,
+            },
+        )
+        .await
+        .unwrap()
+        .consumer;
+    let subscribe = |kind: &str, sequence_number: Option<String>| SubscribeToShardInput {
+        consumer_arn: Some(consumer.consumer_arn.clone()),
+        shard_id: Some("shardId-000000000000".into()),
+        starting_position: Some(StartingPosition {
+            r#type: kind.into(),
+            sequence_number,
+            timestamp_ms: None,
+        }),
+    };
+    w.put("s", "k", "before").await;
+    let mut sub = k
+        .subscribe_to_shard(&ctx(), subscribe("LATEST", None))
+        .await
+        .unwrap();
+    // The first event comes at once, empty.
+    let first = sub.next_event().await.unwrap().unwrap();
+    assert!(first.records.is_empty());
+    assert!(first.continuation_sequence_number.is_some());
+    // A second subscription within five seconds is refused.
+    let e = err(k
+        .subscribe_to_shard(&ctx(), subscribe("TRIM_HORIZON", None))
+        .await);
+    assert_eq!(e.kind, KinesisErrorKind::ResourceInUse);
+
+    // A put wakes the waiting subscription.
+    let writer = {
+        let w = w.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            w.put("s", "k", "pushed").await
+        })
+    };
+    let event = sub.next_event().await.unwrap().unwrap();
+    let put = writer.await.unwrap();
+    assert_eq!(
+        event.records.iter().map(text).collect::<Vec<_>>(),
+        ["pushed"]
+    );
+    assert_eq!(
+        event.continuation_sequence_number.as_deref(),
+        Some(put.sequence_number.as_str())
+    );
+
+    // A split ends the subscription with the children named.
+    w.clock.advance_ms(5_000);
+    w.kinesis
+        .split_shard(
+            &ctx(),
+            SplitShardInput {
+                stream_name: Some("s".into()),
+                shard_to_split: Some("shardId-000000000000".into()),
+                new_starting_hash_key: Some((1u128 << 127).to_string()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let last = sub.next_event().await.unwrap().unwrap();
+    assert!(last.records.is_empty());
+    assert_eq!(last.continuation_sequence_number, None);
+    let children: Vec<String> = last
+        .child_shards
+        .unwrap()
+        .into_iter()
+        .map(|c| c.shard_id)
+        .collect();
+    assert_eq!(children, ["shardId-000000000001", "shardId-000000000002"]);
+    assert!(sub.next_event().await.is_none());
+
+    // From a sequence number, after five seconds; the subscription ends after 5 minutes.
+    let mut again = k
+        .subscribe_to_shard(
+            &ctx(),
+            subscribe("AT_SEQUENCE_NUMBER", Some(put.sequence_number)),
+        )
+        .await
+        .unwrap();
+    let event = again.next_event().await.unwrap().unwrap();
+    assert_eq!(
+        event.records.iter().map(text).collect::<Vec<_>>(),
+        ["pushed"]
+    );
+    assert_eq!(event.continuation_sequence_number, None);
+    let mut fresh = k
+        .subscribe_to_shard(
+            &ctx(),
+            SubscribeToShardInput {
+                shard_id: Some("shardId-000000000001".into()),
+                ..subscribe("TRIM_HORIZON", None)
+            },
+        )
+        .await
+        .unwrap();
+    assert!(fresh
+        .next_event()
+        .await
+        .unwrap()
+        .unwrap()
+        .records
+        .is_empty());
+    w.clock.advance_ms(SHARD_ITERATOR_LIFETIME_MS);
+    assert!(fresh.next_event().await.is_none());
 }

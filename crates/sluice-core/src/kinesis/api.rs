@@ -537,3 +537,31 @@ pub struct UpdateStreamWarmThroughputOutput {
     pub stream_name: String,
     pub warm_throughput: WarmThroughputObject,
 }
+
+// ---- Enhanced fan-out ----------------------------------------------------------------
+
+/// StartingPosition of SubscribeToShard.
+#[derive(Debug, Clone, Default)]
+pub struct StartingPosition {
+    pub r#type: String,
+    pub sequence_number: Option<String>,
+    pub timestamp_ms: Option<EpochMs>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct SubscribeToShardInput {
+    pub consumer_arn: Option<String>,
+    pub shard_id: Option<String>,
+    pub starting_position: Option<StartingPosition>,
+}
+
+/// One SubscribeToShardEvent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubscribeToShardEvent {
+    pub records: Vec<Record>,
+    /// Where a new subscription goes on from (AFTER_SEQUENCE_NUMBER); `None` at the end of
+    /// a closed shard, which then names its ChildShards.
+    pub continuation_sequence_number: Option<String>,
+    pub millis_behind_latest: u64,
+    pub child_shards: Option<Vec<ChildShard>>,
+}

@@ -38,7 +38,7 @@ pub mod tags;
 
 pub use error::{KinesisError, KinesisErrorKind, KinesisResult};
 pub use names::StreamKey;
-pub use service::{HousekeepingReport, Kinesis, KinesisConfig, KinesisContext};
+pub use service::{HousekeepingReport, Kinesis, KinesisConfig, KinesisContext, ShardSubscription};
 
 /// The API version in every `X-Amz-Target` (`Kinesis_20131202.PutRecord`).
 pub const API_VERSION: &str = "2013-12-02";

@@ -13,6 +13,7 @@
 //! - `resources.rs`: tags of streams and consumers, Put/Get/DeleteResourcePolicy.
 //! - `settings.rs`: Start/StopStreamEncryption, Enable/DisableEnhancedMonitoring,
 //!   UpdateStreamMode, Describe/UpdateAccountSettings.
+//! - `subscribe.rs`: SubscribeToShard as a subscription whose events the wire frames.
 //! - `housekeeping.rs`: the periodic entry point that trims records past retention,
 //!   drops expired closed shards and finishes deletions.
 //! - `shapes.rs`: core values as the API's shapes.
@@ -25,8 +26,10 @@ mod settings;
 mod shapes;
 mod shards;
 mod streams;
+mod subscribe;
 
 pub use housekeeping::HousekeepingReport;
+pub use subscribe::ShardSubscription;
 
 use std::sync::Arc;
 
@@ -93,6 +96,8 @@ pub struct Kinesis {
     edits: tokio::sync::Mutex<()>,
     /// Resource policies, parsed once for access checks.
     policies: PolicyCache,
+    /// SubscribeToShard's last starts, for the five-second rule.
+    subscriptions: subscribe::SubscriptionStarts,
 }
 
 /// How many times a change is retried from a fresh read when the catalog reports that the
@@ -115,6 +120,7 @@ impl Kinesis {
             config,
             edits: tokio::sync::Mutex::new(()),
             policies: PolicyCache::default(),
+            subscriptions: subscribe::SubscriptionStarts::default(),
         })
     }
 

@@ -371,17 +371,7 @@ impl Kinesis {
         });
         let millis_behind_latest = batch.millis_behind_latest();
         Ok(GetRecordsOutput {
-            records: batch
-                .records
-                .into_iter()
-                .map(|r| Record {
-                    sequence_number: r.sequence_number.to_string(),
-                    approximate_arrival_timestamp_ms: r.arrival_ms,
-                    data: r.data,
-                    partition_key: r.partition_key,
-                    encryption_type: r.encryption_key_id.map(|_| "KMS".to_owned()),
-                })
-                .collect(),
+            records: batch.records.into_iter().map(shapes::record).collect(),
             next_shard_iterator,
             millis_behind_latest,
             child_shards,

@@ -46,3 +46,13 @@ pub(super) fn enhanced_monitoring(settings: &StreamSettings) -> Vec<api::Enhance
         shard_level_metrics: settings.monitoring.listed(),
     }]
 }
+
+pub(super) fn record(r: crate::kinesis::store::StoredRecord) -> api::Record {
+    api::Record {
+        sequence_number: r.sequence_number.to_string(),
+        approximate_arrival_timestamp_ms: r.arrival_ms,
+        data: r.data,
+        partition_key: r.partition_key,
+        encryption_type: r.encryption_key_id.map(|_| "KMS".to_owned()),
+    }
+}

@@ -7,7 +7,7 @@
 use super::{address, catalog_error, log_error, Kinesis};
 use crate::clock::EpochMs;
 use crate::kinesis::error::KinesisResult;
-use crate::kinesis::store::{CatalogError, StreamChange};
+use crate::kinesis::store::{CatalogError, LogError, StreamChange};
 
 /// What one pass did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -50,11 +50,12 @@ impl Kinesis {
                 }
                 let horizon = meta.settings.trim_horizon_ms(now, meta.created_at_ms);
                 for shard in &meta.shards.shards {
-                    report.records_trimmed += self
-                        .log
-                        .trim(&address(&meta, shard.index), horizon)
-                        .await
-                        .map_err(log_error)?;
+                    match self.log.trim(&address(&meta, shard.index), horizon).await {
+                        Ok(n) => report.records_trimmed += n,
+                        // Expired or deleted meanwhile: nothing left to trim.
+                        Err(LogError::NoSuchShard) => {}
+                        Err(e) => return Err(log_error(e)),
+                    }
                 }
                 report.shards_expired += self.expire_shards(&meta.key, now).await?;
             }

@@ -2275,3 +2275,181 @@ async fn subscriptions_push_records_and_end_at_the_shard_end(w: World) {
     w.clock.advance_ms(SHARD_ITERATOR_LIFETIME_MS);
     assert!(fresh.next_event().await.is_none());
 }
+
+/// A shard log whose appends to one shard fail, as a full disk would make them.
+struct FailingShard {
+    inner: Arc<EmbeddedStore>,
+    failing: u32,
+}
+
+#[async_trait::async_trait]
+impl sluice_core::kinesis::store::ShardLog for FailingShard {
+    async fn create_shards(
+        &self,
+        stream: &sluice_core::kinesis::StreamKey,
+        created: u64,
+        shards: &[(u32, SequenceNumber)],
+    ) -> sluice_core::kinesis::store::LogResult<()> {
+        self.inner.create_shards(stream, created, shards).await
+    }
+
+    async fn append(
+        &self,
+        shard: &sluice_core::kinesis::store::ShardAddress,
+        records: Vec<sluice_core::kinesis::store::NewRecord>,
+        now: u64,
+    ) -> sluice_core::kinesis::store::LogResult<Vec<SequenceNumber>> {
+        if shard.shard_index == self.failing {
+            return Err(sluice_core::kinesis::store::LogError::Unavailable(
+                "disk full".into(),
+            ));
+        }
+        self.inner.append(shard, records, now).await
+    }
+
+    async fn read(
+        &self,
+        shard: &sluice_core::kinesis::store::ShardAddress,
+        from: sluice_core::kinesis::iterator::IteratorPosition,
+        limits: sluice_core::kinesis::store::ReadLimits,
+        trim_horizon_ms: u64,
+    ) -> sluice_core::kinesis::store::LogResult<sluice_core::kinesis::store::ReadBatch> {
+        self.inner.read(shard, from, limits, trim_horizon_ms).await
+    }
+
+    async fn tip(
+        &self,
+        shard: &sluice_core::kinesis::store::ShardAddress,
+    ) -> sluice_core::kinesis::store::LogResult<sluice_core::kinesis::store::ShardTip> {
+        self.inner.tip(shard).await
+    }
+
+    async fn close_shard(
+        &self,
+        shard: &sluice_core::kinesis::store::ShardAddress,
+        now: u64,
+    ) -> sluice_core::kinesis::store::LogResult<SequenceNumber> {
+        self.inner.close_shard(shard, now).await
+    }
+
+    async fn trim(
+        &self,
+        shard: &sluice_core::kinesis::store::ShardAddress,
+        before_ms: u64,
+    ) -> sluice_core::kinesis::store::LogResult<u64> {
+        self.inner.trim(shard, before_ms).await
+    }
+
+    async fn delete_shards(
+        &self,
+        stream: &sluice_core::kinesis::StreamKey,
+        created: u64,
+        indexes: &[u32],
+    ) -> sluice_core::kinesis::store::LogResult<()> {
+        self.inner.delete_shards(stream, created, indexes).await
+    }
+
+    fn watch(
+        &self,
+        shard: &sluice_core::kinesis::store::ShardAddress,
+    ) -> sluice_core::kinesis::store::LogResult<
+        tokio::sync::watch::Receiver<sluice_core::kinesis::store::ShardTip>,
+    > {
+        self.inner.watch(shard)
+    }
+}
+
+/// PutRecords reports a record its shard could not store as AWS does (InternalFailure,
+/// "Internal service failure."), stores the others, and counts the failures; PutRecord
+/// answers the failure as a retryable error.
+#[tokio::test]
+async fn put_records_reports_per_record_failures() {
+    use sluice_core::kinesis::store::ShardLog as _;
+    let store = in_memory_store();
+    let clock = Arc::new(ManualClock::new(T0));
+    let kinesis = Kinesis::new(
+        store.clone(),
+        Arc::new(FailingShard {
+            inner: store.clone(),
+            failing: 1,
+        }),
+        clock,
+        Arc::new(KeyedTagSealer::new([9; 32])),
+        KinesisConfig::default(),
+    );
+    kinesis
+        .create_stream(
+            &ctx(),
+            CreateStreamInput {
+                stream_name: Some("s".into()),
+                shard_count: Some(2),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let entry = |hash: u128| PutRecordsRequestEntry {
+        data: Some(hash.to_string().into_bytes()),
+        partition_key: Some("k".into()),
+        explicit_hash_key: Some(hash.to_string()),
+    };
+    let out = kinesis
+        .put_records(
+            &ctx(),
+            PutRecordsInput {
+                stream_name: Some("s".into()),
+                records: vec![entry(0), entry(u128::MAX), entry(1)],
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(out.failed_record_count, 1);
+    assert_eq!(
+        out.records[0].shard_id.as_deref(),
+        Some("shardId-000000000000")
+    );
+    assert_eq!(
+        out.records[1].error_code.as_deref(),
+        Some("InternalFailure")
+    );
+    assert_eq!(
+        out.records[1].error_message.as_deref(),
+        Some("Internal service failure.")
+    );
+    assert_eq!(out.records[1].sequence_number, None);
+    assert!(out.records[2].sequence_number.is_some());
+    let e = err(kinesis
+        .put_record(
+            &ctx(),
+            PutRecordInput {
+                explicit_hash_key: Some(u128::MAX.to_string()),
+                ..put_input("s", "k", "x")
+            },
+        )
+        .await);
+    assert_eq!(e.kind, KinesisErrorKind::ServiceUnavailable);
+    assert!(e.kind.is_server_fault());
+    // Nothing of the failed record reached the log.
+    let created = kinesis
+        .describe_stream(
+            &ctx(),
+            DescribeStreamInput {
+                stream_name: Some("s".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .stream_description
+        .stream_creation_timestamp_ms;
+    let tip = store
+        .tip(&sluice_core::kinesis::store::ShardAddress {
+            stream: sluice_core::kinesis::StreamKey::new(REGION, ACCOUNT, "s"),
+            stream_created_at_ms: created,
+            shard_index: 1,
+        })
+        .await
+        .unwrap();
+    assert_eq!(tip.last_arrival_ms, None);
+}

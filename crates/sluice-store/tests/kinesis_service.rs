@@ -268,6 +268,7 @@ on_both_stores!(
     a_reshard_cut_short_is_finished_by_its_retry,
     records_and_numbers_survive_a_restart,
     subscriptions_push_records_and_end_at_the_shard_end,
+    an_abandoned_reshard_is_repaired_by_the_next_put,
 );
 
 async fn streams_are_created_described_listed_and_deleted(w: World) {
@@ -2274,6 +2275,59 @@ async fn subscriptions_push_records_and_end_at_the_shard_end(w: World) {
         .is_empty());
     w.clock.advance_ms(SHARD_ITERATOR_LIFETIME_MS);
     assert!(fresh.next_event().await.is_none());
+}
+
+/// A reshard that closed a parent's log and was never retried (its server crashed, its
+/// client gave up) leaves the parent open in the catalog: after a grace period the next
+/// put gives the parent a single child over its range, and writing and reading go on.
+async fn an_abandoned_reshard_is_repaired_by_the_next_put(w: World) {
+    use sluice_core::kinesis::store::{ShardAddress, ShardLog};
+    use sluice_core::kinesis::StreamKey;
+    w.create("s", 1).await;
+    w.put("s", "k", "before").await;
+    let created_at = w.describe("s").await.unwrap().stream_creation_timestamp_ms;
+    let parent = ShardAddress {
+        stream: StreamKey::new(REGION, ACCOUNT, "s"),
+        stream_created_at_ms: created_at,
+        shard_index: 0,
+    };
+    let ending = ShardLog::close_shard(w.store.as_ref(), &parent, w.now())
+        .await
+        .unwrap();
+    // Within the grace period the put fails (retryably), and nothing changes.
+    let e = err(w.kinesis.put_record(&ctx(), put_input("s", "k", "x")).await);
+    assert!(e.kind.is_server_fault());
+    assert_eq!(w.shards("s").await.len(), 1);
+    w.clock.advance_ms(60_000);
+    let put = w.put("s", "k", "after").await;
+    assert_eq!(put.shard_id, "shardId-000000000001");
+    let shards = w.shards("s").await;
+    assert_eq!(shards.len(), 2);
+    assert_eq!(
+        shards[0].sequence_number_range.ending_sequence_number,
+        Some(ending.to_string())
+    );
+    assert_eq!(
+        shards[1].parent_shard_id.as_deref(),
+        Some("shardId-000000000000")
+    );
+    assert_eq!(shards[1].hash_key_range, shards[0].hash_key_range);
+    let it = w
+        .iterator("s", "shardId-000000000000", "TRIM_HORIZON", None, None)
+        .await
+        .unwrap();
+    let (records, last) = w.drain(it).await;
+    assert_eq!(records.iter().map(text).collect::<Vec<_>>(), ["before"]);
+    let children = last.child_shards.unwrap();
+    assert_eq!(children[0].shard_id, "shardId-000000000001");
+    let it = w
+        .iterator("s", "shardId-000000000001", "TRIM_HORIZON", None, None)
+        .await
+        .unwrap();
+    assert_eq!(
+        w.drain(it).await.0.iter().map(text).collect::<Vec<_>>(),
+        ["after"]
+    );
 }
 
 /// A shard log whose appends to one shard fail, as a full disk would make them.

@@ -9,6 +9,8 @@ use std::collections::BTreeMap;
 
 use futures_util::future::join_all;
 
+use crate::clock::EpochMs;
+
 use super::{address, log_error, missing, require_readable, shapes, Kinesis, KinesisContext};
 use crate::kinesis::api::*;
 use crate::kinesis::error::{KinesisError, KinesisErrorKind, KinesisResult};
@@ -25,6 +27,10 @@ use crate::kinesis::records::{
 use crate::kinesis::sequence::{parse_ordering_floor, ShardContext};
 use crate::kinesis::store::{LogError, NewRecord, ReadLimits, StreamMeta};
 use crate::kinesis::stream::check_record_size;
+
+/// How old the closing of a shard the catalog still lists as open must be before a put
+/// repairs it: a reshard in progress elsewhere has had time to store its shards by then.
+pub const ABANDONED_RESHARD_MS: u64 = 60_000;
 
 /// How many times records are routed again after a reshard closed their shard under
 /// them, before the put fails.
@@ -97,7 +103,7 @@ impl Kinesis {
                         encryption_type: meta.settings.encryption.encryption_type().to_owned(),
                     })
                 }
-                Err(LogError::ShardClosed) => meta = self.reread(&meta).await?,
+                Err(LogError::ShardClosed) => meta = self.reread(&meta, &[shard]).await?,
                 Err(other) => return Err(log_error(other)),
             }
         }
@@ -155,12 +161,14 @@ impl Kinesis {
 
         let mut results: Vec<Option<PutRecordsEntry>> = vec![None; placed.len()];
         let mut pending: Vec<usize> = (0..placed.len()).collect();
+        let mut closed: Vec<u32> = Vec::new();
         for round in 0..REROUTES_MAX {
             if pending.is_empty() {
                 break;
             }
             if round > 0 {
-                meta = self.reread(&meta).await?;
+                meta = self.reread(&meta, &closed).await?;
+                closed.clear();
             }
             // Each shard's records in request order, appended as one call; the shards'
             // appends run together and share the log's group commit.
@@ -197,7 +205,10 @@ impl Kinesis {
                             });
                         }
                     }
-                    Err(LogError::ShardClosed) => pending.extend(indexes),
+                    Err(LogError::ShardClosed) => {
+                        pending.extend(indexes);
+                        closed.push(shard);
+                    }
                     Err(e) => {
                         tracing::warn!(error = %e, shard, "PutRecords append failed");
                         for &i in indexes {
@@ -378,20 +389,72 @@ impl Kinesis {
         })
     }
 
-    /// The stream again, after a reshard closed a shard under a put: the same
+    /// The stream again, after a reshard closed `closed` under a put: the same
     /// incarnation, or ResourceNotFound.
-    async fn reread(&self, meta: &StreamMeta) -> KinesisResult<StreamMeta> {
-        // A reshard holds the edit lock from closing the parents until the new shard set
-        // is stored: taking it here waits for that, so the read sees the children.
-        drop(self.edits.lock().await);
+    ///
+    /// A reshard holds the edit lock from closing the parents until the new shard set is
+    /// stored: taking it here waits for that, so the read sees the children. A shard the
+    /// catalog still lists as open after that was closed by a reshard that never finished
+    /// (a crash between its steps): once its closing is [`ABANDONED_RESHARD_MS`] old, it
+    /// is repaired with a single child over its range.
+    async fn reread(&self, meta: &StreamMeta, closed: &[u32]) -> KinesisResult<StreamMeta> {
+        let _edit = self.edits.lock().await;
         let now = self.now();
-        let fresh = self
+        let mut fresh = self
             .live_stream(&meta.key, now)
             .await?
             .filter(|m| m.created_at_ms == meta.created_at_ms)
             .ok_or_else(|| KinesisError::stream_not_found(&meta.key.name, &meta.key.account_id))?;
         require_readable(&fresh, now)?;
+        for &index in closed {
+            if fresh.shards.get(index).is_some_and(|s| s.is_open()) {
+                fresh = self.repair_closed_shard(fresh, index, now).await?;
+            }
+        }
         Ok(fresh)
+    }
+
+    /// Closes in the catalog a shard whose log is closed, opening one child over its
+    /// range; leaves the stream as it is while the log's closing is recent (a reshard of
+    /// another server may still be storing its shards).
+    async fn repair_closed_shard(
+        &self,
+        meta: StreamMeta,
+        index: u32,
+        now: EpochMs,
+    ) -> KinesisResult<StreamMeta> {
+        let shard = address(&meta, index);
+        let ending = self
+            .log
+            .tip(&shard)
+            .await
+            .map_err(log_error)?
+            .ending
+            .ok_or_else(|| KinesisError::internal("The shard log is open again."))?;
+        if now.saturating_sub(ending.time_ms) < ABANDONED_RESHARD_MS {
+            return Ok(meta);
+        }
+        tracing::warn!(
+            stream = %meta.key.arn(),
+            shard = %shard_id(index),
+            "repairing a shard closed by an unfinished reshard"
+        );
+        let mut shards = meta.shards.clone();
+        let child = shards.replace_closed(index, ending, now);
+        let start = shards.get(child).expect("the new child").starting_sequence;
+        self.log
+            .create_shards(&meta.key, meta.created_at_ms, &[(child, start)])
+            .await
+            .map_err(log_error)?;
+        let limit = self.config.account_shard_limit;
+        self.change_with_retries(meta, |m| {
+            Ok(crate::kinesis::store::StreamChange::Shards {
+                shards: shards.clone(),
+                lifecycle: m.lifecycle,
+                account_shard_limit: limit,
+            })
+        })
+        .await
     }
 }
 

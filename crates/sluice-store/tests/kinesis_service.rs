@@ -2507,3 +2507,58 @@ async fn put_records_reports_per_record_failures() {
         .unwrap();
     assert_eq!(tip.last_arrival_ms, None);
 }
+
+/// Consumers show CREATING and DELETING for the configured delays; a consumer whose
+/// deregistration has run its course frees its place under the stream's limit of 20.
+#[tokio::test]
+async fn consumer_statuses_follow_the_delays() {
+    let w = World::with_config(
+        false,
+        KinesisConfig {
+            delays: StatusDelays {
+                creating_ms: 0,
+                updating_ms: 0,
+                deleting_ms: 1_000,
+            },
+            ..Default::default()
+        },
+    );
+    let k = &w.kinesis;
+    w.create("s", 1).await;
+    let stream_arn = w.describe("s").await.unwrap().stream_arn;
+    let register = |name: &str| RegisterStreamConsumerInput {
+        stream_arn: Some(stream_arn.clone()),
+        consumer_name: Some(name.into()),
+        tags: None,
+    };
+    for i in 0..20 {
+        k.register_stream_consumer(&ctx(), register(&format!("c{i:02}")))
+            .await
+            .unwrap();
+    }
+    let by_name = |name: &str| ConsumerInput {
+        stream_arn: Some(stream_arn.clone()),
+        consumer_name: Some(name.into()),
+        ..Default::default()
+    };
+    k.deregister_stream_consumer(&ctx(), by_name("c00"))
+        .await
+        .unwrap();
+    let d = k
+        .describe_stream_consumer(&ctx(), by_name("c00"))
+        .await
+        .unwrap();
+    assert_eq!(d.consumer_description.consumer_status, "DELETING");
+    assert_eq!(
+        err(k.register_stream_consumer(&ctx(), register("new")).await).kind,
+        KinesisErrorKind::LimitExceeded
+    );
+    w.clock.advance_ms(1_000);
+    k.register_stream_consumer(&ctx(), register("new"))
+        .await
+        .unwrap();
+    assert_eq!(
+        err(k.describe_stream_consumer(&ctx(), by_name("c00")).await).kind,
+        KinesisErrorKind::ResourceNotFound
+    );
+}

@@ -60,8 +60,9 @@ impl Kinesis {
             &meta.key.name,
             &meta.key.account_id,
         )?;
-        // A consumer whose deregistration finished frees its name.
-        self.live_consumer(&meta, name, now).await?;
+        // Consumers whose deregistration finished free their names and their places
+        // under the stream's limit.
+        self.sweep_consumers(&meta, now).await?;
         let consumer = ConsumerMeta {
             key: ConsumerKey {
                 stream: meta.key.clone(),
@@ -250,6 +251,22 @@ impl Kinesis {
                 &stream_key.account_id,
             )),
         }
+    }
+
+    /// Removes a stream's consumers whose deregistration has run its course.
+    async fn sweep_consumers(&self, stream: &StreamMeta, now: EpochMs) -> KinesisResult<()> {
+        let all = self
+            .catalog
+            .list_consumers(&stream.key, None, CONSUMERS_PER_STREAM_MAX + 1)
+            .await
+            .map_err(catalog_error)?;
+        for consumer in all.iter().filter(|c| c.status(now).is_none()) {
+            self.catalog
+                .remove_consumer(&stream.key, &consumer.key.name)
+                .await
+                .map_err(catalog_error)?;
+        }
+        Ok(())
     }
 
     /// A stream's consumer of that name if it exists now; one whose deregistration has

@@ -269,6 +269,7 @@ on_both_stores!(
     records_and_numbers_survive_a_restart,
     subscriptions_push_records_and_end_at_the_shard_end,
     an_abandoned_reshard_is_repaired_by_the_next_put,
+    get_records_stops_at_10000_records_and_10_mib,
 );
 
 async fn streams_are_created_described_listed_and_deleted(w: World) {
@@ -2328,6 +2329,57 @@ async fn an_abandoned_reshard_is_repaired_by_the_next_put(w: World) {
         w.drain(it).await.0.iter().map(text).collect::<Vec<_>>(),
         ["after"]
     );
+}
+
+async fn get_records_stops_at_10000_records_and_10_mib(w: World) {
+    w.create("s", 1).await;
+    let shard = "shardId-000000000000";
+    for batch in 0..21 {
+        let out = w
+            .kinesis
+            .put_records(
+                &ctx(),
+                PutRecordsInput {
+                    stream_name: Some("s".into()),
+                    records: (0..500)
+                        .map(|i| PutRecordsRequestEntry {
+                            data: Some(format!("{batch}-{i}").into_bytes()),
+                            partition_key: Some("k".into()),
+                            ..Default::default()
+                        })
+                        .collect(),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(out.failed_record_count, 0);
+    }
+    let it = w
+        .iterator("s", shard, "TRIM_HORIZON", None, None)
+        .await
+        .unwrap();
+    let first = w.get(&it, None).await.unwrap();
+    assert_eq!(first.records.len(), 10_000);
+    let rest = w
+        .get(first.next_shard_iterator.as_ref().unwrap(), None)
+        .await
+        .unwrap();
+    assert_eq!(rest.records.len(), 500);
+
+    // Twelve records of almost 1 MiB: ten fit in 10 MiB.
+    let latest = w.iterator("s", shard, "LATEST", None, None).await.unwrap();
+    let big = "x".repeat(1_048_000);
+    for _ in 0..12 {
+        w.put("s", "k", &big).await;
+    }
+    let first = w.get(&latest, None).await.unwrap();
+    assert_eq!(first.records.len(), 10);
+    let rest = w
+        .get(first.next_shard_iterator.as_ref().unwrap(), None)
+        .await
+        .unwrap();
+    assert_eq!(rest.records.len(), 2);
 }
 
 /// A shard log whose appends to one shard fail, as a full disk would make them.

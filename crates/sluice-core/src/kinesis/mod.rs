@@ -16,9 +16,12 @@
 //! - `tags.rs`: tags of streams and consumers.
 //! - `store.rs`: the storage boundary: `StreamCatalog` (metadata) and `ShardLog` (records).
 //!
-//! There is no service here yet: the wire module, the stores and the `Kinesis` service
-//! (one method per action) build on these pieces.
+//! - `api.rs`: the actions' typed inputs and outputs, named as AWS's JSON members.
+//! - `access.rs`: `kinesis:` IAM actions through the shared access engine.
+//! - `service/`: the `Kinesis` service, one method per action, over the two traits.
 
+pub mod access;
+pub mod api;
 pub mod error;
 pub mod hash_key;
 pub mod iterator;
@@ -26,6 +29,7 @@ pub mod limits;
 pub mod names;
 pub mod records;
 pub mod sequence;
+pub mod service;
 pub mod shards;
 pub mod store;
 pub mod stream;
@@ -34,6 +38,7 @@ pub mod tags;
 
 pub use error::{KinesisError, KinesisErrorKind, KinesisResult};
 pub use names::StreamKey;
+pub use service::{HousekeepingReport, Kinesis, KinesisConfig, KinesisContext, ShardSubscription};
 
 /// The API version in every `X-Amz-Target` (`Kinesis_20131202.PutRecord`).
 pub const API_VERSION: &str = "2013-12-02";

@@ -253,6 +253,20 @@ impl ShardSet {
         }
     }
 
+    /// Repairs a shard whose log a reshard closed without the catalog ever learning of it
+    /// (a crash between the protocol's steps, and no retry): the shard closes with the
+    /// `ending` its log gave, and one child with its whole range takes its records from
+    /// `now`, so the open shards still tile the space and readers follow the lineage as
+    /// after a split. Answers the child's index.
+    pub fn replace_closed(&mut self, index: u32, ending: SequenceNumber, now: EpochMs) -> u32 {
+        let range = self
+            .get(index)
+            .expect("repairing a shard of the set")
+            .hash_range;
+        self.close(index, ending, now);
+        self.open_child((index, None), range, now)
+    }
+
     /// Drops closed shards whose records have all expired: closed at or before the trim
     /// horizon. (AWS stops listing them then.) Answers the dropped indexes, whose logs the
     /// caller deletes.

@@ -257,6 +257,11 @@ pub struct StreamSettings {
     pub warm_throughput: WarmThroughput,
     /// When the mode last changed (UpdateStreamMode), newest last, for the twice-a-day rule.
     pub mode_switches_ms: Vec<EpochMs>,
+    /// Records that arrived before this had expired when the retention period was last
+    /// increased: a longer retention does not bring them back (a store may still hold
+    /// them until their segment goes).
+    #[serde(default)]
+    pub expired_before_ms: EpochMs,
 }
 
 impl StreamSettings {
@@ -267,7 +272,9 @@ impl StreamSettings {
 
     /// The oldest arrival time still kept at `now` (never before the stream's creation).
     pub fn trim_horizon_ms(&self, now: EpochMs, created_at_ms: EpochMs) -> EpochMs {
-        now.saturating_sub(self.retention_ms()).max(created_at_ms)
+        now.saturating_sub(self.retention_ms())
+            .max(created_at_ms)
+            .max(self.expired_before_ms)
     }
 
     /// The largest record (data plus partition key), in bytes.
@@ -358,6 +365,7 @@ pub fn plan_new_stream(
                 current_mibps: warm,
             },
             mode_switches_ms: Vec::new(),
+            expired_before_ms: 0,
         },
     })
 }

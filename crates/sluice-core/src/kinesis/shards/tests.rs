@@ -466,3 +466,22 @@ fn describe_stream_pages_by_a_hundred() {
     assert_eq!((shards.len(), more), (50, false));
     assert_eq!(shards[0].index, 100);
 }
+
+#[test]
+fn an_abandoned_close_is_repaired_with_one_child_over_the_range() {
+    let created = 1_700_000_000_000;
+    let mut set = ShardSet::new(2, 7, created);
+    let range = set.get(1).unwrap().hash_range;
+    let ending = SequenceNumber::shard_end(set.get(1).unwrap().starting_sequence, created + 5);
+    let child = set.replace_closed(1, ending, created + 10);
+    assert_eq!(child, 2);
+    assert_eq!(set.get(1).unwrap().ending_sequence, Some(ending));
+    let c = set.get(2).unwrap();
+    assert_eq!(
+        (c.parent, c.adjacent_parent, c.hash_range),
+        (Some(1), None, range)
+    );
+    assert_eq!(set.open_count(), 2);
+    assert_eq!(set.child_shards(1)[0].shard_id, "shardId-000000000002");
+    assert_eq!(set.shard_for(u128::MAX).unwrap().index, 2);
+}

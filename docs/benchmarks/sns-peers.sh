@@ -32,20 +32,10 @@ cargo build --release -p sluice-server -p sluice-bench
 BENCH=target/release/sluice-bench
 SLUICE=target/release/sluice
 
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-wait_for_port() {
-  for _ in $(seq 1 150); do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
-    sleep 0.2
-  done
-  echo "nothing listening on 127.0.0.1:$1" >&2
-  return 1
-}
+. "docs/benchmarks/peer-lib.sh"
 
 WORK="$(mktemp -d)"
+PEER_LOG_DIR="$WORK"
 SLUICE_PID=""
 PEER_PID=""
 cleanup() {
@@ -61,35 +51,6 @@ SLUICE_PORT="$(free_port)"
 SLUICE_PID=$!
 wait_for_port "$SLUICE_PORT"
 
-# Starts the named peer on a free loopback port; sets PORT and PEER_PID.
-start_peer() {
-  PORT="$(free_port)"
-  case "$1" in
-    moto)
-      if [ ! -x "$MOTO_VENV/bin/moto_server" ]; then
-        python3 -m venv "$MOTO_VENV"
-        timeout 600 "$MOTO_VENV/bin/pip" install -q "moto[server]==$MOTO_VERSION"
-      fi
-      "$MOTO_VENV/bin/pip" show moto | grep -E '^(Name|Version):'
-      "$MOTO_VENV/bin/moto_server" -H 127.0.0.1 -p "$PORT" >"$WORK/moto.log" 2>&1 &
-      ;;
-    ministack)
-      if [ ! -x "$MINISTACK_VENV/bin/ministack" ]; then
-        python3 -m venv "$MINISTACK_VENV"
-        timeout 600 "$MINISTACK_VENV/bin/pip" install -q "ministack==$MINISTACK_VERSION"
-      fi
-      "$MINISTACK_VENV/bin/pip" show ministack | grep -E '^(Name|Version):'
-      GATEWAY_PORT="$PORT" BIND_HOST=127.0.0.1 "$MINISTACK_VENV/bin/ministack" \
-        >"$WORK/ministack.log" 2>&1 &
-      ;;
-    *)
-      echo "unknown peer $1" >&2
-      exit 2
-      ;;
-  esac
-  PEER_PID=$!
-  wait_for_port "$PORT"
-}
 
 # The sluice-bench flags of a case.
 case_flags() {

@@ -47,13 +47,9 @@ impl Kinesis {
             .ok_or_else(|| missing("consumerName"))?;
         check_consumer_name(name)?;
         let key = parse_stream_arn(stream_arn)?;
-        let _edit = self.edits.lock().await;
-        let meta = self
-            .stream_by_key(ctx, "RegisterStreamConsumer", &key)
+        let (_edit, meta, now) = self
+            .editable_stream(ctx, "RegisterStreamConsumer", &key)
             .await?;
-        let now = self.now();
-        meta.lifecycle
-            .require_active(now, &meta.key.name, &meta.key.account_id)?;
         let tags = add_tags(
             &TagMap::new(),
             input.tags.as_ref().unwrap_or(&TagMap::new()),

@@ -188,6 +188,22 @@ impl Kinesis {
 
     /// The stream a request names by StreamName or StreamARN, once the caller may perform
     /// `action` on it; ResourceNotFound if it does not exist (or is gone).
+    /// The stream an edit is about, authorised for `action` and ACTIVE, with the service's
+    /// edit lock held (until the guard drops) and the time of the edit.
+    async fn editable_stream(
+        &self,
+        ctx: &KinesisContext,
+        action: &str,
+        key: &StreamKey,
+    ) -> KinesisResult<(tokio::sync::MutexGuard<'_, ()>, StreamMeta, EpochMs)> {
+        let edit = self.edits.lock().await;
+        let meta = self.stream_by_key(ctx, action, key).await?;
+        let now = self.now();
+        meta.lifecycle
+            .require_active(now, &meta.key.name, &meta.key.account_id)?;
+        Ok((edit, meta, now))
+    }
+
     async fn stream_for(
         &self,
         ctx: &KinesisContext,

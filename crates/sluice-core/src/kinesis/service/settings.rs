@@ -8,6 +8,7 @@ use crate::kinesis::api::*;
 use crate::kinesis::error::{KinesisError, KinesisResult};
 use crate::kinesis::limits::SHARD_LEVEL_METRICS_PER_CALL_MAX;
 use crate::kinesis::names::parse_stream_arn;
+use crate::kinesis::names::resolve_stream;
 use crate::kinesis::store::{AccountSettings, StreamChange};
 use crate::kinesis::stream::{
     check_encryption_request, check_max_record_size, check_mode_switch, check_warm_throughput,
@@ -46,18 +47,13 @@ impl Kinesis {
             .ok_or_else(|| missing("encryptionType"))?;
         let key_id = input.key_id.as_deref().ok_or_else(|| missing("keyId"))?;
         check_encryption_request(kind, key_id)?;
-        let _edit = self.edits.lock().await;
-        let meta = self
-            .stream_for(
-                ctx,
-                action,
-                input.stream_name.as_deref(),
-                input.stream_arn.as_deref(),
-            )
-            .await?;
-        let now = self.now();
-        meta.lifecycle
-            .require_active(now, &meta.key.name, &meta.key.account_id)?;
+        let key = resolve_stream(
+            input.stream_name.as_deref(),
+            input.stream_arn.as_deref(),
+            &ctx.region,
+            &ctx.account_id,
+        )?;
+        let (_edit, meta, now) = self.editable_stream(ctx, action, &key).await?;
         let lifecycle = Lifecycle::begin(Transition::Updating, now, self.config.delays);
         self.change_with_retries(meta, |m| {
             let mut settings = m.settings.clone();
@@ -110,18 +106,13 @@ impl Kinesis {
                 &format!("have length between 1 and {SHARD_LEVEL_METRICS_PER_CALL_MAX}"),
             ));
         }
-        let _edit = self.edits.lock().await;
-        let meta = self
-            .stream_for(
-                ctx,
-                action,
-                input.stream_name.as_deref(),
-                input.stream_arn.as_deref(),
-            )
-            .await?;
-        let now = self.now();
-        meta.lifecycle
-            .require_active(now, &meta.key.name, &meta.key.account_id)?;
+        let key = resolve_stream(
+            input.stream_name.as_deref(),
+            input.stream_arn.as_deref(),
+            &ctx.region,
+            &ctx.account_id,
+        )?;
+        let (_edit, meta, _) = self.editable_stream(ctx, action, &key).await?;
         let current = meta.settings.monitoring.listed();
         let changed = self
             .change_with_retries(meta, |m| {
@@ -163,11 +154,7 @@ impl Kinesis {
             .map(|w| check_warm_throughput(w, mode))
             .transpose()?;
         let key = parse_stream_arn(arn)?;
-        let _edit = self.edits.lock().await;
-        let meta = self.stream_by_key(ctx, "UpdateStreamMode", &key).await?;
-        let now = self.now();
-        meta.lifecycle
-            .require_active(now, &meta.key.name, &meta.key.account_id)?;
+        let (_edit, meta, now) = self.editable_stream(ctx, "UpdateStreamMode", &key).await?;
         if meta.settings.mode == mode {
             return Err(KinesisError::invalid_argument(format!(
                 "Stream {} under account {} is already in {} mode.",
@@ -221,11 +208,9 @@ impl Kinesis {
             .ok_or_else(|| missing("maxRecordSizeInKiB"))?;
         let kib = check_max_record_size(kib)?;
         let key = parse_stream_arn(arn)?;
-        let _edit = self.edits.lock().await;
-        let meta = self.stream_by_key(ctx, "UpdateMaxRecordSize", &key).await?;
-        let now = self.now();
-        meta.lifecycle
-            .require_active(now, &meta.key.name, &meta.key.account_id)?;
+        let (_edit, meta, _) = self
+            .editable_stream(ctx, "UpdateMaxRecordSize", &key)
+            .await?;
         self.change_with_retries(meta, |m| {
             let mut settings = m.settings.clone();
             settings.max_record_size_kib = kib;
@@ -247,18 +232,15 @@ impl Kinesis {
         let mibps = input
             .warm_throughput_mi_bps
             .ok_or_else(|| missing("warmThroughputMiBps"))?;
-        let _edit = self.edits.lock().await;
-        let meta = self
-            .stream_for(
-                ctx,
-                "UpdateStreamWarmThroughput",
-                input.stream_name.as_deref(),
-                input.stream_arn.as_deref(),
-            )
+        let key = resolve_stream(
+            input.stream_name.as_deref(),
+            input.stream_arn.as_deref(),
+            &ctx.region,
+            &ctx.account_id,
+        )?;
+        let (_edit, meta, _) = self
+            .editable_stream(ctx, "UpdateStreamWarmThroughput", &key)
             .await?;
-        let now = self.now();
-        meta.lifecycle
-            .require_active(now, &meta.key.name, &meta.key.account_id)?;
         let target = check_warm_throughput(mibps, meta.settings.mode)?;
         let changed = self
             .change_with_retries(meta, |m| {

@@ -10,6 +10,7 @@ use super::{
 use crate::kinesis::api::*;
 use crate::kinesis::error::{KinesisError, KinesisErrorKind, KinesisResult};
 use crate::kinesis::limits::{CONSUMERS_PER_STREAM_MAX, LIST_STREAMS_PAGE_MAX};
+use crate::kinesis::names::resolve_stream;
 use crate::kinesis::names::{check_stream_name, StreamKey};
 use crate::kinesis::sequence::stream_tag;
 use crate::kinesis::shards::{check_list_limit, describe_stream_shards, ShardSet};
@@ -336,18 +337,13 @@ impl Kinesis {
         let requested = input
             .retention_period_hours
             .ok_or_else(|| missing("retentionPeriodHours"))?;
-        let _edit = self.edits.lock().await;
-        let meta = self
-            .stream_for(
-                ctx,
-                action,
-                input.stream_name.as_deref(),
-                input.stream_arn.as_deref(),
-            )
-            .await?;
-        let now = self.now();
-        meta.lifecycle
-            .require_active(now, &meta.key.name, &meta.key.account_id)?;
+        let key = resolve_stream(
+            input.stream_name.as_deref(),
+            input.stream_arn.as_deref(),
+            &ctx.region,
+            &ctx.account_id,
+        )?;
+        let (_edit, meta, now) = self.editable_stream(ctx, action, &key).await?;
         self.change_with_retries(meta, |m| {
             let current = m.settings.retention_hours;
             let hours = if increase {

@@ -17,12 +17,9 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use base64::Engine as _;
 use common::process::Sluice;
+use common::sns_query::verify_signature;
 use parking_lot::Mutex;
-use ring::signature::{
-    UnparsedPublicKey, RSA_PKCS1_2048_8192_SHA1_FOR_LEGACY_USE_ONLY, RSA_PKCS1_2048_8192_SHA256,
-};
 
 /// The POST timeout the server runs with here (AWS's is 15 s).
 const TIMEOUT_MS: u64 = 400;
@@ -370,61 +367,6 @@ fn element(text: &str, field: &str) -> Option<String> {
 // ---------------------------------------------------------------------------------------
 // Signatures, checked as a receiver checks them.
 // ---------------------------------------------------------------------------------------
-
-fn string_to_sign(doc: &serde_json::Value) -> String {
-    let names: &[&str] = match doc["Type"].as_str().unwrap() {
-        "Notification" => &[
-            "Message",
-            "MessageId",
-            "Subject",
-            "Timestamp",
-            "TopicArn",
-            "Type",
-        ],
-        _ => &[
-            "Message",
-            "MessageId",
-            "SubscribeURL",
-            "Timestamp",
-            "Token",
-            "TopicArn",
-            "Type",
-        ],
-    };
-    let mut out = String::new();
-    for name in names {
-        if let Some(value) = doc.get(*name) {
-            out.push_str(&format!("{name}\n{}\n", value.as_str().unwrap()));
-        }
-    }
-    out
-}
-
-async fn verify_signature(http: &reqwest::Client, doc: &serde_json::Value) {
-    let cert_url = doc["SigningCertURL"].as_str().unwrap();
-    let pem = http
-        .get(cert_url)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let (_, pem) = x509_parser::pem::parse_x509_pem(pem.as_bytes()).unwrap();
-    let cert = pem.parse_x509().unwrap();
-    let key = cert.public_key().subject_public_key.data.to_vec();
-    let signature = base64::engine::general_purpose::STANDARD
-        .decode(doc["Signature"].as_str().unwrap())
-        .unwrap();
-    let algorithm: &dyn ring::signature::VerificationAlgorithm =
-        match doc["SignatureVersion"].as_str().unwrap() {
-            "1" => &RSA_PKCS1_2048_8192_SHA1_FOR_LEGACY_USE_ONLY,
-            _ => &RSA_PKCS1_2048_8192_SHA256,
-        };
-    UnparsedPublicKey::new(algorithm, &key)
-        .verify(string_to_sign(doc).as_bytes(), &signature)
-        .unwrap_or_else(|_| panic!("the signature of {doc} verifies"));
-}
 
 // ---------------------------------------------------------------------------------------
 // Scenarios.

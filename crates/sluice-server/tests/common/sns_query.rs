@@ -123,3 +123,64 @@ pub async fn subscribed_queue(
     sns_call(http, endpoint, &params, "SubscriptionArn").await;
     url
 }
+
+/// A receiver's string to sign, rebuilt from a delivered document (a Notification, or a
+/// subscription or unsubscribe confirmation).
+pub fn string_to_sign(doc: &serde_json::Value) -> String {
+    let names: &[&str] = match doc["Type"].as_str().unwrap() {
+        "Notification" => &[
+            "Message",
+            "MessageId",
+            "Subject",
+            "Timestamp",
+            "TopicArn",
+            "Type",
+        ],
+        _ => &[
+            "Message",
+            "MessageId",
+            "SubscribeURL",
+            "Timestamp",
+            "Token",
+            "TopicArn",
+            "Type",
+        ],
+    };
+    let mut out = String::new();
+    for name in names {
+        if let Some(value) = doc.get(*name) {
+            out.push_str(&format!("{name}\n{}\n", value.as_str().unwrap()));
+        }
+    }
+    out
+}
+
+/// Checks a delivered document's signature as a receiver does: against the certificate
+/// its SigningCertURL serves, with SHA-1 (version 1) or SHA-256 (version 2).
+pub async fn verify_signature(http: &reqwest::Client, doc: &serde_json::Value) {
+    let cert_url = doc["SigningCertURL"].as_str().unwrap();
+    let pem = http
+        .get(cert_url)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let (_, pem) = x509_parser::pem::parse_x509_pem(pem.as_bytes()).unwrap();
+    let cert = pem.parse_x509().unwrap();
+    let key = cert.public_key().subject_public_key.data.to_vec();
+    let signature = base64::Engine::decode(
+        &base64::engine::general_purpose::STANDARD,
+        doc["Signature"].as_str().unwrap(),
+    )
+    .unwrap();
+    let algorithm: &dyn ring::signature::VerificationAlgorithm =
+        match doc["SignatureVersion"].as_str().unwrap() {
+            "1" => &ring::signature::RSA_PKCS1_2048_8192_SHA1_FOR_LEGACY_USE_ONLY,
+            _ => &ring::signature::RSA_PKCS1_2048_8192_SHA256,
+        };
+    ring::signature::UnparsedPublicKey::new(algorithm, &key)
+        .verify(string_to_sign(doc).as_bytes(), &signature)
+        .unwrap_or_else(|_| panic!("the signature of {doc} verifies"));
+}

@@ -143,6 +143,11 @@ pub struct Cli {
     /// set). For tests of timeouts; never in production.
     #[arg(long, env = "SLUICE_SNS_HTTP_TIMEOUT_MS", hide = true)]
     pub sns_http_timeout_ms: Option<u64>,
+    /// How long a Kinesis stream shows CREATING, UPDATING or DELETING before the change
+    /// takes effect, in milliseconds (AWS takes seconds to minutes; 0, the default,
+    /// makes every change immediate so tests need no waiters).
+    #[arg(long, env = "SLUICE_KINESIS_STATUS_DELAY_MS")]
+    pub kinesis_status_delay_ms: Option<u64>,
 }
 
 /// On/off flags read their environment variable as 1/0, true/false, yes/no or on/off.
@@ -233,6 +238,8 @@ pub struct Config {
     pub test_clock: bool,
     /// How long one SNS POST to an HTTP/S endpoint may take.
     pub sns_http_timeout_ms: u64,
+    /// How long Kinesis streams show their transitional statuses.
+    pub kinesis_status_delay_ms: u64,
     /// Identities allowed to sign requests; with none, requests are not authenticated.
     pub identities: Vec<IdentityConfig>,
     /// Where secrets left out of `identities` are found.
@@ -262,6 +269,7 @@ impl Config {
             limits: Limits::default(),
             test_clock: false,
             sns_http_timeout_ms: sluice_core::sns::limits::HTTP_DELIVERY_TIMEOUT_MS,
+            kinesis_status_delay_ms: 0,
             identities: Vec::new(),
             credentials_file: None,
             config_dir: PathBuf::from("."),
@@ -356,6 +364,7 @@ impl Config {
             sns_http_timeout_ms: cli
                 .sns_http_timeout_ms
                 .unwrap_or(sluice_core::sns::limits::HTTP_DELIVERY_TIMEOUT_MS),
+            kinesis_status_delay_ms: cli.kinesis_status_delay_ms.unwrap_or(0),
             identities: file.identities,
             credentials_file: cli
                 .credentials_file

@@ -8,6 +8,7 @@ pub mod connection;
 pub mod encryption;
 pub mod front;
 pub mod idle;
+pub mod kinesis;
 pub mod limits;
 pub mod server;
 pub mod sns;

@@ -13,6 +13,10 @@ use tokio::sync::Semaphore;
 /// The largest request body accepted by default. A 1 MiB batch sent form-encoded can
 /// take about three times its size.
 pub const DEFAULT_MAX_REQUEST_BYTES: usize = 4 * 1024 * 1024;
+/// The smallest body bound for Kinesis requests, whatever `--max-request-bytes` says: a
+/// PutRecords of 10 MiB of data (AWS's bound per request) is about 13.4 MiB once its
+/// blobs are base64 text, so 16 MiB holds the largest request AWS accepts.
+pub const KINESIS_MIN_MAX_REQUEST_BYTES: usize = 16 * 1024 * 1024;
 /// Connections served at once by default; further ones wait in the kernel's backlog.
 /// An idle connection costs about 10 KiB, so this bounds them near 160 MiB; it admits
 /// ten thousand idle clients with room to spare for working ones.

@@ -200,6 +200,7 @@ pub async fn start_with_signal(
             .as_deref(),
     )?;
     let sts = Arc::new(Sts::new(roles, Arc::new(token_key)));
+    let kinesis = crate::kinesis::start(&config, store.clone(), clock.clone());
     predefine_queues(&sqs, &config).await?;
     sqs.start_background().await;
     // Deliveries to HTTP/S endpoints, resuming whatever the outbox held at the restart.
@@ -261,7 +262,7 @@ pub async fn start_with_signal(
         } else {
             "http"
         };
-        tracing::info!(%addr, scheme, "listening for SQS (AWS JSON 1.0 and Query), SNS and STS requests");
+        tracing::info!(%addr, scheme, "listening for SQS (AWS JSON 1.0 and Query), SNS, STS and Kinesis requests");
     }
     let addr = listeners[0].tcp.local_addr().map_err(|e| e.to_string())?;
     let limits = config.limits;
@@ -281,6 +282,7 @@ pub async fn start_with_signal(
             config.data_dir.as_ref().map(|dir| dir.join("kms")),
         )),
         sts,
+        kinesis,
         region: config.region.clone(),
         account_id: config.account_id.clone(),
         base_url: config.base_url.clone(),

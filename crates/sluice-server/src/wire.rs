@@ -7,6 +7,7 @@
 //!
 //! Responses that push events rather than answer once are framed by [`eventstream`].
 
+pub mod cbor;
 pub mod eventstream;
 
 use axum::http::{HeaderValue, StatusCode};
@@ -14,14 +15,22 @@ use axum::response::{IntoResponse, Response};
 
 /// AWS JSON 1.0 (SQS).
 pub const JSON_1_0_CONTENT_TYPE: &str = "application/x-amz-json-1.0";
+/// AWS JSON 1.1 (Kinesis).
+pub const JSON_1_1_CONTENT_TYPE: &str = "application/x-amz-json-1.1";
+/// AWS CBOR 1.1 (Kinesis, as the Java SDKs speak it).
+pub const CBOR_1_1_CONTENT_TYPE: &str = "application/x-amz-cbor-1.1";
 /// Query/XML replies.
 pub const XML_CONTENT_TYPE: &str = "text/xml";
 
 /// The wire protocol a request speaks, which its reply and errors speak too.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Protocol {
-    /// AWS JSON: `X-Amz-Target` names the action, the body is JSON.
+    /// AWS JSON 1.0: `X-Amz-Target` names the action, the body is JSON.
     Json,
+    /// AWS JSON 1.1: the same with 1.1's content type (Kinesis).
+    Json11,
+    /// AWS CBOR 1.1: `X-Amz-Target` names the action, the body is CBOR (Kinesis).
+    Cbor,
     /// AWS Query: form parameters in, XML out; errors are documents in `namespace`.
     Query { namespace: &'static str },
 }
@@ -121,12 +130,12 @@ fn with_request_id(mut response: Response, request_id: &str) -> Response {
 }
 
 pub fn json_reply(body: Vec<u8>, request_id: &str) -> Response {
-    let response = (
-        StatusCode::OK,
-        [("content-type", JSON_1_0_CONTENT_TYPE)],
-        body,
-    )
-        .into_response();
+    typed_reply(JSON_1_0_CONTENT_TYPE, body, request_id)
+}
+
+/// A 200 answer of `content_type`.
+pub fn typed_reply(content_type: &'static str, body: Vec<u8>, request_id: &str) -> Response {
+    let response = (StatusCode::OK, [("content-type", content_type)], body).into_response();
     with_request_id(response, request_id)
 }
 
@@ -153,14 +162,19 @@ pub fn error_reply(protocol: Protocol, e: &WireError, request_id: &str) -> Respo
     let status = StatusCode::from_u16(e.status).unwrap_or(StatusCode::BAD_REQUEST);
     let fault = if e.sender_fault { "Sender" } else { "Receiver" };
     let mut response = match protocol {
-        Protocol::Json => {
+        Protocol::Json | Protocol::Json11 | Protocol::Cbor => {
             let mut body = serde_json::Map::new();
             body.insert("__type".to_owned(), e.json_type.into());
             if e.has_message {
                 body.insert(e.message_key.to_owned(), e.message.clone().into());
             }
-            let body = serde_json::Value::Object(body).to_string();
-            (status, [("content-type", JSON_1_0_CONTENT_TYPE)], body).into_response()
+            let body = serde_json::Value::Object(body);
+            let (content_type, bytes) = match protocol {
+                Protocol::Json => (JSON_1_0_CONTENT_TYPE, body.to_string().into_bytes()),
+                Protocol::Json11 => (JSON_1_1_CONTENT_TYPE, body.to_string().into_bytes()),
+                _ => (CBOR_1_1_CONTENT_TYPE, cbor::from_json(&body)),
+            };
+            (status, [("content-type", content_type)], bytes).into_response()
         }
         Protocol::Query { .. } if e.bare_query_body => {
             let body = format!("<{}/>", e.code);

@@ -2,7 +2,7 @@
 //! place among the requests in progress (`limits.rs`), reads the body within its
 //! bounds, decides which service the request is for (`route.rs`), authenticates it
 //! for that service's signing name, and hands it to the service's wire module
-//! (`sqs/`, `sns/`, `sts/`), which answers in the protocol the request spoke. Errors of every
+//! (`sqs/`, `sns/`, `sts/`, `kinesis/`), which answers in the protocol the request spoke. Errors of every
 //! kind are rendered in one place (`wire.rs`). A response that pushes events rather
 //! than answering once streams through `stream.rs`.
 
@@ -22,7 +22,11 @@ use sluice_core::sns::Sns;
 use sluice_core::sqs::Sqs;
 use sluice_core::sts::Sts;
 
+use sluice_core::access::Access;
+use sluice_core::kinesis::Kinesis;
+
 use crate::auth::{Authenticated, Authenticator};
+use crate::connection::ConnectionInfo;
 use crate::limits::Gates;
 use crate::sqs::longpoll::Slot;
 use crate::wire::{error_reply, unknown_operation, Protocol, WireError};
@@ -39,6 +43,7 @@ pub struct AppState {
     /// The key SNS notifications are signed with, and its certificate.
     pub sns_signing: Arc<crate::sns::SigningKey>,
     pub sts: Arc<Sts>,
+    pub kinesis: Arc<Kinesis>,
     pub region: String,
     pub account_id: String,
     /// Fixed base for queue URLs; otherwise built from the request's Host header.
@@ -73,6 +78,27 @@ impl Incoming {
 
     pub fn header(&self, name: &str) -> Option<&str> {
         header(&self.parts.headers, name)
+    }
+
+    /// The region the request is for: its credential scope's, else the server's.
+    pub fn region(&self, default: &str) -> String {
+        self.authenticated
+            .region
+            .clone()
+            .filter(|r| !r.is_empty())
+            .unwrap_or_else(|| default.to_owned())
+    }
+
+    /// The caller as the access engine sees it (with the connection's facts), when the
+    /// server enforces access; `None` on an open server.
+    pub fn access(&self, action: &str) -> Option<Access> {
+        let connection = ConnectionInfo::of(&self.parts.extensions);
+        self.authenticated.enforced_caller().map(|caller| Access {
+            action: action.to_owned(),
+            secure_transport: connection.is_some_and(|c| c.secure),
+            source_ip: connection.map(|c| c.peer.ip()),
+            ..Access::new(caller)
+        })
     }
 }
 
@@ -114,17 +140,28 @@ async fn handle(State(app): State<Arc<AppState>>, request: Request) -> Response 
         return error_reply(early, &busy, &request_id);
     };
     let limits = &app.gates.limits;
+    let kinesis_target = target.as_deref().is_some_and(|t| {
+        t.split_once('.')
+            .is_some_and(|(prefix, _)| prefix == crate::kinesis::JSON_TARGET_PREFIX)
+    });
+    let max_request_bytes = if kinesis_target {
+        limits
+            .max_request_bytes
+            .max(crate::limits::KINESIS_MIN_MAX_REQUEST_BYTES)
+    } else {
+        limits.max_request_bytes
+    };
     let body = match read_body(
         body,
         &parts.headers,
-        limits.max_request_bytes,
+        max_request_bytes,
         limits.idle_timeout(),
     )
     .await
     {
         Ok(body) => body,
         Err(e) => {
-            let max = limits.max_request_bytes;
+            let max = max_request_bytes;
             return body_error_reply(early, &e, max, &request_id, parts.version);
         }
     };
@@ -188,6 +225,7 @@ async fn handle(State(app): State<Arc<AppState>>, request: Request) -> Response 
         Service::Sqs => crate::sqs::serve(&app, incoming, Slot::in_progress(pass)).await,
         Service::Sns => crate::sns::serve(app.clone(), incoming).await,
         Service::Sts => crate::sts::serve(&app, incoming).await,
+        Service::Kinesis => crate::kinesis::serve(app.clone(), incoming).await,
     }
 }
 
@@ -215,6 +253,8 @@ fn query_protocol(service: Service) -> Protocol {
         Service::Sqs => crate::sqs::QUERY,
         Service::Sns => crate::sns::QUERY,
         Service::Sts => crate::sts::QUERY,
+        // Kinesis has no Query protocol; its requests are routed by their target.
+        Service::Kinesis => crate::sqs::QUERY,
     }
 }
 

@@ -1,6 +1,6 @@
-//! Which service a request is for. SQS, SNS, STS (and, later, Kinesis) share one
-//! port, as they share nothing else: a JSON request names its service in the
-//! `X-Amz-Target` prefix; a Query request by the service its SigV4 credential scope is
+//! Which service a request is for. SQS, SNS, STS and Kinesis share one port, as they
+//! share nothing else: a JSON (or CBOR) request names its service in the
+//! `X-Amz-Target` prefix (Kinesis speaks nothing else); a Query request by the service its SigV4 credential scope is
 //! signed for, else by its `Version`, else by an `Action` only one service has. SNS
 //! and SQS share action names (AddPermission, ...), so `Action` alone decides only
 //! when nothing else does, and an unsigned Query request naming no version is SQS's,
@@ -12,6 +12,7 @@ pub enum Service {
     Sqs,
     Sns,
     Sts,
+    Kinesis,
 }
 
 /// Where a request goes.
@@ -39,6 +40,7 @@ pub fn route(
         let prefix = target.split_once('.').map_or(target, |(prefix, _)| prefix);
         return match prefix {
             crate::sqs::JSON_TARGET_PREFIX => Route::Json(Service::Sqs),
+            crate::kinesis::JSON_TARGET_PREFIX => Route::Json(Service::Kinesis),
             _ => Route::UnknownTarget,
         };
     }
@@ -81,6 +83,7 @@ impl Service {
             Service::Sqs => &[crate::sqs::SIGNING_NAME],
             Service::Sts => &[crate::sts::SIGNING_NAME],
             Service::Sns => &[crate::sns::SIGNING_NAME],
+            Service::Kinesis => &[crate::kinesis::SIGNING_NAME],
         }
     }
 }
@@ -102,6 +105,15 @@ mod tests {
         assert_eq!(
             route(Some("AmazonSQS"), None, None, None),
             Route::Json(Service::Sqs)
+        );
+        assert_eq!(
+            route(
+                Some("Kinesis_20131202.PutRecord"),
+                Some("kinesis"),
+                None,
+                None
+            ),
+            Route::Json(Service::Kinesis)
         );
     }
 

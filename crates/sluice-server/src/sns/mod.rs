@@ -16,7 +16,6 @@ pub use signing::SigningKey;
 use std::sync::Arc;
 
 use axum::response::Response;
-use sluice_core::access::Access;
 use sluice_core::sns::api::{CreateTopicInput, PublishInput, SubscribeInput};
 use sluice_core::sns::AddPermissionInput;
 use sluice_core::sns::{Fanout, SnsContext, SnsError, SnsErrorKind, SnsResult};
@@ -420,27 +419,15 @@ fn base_url(app: &AppState, request: &Incoming) -> String {
 /// account and ARN, and, with identities configured, what access decisions need.
 fn context(app: &AppState, request: &Incoming, action: &str) -> SnsContext {
     let authenticated = &request.authenticated;
-    let region = authenticated
-        .region
-        .clone()
-        .filter(|r| !r.is_empty())
-        .unwrap_or_else(|| app.region.clone());
     let account_id = authenticated.account_id(&app.account_id);
     let principal_arn = match &authenticated.caller {
         Some(caller) => caller.arn.clone(),
         None => format!("arn:aws:iam::{account_id}:root"),
     };
-    let connection = ConnectionInfo::of(&request.parts.extensions);
-    let access = authenticated.enforced_caller().map(|caller| Access {
-        action: action.to_owned(),
-        secure_transport: connection.is_some_and(|c| c.secure),
-        source_ip: connection.map(|c| c.peer.ip()),
-        ..Access::new(caller)
-    });
     SnsContext {
-        region,
+        region: request.region(&app.region),
         account_id,
         principal_arn,
-        access,
+        access: request.access(action),
     }
 }

@@ -5,7 +5,6 @@
 
 use axum::http::StatusCode;
 use axum::response::Response;
-use sluice_core::access::Access;
 use sluice_core::sqs::{RequestContext, SqsError, SqsErrorKind};
 
 use super::errors::to_wire;
@@ -145,27 +144,19 @@ fn failure_reply(protocol: Protocol, failure: &Failure, request_id: &str) -> Res
 fn context(app: &AppState, request: &Incoming) -> RequestContext {
     let authenticated = &request.authenticated;
     let extensions = &request.parts.extensions;
-    let region = authenticated
-        .region
-        .clone()
-        .filter(|r| !r.is_empty())
-        .unwrap_or_else(|| app.region.clone());
+    let region = request.region(&app.region);
     let base_url = app.base_url.clone().unwrap_or_else(|| {
         let host = request.header("host").unwrap_or("localhost");
         let scheme = ConnectionInfo::scheme(extensions);
         format!("{scheme}://{host}")
     });
-    let connection = ConnectionInfo::of(extensions);
     let account_id = authenticated.account_id(&app.account_id);
     let sender_id = match &authenticated.caller {
         Some(caller) => caller.user_id.clone(),
         None => account_id.clone(),
     };
-    let access = authenticated.enforced_caller().map(|caller| Access {
-        secure_transport: connection.is_some_and(|c| c.secure),
-        source_ip: connection.map(|c| c.peer.ip()),
-        ..Access::new(caller)
-    });
+    // The action is named once it is known (`set_action`).
+    let access = request.access("");
     RequestContext {
         region,
         account_id,

@@ -1,0 +1,57 @@
+//! The Kinesis service as the server runs it: built over the embedded store (its stream
+//! catalog and shard logs), with the server's clock and iterator sealer, and a
+//! housekeeping pass on a timer that trims records past retention, drops expired closed
+//! shards and finishes deletions.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use sluice_core::clock::Clock;
+use sluice_core::kinesis::iterator::KeyedTagSealer;
+use sluice_core::kinesis::stream::StatusDelays;
+use sluice_core::kinesis::{Kinesis, KinesisConfig};
+use sluice_store::EmbeddedStore;
+
+use crate::config::Config;
+
+/// How often housekeeping runs. Retention is counted in hours, so a minute's lag in
+/// trimming is never seen by a reader (reads stop at the retention horizon themselves).
+pub const HOUSEKEEPING_INTERVAL_MS: u64 = 60_000;
+
+pub fn start(config: &Config, store: Arc<EmbeddedStore>, clock: Arc<dyn Clock>) -> Arc<Kinesis> {
+    let delay = config.kinesis_status_delay_ms;
+    let settings = KinesisConfig {
+        delays: StatusDelays {
+            creating_ms: delay,
+            updating_ms: delay,
+            deleting_ms: delay,
+        },
+        ..KinesisConfig::default()
+    };
+    let sealer = Arc::new(KeyedTagSealer::new(rand::random()));
+    let kinesis = Kinesis::new(store.clone(), store, clock.clone(), sealer, settings);
+    let region = config.region.clone();
+    let account_id = config.account_id.clone();
+    let weak = Arc::downgrade(&kinesis);
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_millis(HOUSEKEEPING_INTERVAL_MS));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            let Some(kinesis) = weak.upgrade() else {
+                return;
+            };
+            match kinesis
+                .housekeeping(&region, &account_id, clock.now_ms())
+                .await
+            {
+                Ok(report) if report != Default::default() => {
+                    tracing::debug!(?report, "kinesis housekeeping")
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e.message, "kinesis housekeeping failed"),
+            }
+        }
+    });
+    kinesis
+}

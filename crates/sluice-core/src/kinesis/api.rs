@@ -1,8 +1,8 @@
 //! Kinesis operation shapes, named as the AWS JSON members name them (`StreamARN` is
 //! `stream_arn`, `MaxRecordSizeInKiB` is `max_record_size_in_kib`), so a wire module maps
-//! them one to one. Blobs are bytes (base64 in JSON and raw in CBOR are the wire's
-//! business); timestamps are epoch milliseconds (`..._ms`: the wire's epoch seconds,
-//! scaled). Integer members are `i64`, wider than the model's, so a value out of range is
+//! them one to one. Blobs are bytes and timestamps epoch milliseconds (`..._ms`); their
+//! serde form is AWS JSON 1.1's (base64 text, epoch seconds: [`wire_values`]), and a CBOR
+//! wire converts at its edge. Integer members are `i64`, wider than the model's, so a value out of range is
 //! seen and refused with AWS's ValidationException rather than lost in decoding.
 
 use serde::{Deserialize, Serialize};

@@ -2,8 +2,9 @@
 //! `stream_arn`, `MaxRecordSizeInKiB` is `max_record_size_in_kib`), so a wire module maps
 //! them one to one. Blobs are bytes and timestamps epoch milliseconds (`..._ms`); their
 //! serde form is AWS JSON 1.1's (base64 text, epoch seconds: [`wire_values`]), and a CBOR
-//! wire converts at its edge. Integer members are `i64`, wider than the model's, so a value out of range is
-//! seen and refused with AWS's ValidationException rather than lost in decoding.
+//! wire converts at its edge. Integer members are `i64`, wider than the model's, so a
+//! value out of range is seen and refused with AWS's ValidationException rather than
+//! lost in decoding.
 
 use serde::{Deserialize, Serialize};
 

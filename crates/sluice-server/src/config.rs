@@ -148,6 +148,11 @@ pub struct Cli {
     /// makes every change immediate so tests need no waiters).
     #[arg(long, env = "SLUICE_KINESIS_STATUS_DELAY_MS")]
     pub kinesis_status_delay_ms: Option<u64>,
+    /// Enforce AWS's per-shard Kinesis throughput limits (1 MiB or 1,000 records a second
+    /// written, 5 GetRecords calls and 2 MiB a second read), answering
+    /// ProvisionedThroughputExceededException beyond them, to test clients' backoff.
+    #[arg(long, env = "SLUICE_KINESIS_THROUGHPUT_LIMITS", value_parser = boolish())]
+    pub kinesis_throughput_limits: bool,
 }
 
 /// On/off flags read their environment variable as 1/0, true/false, yes/no or on/off.
@@ -240,6 +245,8 @@ pub struct Config {
     pub sns_http_timeout_ms: u64,
     /// How long Kinesis streams show their transitional statuses.
     pub kinesis_status_delay_ms: u64,
+    /// Whether Kinesis's per-shard throughput limits are enforced.
+    pub kinesis_throughput_limits: bool,
     /// Identities allowed to sign requests; with none, requests are not authenticated.
     pub identities: Vec<IdentityConfig>,
     /// Where secrets left out of `identities` are found.
@@ -270,6 +277,7 @@ impl Config {
             test_clock: false,
             sns_http_timeout_ms: sluice_core::sns::limits::HTTP_DELIVERY_TIMEOUT_MS,
             kinesis_status_delay_ms: 0,
+            kinesis_throughput_limits: false,
             identities: Vec::new(),
             credentials_file: None,
             config_dir: PathBuf::from("."),
@@ -365,6 +373,7 @@ impl Config {
                 .sns_http_timeout_ms
                 .unwrap_or(sluice_core::sns::limits::HTTP_DELIVERY_TIMEOUT_MS),
             kinesis_status_delay_ms: cli.kinesis_status_delay_ms.unwrap_or(0),
+            kinesis_throughput_limits: cli.kinesis_throughput_limits,
             identities: file.identities,
             credentials_file: cli
                 .credentials_file

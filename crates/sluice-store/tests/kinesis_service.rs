@@ -2614,3 +2614,112 @@ async fn consumer_statuses_follow_the_delays() {
         KinesisErrorKind::ResourceNotFound
     );
 }
+
+/// With the limits enforced, a shard takes 1,000 records a second (PutRecord is refused,
+/// PutRecords reports the overflow per record) and answers five GetRecords a second; the
+/// next second starts afresh. Without them, the same load passes.
+#[tokio::test]
+async fn throughput_limits_refuse_what_a_shard_would_not_take() {
+    for enforced in [true, false] {
+        let store = in_memory_store();
+        let clock = Arc::new(ManualClock::new(T0 - T0 % 1000));
+        let kinesis = service(
+            &store,
+            &clock,
+            KinesisConfig {
+                throughput_limits: enforced,
+                ..KinesisConfig::default()
+            },
+        );
+        kinesis
+            .create_stream(
+                &ctx(),
+                CreateStreamInput {
+                    stream_name: Some("t".into()),
+                    shard_count: Some(1),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        let batch = |n: usize| PutRecordsInput {
+            stream_name: Some("t".into()),
+            records: (0..n)
+                .map(|i| PutRecordsRequestEntry {
+                    data: Some(vec![b'x'; 10]),
+                    partition_key: Some(format!("k{i}")),
+                    explicit_hash_key: None,
+                })
+                .collect(),
+            ..Default::default()
+        };
+        let out = kinesis.put_records(&ctx(), batch(500)).await.unwrap();
+        assert_eq!(out.failed_record_count, 0);
+        let out = kinesis.put_records(&ctx(), batch(500)).await.unwrap();
+        assert_eq!(out.failed_record_count, 0);
+        let out = kinesis.put_records(&ctx(), batch(3)).await.unwrap();
+        let single = kinesis
+            .put_record(&ctx(), put_input("t", "k", "over"))
+            .await;
+        if enforced {
+            assert_eq!(out.failed_record_count, 3);
+            let entry = &out.records[0];
+            assert_eq!(
+                entry.error_code.as_deref(),
+                Some("ProvisionedThroughputExceededException")
+            );
+            assert_eq!(
+                entry.error_message.as_deref(),
+                Some(
+                    format!("Rate exceeded for shard shardId-000000000000 in stream t under account {ACCOUNT}.")
+                        .as_str()
+                )
+            );
+            assert_eq!(
+                err(single).kind,
+                sluice_core::kinesis::KinesisErrorKind::ProvisionedThroughputExceeded
+            );
+        } else {
+            assert_eq!(out.failed_record_count, 0);
+            single.unwrap();
+        }
+        clock.advance_ms(1_000);
+        kinesis
+            .put_record(&ctx(), put_input("t", "k", "next second"))
+            .await
+            .unwrap();
+
+        let iterator = kinesis
+            .get_shard_iterator(
+                &ctx(),
+                GetShardIteratorInput {
+                    stream_name: Some("t".into()),
+                    shard_id: Some("shardId-000000000000".into()),
+                    shard_iterator_type: Some("TRIM_HORIZON".into()),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap()
+            .shard_iterator;
+        let get = || GetRecordsInput {
+            shard_iterator: Some(iterator.clone()),
+            limit: Some(1),
+            ..Default::default()
+        };
+        for _ in 0..5 {
+            kinesis.get_records(&ctx(), get()).await.unwrap();
+        }
+        let sixth = kinesis.get_records(&ctx(), get()).await;
+        if enforced {
+            assert_eq!(
+                err(sixth).kind,
+                sluice_core::kinesis::KinesisErrorKind::ProvisionedThroughputExceeded
+            );
+        } else {
+            sixth.unwrap();
+        }
+        clock.advance_ms(1_000);
+        kinesis.get_records(&ctx(), get()).await.unwrap();
+    }
+}

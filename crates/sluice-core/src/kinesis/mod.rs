@@ -14,6 +14,7 @@
 //! - `records.rs`: PutRecord/PutRecords/GetRecords limits and per-record failures.
 //! - `subscription.rs`: SubscribeToShard's lifetime and resubscription rule.
 //! - `tags.rs`: tags of streams and consumers.
+//! - `throughput.rs`: AWS's per-shard throughput limits, when the server enforces them.
 //! - `store.rs`: the storage boundary: `StreamCatalog` (metadata) and `ShardLog` (records).
 //!
 //! - `api.rs`: the actions' typed inputs and outputs, named as AWS's JSON members.
@@ -35,6 +36,7 @@ pub mod store;
 pub mod stream;
 pub mod subscription;
 pub mod tags;
+pub mod throughput;
 
 pub use error::{KinesisError, KinesisErrorKind, KinesisResult};
 pub use names::StreamKey;

@@ -26,6 +26,7 @@ pub fn start(config: &Config, store: Arc<EmbeddedStore>, clock: Arc<dyn Clock>) 
             updating_ms: delay,
             deleting_ms: delay,
         },
+        throughput_limits: config.kinesis_throughput_limits,
         ..KinesisConfig::default()
     };
     let sealer = Arc::new(KeyedTagSealer::new(rand::random()));

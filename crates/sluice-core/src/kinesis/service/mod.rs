@@ -39,6 +39,7 @@ use super::limits::{ACCOUNT_SHARD_LIMIT_DEFAULT, ON_DEMAND_STREAM_COUNT_LIMIT_DE
 use super::names::{resolve_stream, StreamKey};
 use super::store::{CatalogError, LogError, ShardAddress, ShardLog, StreamCatalog, StreamMeta};
 use super::stream::{StatusDelays, StreamStatus};
+use super::throughput::ShardThroughput;
 use crate::access::{Access, PolicyCache};
 use crate::clock::{Clock, EpochMs};
 
@@ -71,6 +72,8 @@ pub struct KinesisConfig {
     pub account_shard_limit: u32,
     /// On-demand streams per account and region.
     pub on_demand_stream_limit: u32,
+    /// Whether AWS's per-shard throughput limits are enforced (`throughput.rs`).
+    pub throughput_limits: bool,
 }
 
 impl Default for KinesisConfig {
@@ -79,6 +82,7 @@ impl Default for KinesisConfig {
             delays: StatusDelays::default(),
             account_shard_limit: ACCOUNT_SHARD_LIMIT_DEFAULT,
             on_demand_stream_limit: ON_DEMAND_STREAM_COUNT_LIMIT_DEFAULT,
+            throughput_limits: false,
         }
     }
 }
@@ -98,6 +102,8 @@ pub struct Kinesis {
     policies: PolicyCache,
     /// SubscribeToShard's last starts, for the five-second rule.
     subscriptions: subscribe::SubscriptionStarts,
+    /// Per-shard throughput, counted when the limits are enforced.
+    throughput: ShardThroughput,
 }
 
 /// How many times a change is retried from a fresh read when the catalog reports that the
@@ -121,6 +127,7 @@ impl Kinesis {
             edits: tokio::sync::Mutex::new(()),
             policies: PolicyCache::default(),
             subscriptions: subscribe::SubscriptionStarts::default(),
+            throughput: ShardThroughput::new(config.throughput_limits),
         })
     }
 

@@ -22,7 +22,8 @@ use crate::kinesis::iterator::{
 use crate::kinesis::limits::{DATA_MAX_BYTES, GET_RECORDS_MAX_BYTES};
 use crate::kinesis::names::{check_shard_id_member, parse_shard_id, shard_id};
 use crate::kinesis::records::{
-    check_get_records_limit, check_put_records_count, check_put_records_size, PutRecordsEntry,
+    check_get_records_limit, check_put_records_count, check_put_records_size, throughput_exceeded,
+    PutRecordsEntry,
 };
 use crate::kinesis::sequence::{parse_ordering_floor, ShardContext};
 use crate::kinesis::store::{LogError, NewRecord, ReadLimits, StreamMeta};
@@ -85,12 +86,24 @@ impl Kinesis {
             ordering_floor,
             encryption_key_id: meta.settings.encryption.key_id().map(str::to_owned),
         };
-        for _ in 0..REROUTES_MAX {
+        let record_bytes = (record.data.len() + record.partition_key.len()) as u64;
+        for round in 0..REROUTES_MAX {
             let shard = meta
                 .shards
                 .shard_for(hash_key)
                 .ok_or_else(|| KinesisError::internal("No open shard holds the hash key."))?
                 .index;
+            if round == 0
+                && !self
+                    .throughput
+                    .admit_write(&address(&meta, shard), record_bytes, now)
+            {
+                return Err(throughput_exceeded(
+                    &shard_id(shard),
+                    &meta.key.name,
+                    &meta.key.account_id,
+                ));
+            }
             match self
                 .log
                 .append(&address(&meta, shard), vec![record.clone()], now)
@@ -175,7 +188,24 @@ impl Kinesis {
             let mut by_shard: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
             for &i in &pending {
                 match meta.shards.shard_for(placed[i].hash_key) {
-                    Some(shard) => by_shard.entry(shard.index).or_default().push(i),
+                    Some(shard) => {
+                        let bytes = (placed[i].data.len() + placed[i].partition_key.len()) as u64;
+                        if round == 0
+                            && !self.throughput.admit_write(
+                                &address(&meta, shard.index),
+                                bytes,
+                                now,
+                            )
+                        {
+                            results[i] = Some(PutRecordsEntry::throughput_exceeded(
+                                &shard_id(shard.index),
+                                &meta.key.name,
+                                &meta.key.account_id,
+                            ));
+                            continue;
+                        }
+                        by_shard.entry(shard.index).or_default().push(i)
+                    }
                     None => results[i] = Some(PutRecordsEntry::internal_failure()),
                 }
             }
@@ -341,6 +371,14 @@ impl Kinesis {
             max_records,
             max_bytes: GET_RECORDS_MAX_BYTES,
         };
+        let shard_address = address(&meta, index);
+        if !self.throughput.admit_read(&shard_address, now) {
+            return Err(throughput_exceeded(
+                &shard_id(index),
+                &meta.key.name,
+                &meta.key.account_id,
+            ));
+        }
         let trim_horizon = meta.settings.trim_horizon_ms(now, meta.created_at_ms);
         let batch = match self
             .log
@@ -362,6 +400,15 @@ impl Kinesis {
             }
             Err(e) => return Err(log_error(e)),
         };
+        if self.throughput.is_enforced() {
+            let bytes: usize = batch
+                .records
+                .iter()
+                .map(|r| r.data.len() + r.partition_key.len())
+                .sum();
+            self.throughput
+                .charge_read(&shard_address, bytes as u64, now);
+        }
         let at_end = batch.at_shard_end(claims.position);
         let next_shard_iterator = (!at_end).then(|| {
             issue_iterator(

@@ -6,6 +6,7 @@
 //!   before then.
 //! - `POST /reset`, only with `--allow-reset`: wipes every queue, message and move task
 //!   (404 otherwise).
+//! - `GET /metrics`: Prometheus metrics (`metrics/`).
 //! - `POST /test-clock/advance?ms=N`, only on a server started with the hidden
 //!   `--test-clock`: moves the clock every time-dependent rule reads.
 
@@ -32,13 +33,19 @@ pub struct AdminState {
     test_clock: Option<ManualClock>,
     /// Woken when the test clock moves, so due SNS deliveries are made at once.
     delivery_wake: OnceLock<Arc<tokio::sync::Notify>>,
+    metrics: Option<Arc<crate::metrics::Metrics>>,
 }
 
 impl AdminState {
-    pub fn new(allow_reset: bool, test_clock: Option<ManualClock>) -> Arc<Self> {
+    pub fn new(
+        allow_reset: bool,
+        test_clock: Option<ManualClock>,
+        metrics: Arc<crate::metrics::Metrics>,
+    ) -> Arc<Self> {
         Arc::new(Self {
             allow_reset,
             test_clock,
+            metrics: Some(metrics),
             ..Self::default()
         })
     }
@@ -62,6 +69,7 @@ pub fn router(state: Arc<AdminState>) -> Router {
     Router::new()
         .route("/health", get(|| async { "ok\n" }))
         .route("/ready", get(ready))
+        .route("/metrics", get(metrics))
         .route("/reset", post(reset))
         .route(TEST_CLOCK_PATH, post(advance_test_clock))
         .with_state(state)
@@ -72,6 +80,18 @@ async fn ready(State(state): State<Arc<AdminState>>) -> Response {
         (StatusCode::OK, "ready\n").into_response()
     } else {
         (StatusCode::SERVICE_UNAVAILABLE, "starting\n").into_response()
+    }
+}
+
+async fn metrics(State(state): State<Arc<AdminState>>) -> Response {
+    match &state.metrics {
+        Some(metrics) => (
+            StatusCode::OK,
+            [("content-type", crate::metrics::CONTENT_TYPE)],
+            metrics.render().await,
+        )
+            .into_response(),
+        None => (StatusCode::NOT_FOUND, "no metrics\n").into_response(),
     }
 }
 
@@ -135,7 +155,7 @@ mod tests {
 
     #[tokio::test]
     async fn ready_only_once_the_service_is_set() {
-        let state = AdminState::new(false, None);
+        let state = AdminState::new(false, None, Arc::new(crate::metrics::Metrics::new(true)));
         let base = serve(state.clone()).await;
         assert_eq!(get(format!("{base}/health")).await, 200);
         assert_eq!(get(format!("{base}/ready")).await, 503);

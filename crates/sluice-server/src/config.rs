@@ -153,6 +153,10 @@ pub struct Cli {
     /// ProvisionedThroughputExceededException beyond them, to test clients' backoff.
     #[arg(long, env = "SLUICE_KINESIS_THROUGHPUT_LIMITS", value_parser = boolish())]
     pub kinesis_throughput_limits: bool,
+    /// Report queue metrics as one series for all queues rather than one per queue, for
+    /// servers with very many queues.
+    #[arg(long, env = "SLUICE_METRICS_FOLD_QUEUES", value_parser = boolish())]
+    pub metrics_fold_queues: bool,
 }
 
 /// On/off flags read their environment variable as 1/0, true/false, yes/no or on/off.
@@ -247,6 +251,8 @@ pub struct Config {
     pub kinesis_status_delay_ms: u64,
     /// Whether Kinesis's per-shard throughput limits are enforced.
     pub kinesis_throughput_limits: bool,
+    /// Whether queue metrics are folded into one series.
+    pub metrics_fold_queues: bool,
     /// Identities allowed to sign requests; with none, requests are not authenticated.
     pub identities: Vec<IdentityConfig>,
     /// Where secrets left out of `identities` are found.
@@ -278,6 +284,7 @@ impl Config {
             sns_http_timeout_ms: sluice_core::sns::limits::HTTP_DELIVERY_TIMEOUT_MS,
             kinesis_status_delay_ms: 0,
             kinesis_throughput_limits: false,
+            metrics_fold_queues: false,
             identities: Vec::new(),
             credentials_file: None,
             config_dir: PathBuf::from("."),
@@ -374,6 +381,7 @@ impl Config {
                 .unwrap_or(sluice_core::sns::limits::HTTP_DELIVERY_TIMEOUT_MS),
             kinesis_status_delay_ms: cli.kinesis_status_delay_ms.unwrap_or(0),
             kinesis_throughput_limits: cli.kinesis_throughput_limits,
+            metrics_fold_queues: cli.metrics_fold_queues,
             identities: file.identities,
             credentials_file: cli
                 .credentials_file

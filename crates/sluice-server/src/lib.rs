@@ -10,6 +10,7 @@ pub mod front;
 pub mod idle;
 pub mod kinesis;
 pub mod limits;
+pub mod metrics;
 pub mod server;
 pub mod sns;
 pub mod sqs;

@@ -146,7 +146,8 @@ pub async fn start_with_signal(
         .then(|| ManualClock::new(SystemClock.now_ms()));
     // The admin listener answers from the start, so /ready can say "not yet" while
     // the store recovers.
-    let admin = AdminState::new(config.allow_reset, test_clock.clone());
+    let metrics = Arc::new(crate::metrics::Metrics::new(!config.metrics_fold_queues));
+    let admin = AdminState::new(config.allow_reset, test_clock.clone(), metrics.clone());
     let admin_tcp = TcpListener::bind(config.admin_listen)
         .await
         .map_err(|e| format!("cannot listen on {} (admin): {e}", config.admin_listen))?;
@@ -283,12 +284,15 @@ pub async fn start_with_signal(
         )),
         sts,
         kinesis,
+        request_metrics: metrics.requests.clone(),
         region: config.region.clone(),
         account_id: config.account_id.clone(),
         base_url: config.base_url.clone(),
         gates: gates.clone(),
         auth: auth.clone(),
     }));
+    metrics.sources().set_sqs(sqs.clone());
+    metrics.sources().set_gates(gates.clone());
     admin.set_ready(sqs.clone());
     let (stop_tx, stop_rx) = oneshot::channel::<()>();
     let sqs_for_stop = sqs.clone();

@@ -196,5 +196,8 @@ pub fn error_reply(protocol: Protocol, e: &WireError, request_id: &str) -> Respo
             response.headers_mut().insert("x-amzn-query-error", v);
         }
     }
+    response
+        .extensions_mut()
+        .insert(crate::metrics::RequestOutcome(e.code));
     with_request_id(response, request_id)
 }

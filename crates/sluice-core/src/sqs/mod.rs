@@ -2,6 +2,7 @@
 //! queues and message move tasks.
 
 pub mod access;
+pub mod activity;
 pub mod api;
 pub mod attributes;
 pub mod content;

@@ -44,6 +44,8 @@ pub struct AppState {
     pub sns_signing: Arc<crate::sns::SigningKey>,
     pub sts: Arc<Sts>,
     pub kinesis: Arc<Kinesis>,
+    /// Requests counted and timed for `/metrics`.
+    pub request_metrics: Arc<crate::metrics::RequestMetrics>,
     pub region: String,
     pub account_id: String,
     /// Fixed base for queue URLs; otherwise built from the request's Host header.
@@ -118,7 +120,44 @@ fn early_protocol(target: Option<&str>) -> Protocol {
     }
 }
 
+/// What a request is counted under in `/metrics`: labels from fixed sets only.
+struct RequestLabel {
+    service: &'static str,
+    action: &'static str,
+}
+
 async fn handle(State(app): State<Arc<AppState>>, request: Request) -> Response {
+    let started = std::time::Instant::now();
+    let mut label = RequestLabel {
+        service: "none",
+        action: "unknown",
+    };
+    let response = answer(&app, request, &mut label).await;
+    let outcome = response
+        .extensions()
+        .get::<crate::metrics::RequestOutcome>()
+        .copied();
+    app.request_metrics
+        .observe(label.service, label.action, outcome, started.elapsed());
+    response
+}
+
+/// `action` as a label: one of `service`'s own action names, else `unknown`.
+fn action_label(service: Service, action: Option<&str>) -> &'static str {
+    let Some(action) = action else {
+        return "unknown";
+    };
+    let known = |list: &[&'static str]| list.iter().copied().find(|a| *a == action);
+    let label = match service {
+        Service::Sqs => known(crate::sqs::operations::ACTIONS),
+        Service::Sns => known(crate::sns::SERVED),
+        Service::Sts => known(crate::sts::ACTIONS),
+        Service::Kinesis => crate::kinesis::action_label(action),
+    };
+    label.unwrap_or("unknown")
+}
+
+async fn answer(app: &Arc<AppState>, request: Request, label: &mut RequestLabel) -> Response {
     let request_id = uuid::Uuid::new_v4().to_string();
     let (parts, body) = request.into_parts();
     if parts.method == axum::http::Method::GET
@@ -213,6 +252,11 @@ async fn handle(State(app): State<Arc<AppState>>, request: Request) -> Response 
         Some((_, action)) => action.to_owned(),
         None => String::new(),
     });
+    label.service = service.name();
+    label.action = action_label(
+        service,
+        target_action.as_deref().or(param(&params, "Action")),
+    );
     let incoming = Incoming {
         parts,
         body,
@@ -222,9 +266,9 @@ async fn handle(State(app): State<Arc<AppState>>, request: Request) -> Response 
         authenticated,
     };
     match service {
-        Service::Sqs => crate::sqs::serve(&app, incoming, Slot::in_progress(pass)).await,
+        Service::Sqs => crate::sqs::serve(app, incoming, Slot::in_progress(pass)).await,
         Service::Sns => crate::sns::serve(app.clone(), incoming).await,
-        Service::Sts => crate::sts::serve(&app, incoming).await,
+        Service::Sts => crate::sts::serve(app, incoming).await,
         Service::Kinesis => crate::kinesis::serve(app.clone(), incoming).await,
     }
 }

@@ -77,6 +77,16 @@ fn by_signing_name(name: &str) -> Option<Service> {
 }
 
 impl Service {
+    /// The service's name in metrics.
+    pub fn name(self) -> &'static str {
+        match self {
+            Service::Sqs => "sqs",
+            Service::Sns => "sns",
+            Service::Sts => "sts",
+            Service::Kinesis => "kinesis",
+        }
+    }
+
     /// The credential-scope service names requests for this service are signed with.
     pub fn signing_names(self) -> &'static [&'static str] {
         match self {

@@ -34,6 +34,14 @@ pub const JSON_TARGET_PREFIX: &str = "Kinesis_20131202";
 /// The signing name of Kinesis in SigV4 credential scopes.
 pub const SIGNING_NAME: &str = "kinesis";
 
+/// `action` as a label from the fixed set of Kinesis actions, if it is one.
+pub fn action_label(action: &str) -> Option<&'static str> {
+    std::iter::once("SubscribeToShard")
+        .chain(operations::ACTIONS.iter().copied())
+        .chain(unsupported::ACTIONS.iter().copied())
+        .find(|a| *a == action)
+}
+
 /// Whether `action` is one this server answers (served, or answered as unsupported).
 pub fn is_action(action: &str) -> bool {
     action == "SubscribeToShard"

@@ -37,7 +37,7 @@ pub const QUERY: Protocol = Protocol::Query {
 /// The actions served: every action of SNS's API (2010-03-31). Mobile push, SMS and
 /// data protection answer as AWS answers an account without them, or refuse by name
 /// (`sluice_core::sns` `service/unsupported.rs`).
-const SERVED: &[&str] = &[
+pub const SERVED: &[&str] = &[
     "CreateTopic",
     "DeleteTopic",
     "ListTopics",

@@ -23,7 +23,7 @@ pub const QUERY: Protocol = Protocol::Query {
 
 /// Every action of the STS API, served or not: a Query request naming one of these and
 /// nothing else that routes it is STS's.
-const ACTIONS: &[&str] = &[
+pub const ACTIONS: &[&str] = &[
     "AssumeRole",
     "AssumeRoleWithSAML",
     "AssumeRoleWithWebIdentity",

@@ -156,11 +156,16 @@ impl Sqs {
             messages.push(p.message);
             replies.push((id, p.reply));
         }
+        let bytes: u64 = messages.iter().map(super::messages::out_bytes).sum();
+        let count = messages.len() as u64;
         let appended = if messages.is_empty() {
             Vec::new()
         } else {
             self.store.append(&queue.key, messages, now).await?
         };
+        if count > 0 {
+            self.activity.of(&queue.key).sent(count, bytes);
+        }
         for ((id, mut r), a) in replies.into_iter().zip(&appended) {
             apply_appended(&mut r, a);
             output.successful.push(SendMessageBatchResultEntry {

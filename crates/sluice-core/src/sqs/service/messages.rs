@@ -190,10 +190,12 @@ impl Sqs {
         self.check_key(queue)?;
         let now = self.now();
         let prepared = self.prepare(ctx, queue, out, now)?;
+        let bytes = out_bytes(&prepared.message);
         let appended = self
             .store
             .append(&queue.key, vec![prepared.message], now)
             .await?;
+        self.activity.of(&queue.key).sent(1, bytes);
         let mut reply = prepared.reply;
         if let Some(a) = appended.first() {
             apply_appended(&mut reply, a);
@@ -315,6 +317,9 @@ impl Sqs {
                 _ = self.shutdown.notified() => {}
             }
         };
+        self.activity
+            .of(&queue.key)
+            .received(deliveries.len() as u64);
         let mut names: Vec<String> = input.attribute_names.unwrap_or_default();
         names.extend(input.message_system_attribute_names.unwrap_or_default());
         let wanted_attrs = input.message_attribute_names.unwrap_or_default();
@@ -348,7 +353,11 @@ impl Sqs {
             .ack(&queue.key, receipt, queue.attributes.fifo_queue, self.now())
             .await?
         {
-            AckOutcome::Deleted | AckOutcome::Gone => Ok(()),
+            AckOutcome::Deleted => {
+                self.activity.of(&queue.key).deleted(1);
+                Ok(())
+            }
+            AckOutcome::Gone => Ok(()),
             AckOutcome::Stale => Err(SqsError::invalid_value(
                 "ReceiptHandle",
                 handle,
@@ -560,4 +569,10 @@ fn render_message(
         md5_of_message_attributes: md5_of_attributes(&message_attributes),
         message_attributes,
     }
+}
+
+/// A message's size as SentMessageSize counts it: its body and attributes.
+pub(crate) fn out_bytes(message: &NewMessage) -> u64 {
+    let content = &message.content;
+    crate::sqs::message::message_size_bytes(content.body(), content.attributes()) as u64
 }

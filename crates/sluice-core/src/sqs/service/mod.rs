@@ -63,6 +63,8 @@ pub struct Sqs {
     /// The key service checked before sends and receives on encrypted queues (`None`:
     /// no key checks, as in most tests).
     sealer: std::sync::OnceLock<Arc<dyn MessageSealer>>,
+    /// Each queue's sends, receives and deletes, for the metrics endpoint.
+    activity: super::activity::Activity,
 }
 
 impl Sqs {
@@ -75,6 +77,7 @@ impl Sqs {
             move_tasks: move_tasks::Runner::default(),
             queue_edits: tokio::sync::Mutex::new(()),
             policies: PolicyCache::default(),
+            activity: super::activity::Activity::default(),
             sealer: std::sync::OnceLock::new(),
         })
     }
@@ -99,6 +102,11 @@ impl Sqs {
             Some(sealer) => sealer.check(queue, self.now()).map_err(SqsError::from),
             None => Ok(()),
         }
+    }
+
+    /// Each queue's counters since the server started.
+    pub fn activity(&self) -> &super::activity::Activity {
+        &self.activity
     }
 
     pub fn store(&self) -> &Arc<dyn QueueStore> {

@@ -222,6 +222,7 @@ impl Sqs {
     ) -> SqsResult<Empty> {
         let meta = self.resolve(ctx, input.queue_url.as_deref()).await?;
         self.store.delete_queue(&meta.key, self.now()).await?;
+        self.activity.forget(&meta.key);
         Ok(Empty {})
     }
 

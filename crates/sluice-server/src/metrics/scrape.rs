@@ -1,0 +1,218 @@
+//! What a scrape reads at its moment: queue depths and counters, and the server's load.
+
+use std::sync::{Arc, OnceLock};
+
+use parking_lot::Mutex;
+use prometheus_client::collector::Collector;
+use prometheus_client::encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetric};
+use prometheus_client::metrics::counter::ConstCounter;
+use prometheus_client::metrics::gauge::ConstGauge;
+use prometheus_client::metrics::MetricType;
+use sluice_core::sqs::activity::ActivityCounts;
+use sluice_core::sqs::attributes::QueueCounts;
+use sluice_core::sqs::Sqs;
+
+use crate::limits::{Gates, Load};
+
+/// The label a folded queue series carries.
+pub const ALL_QUEUES: &str = "*";
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct QueueLabels {
+    account: String,
+    queue: String,
+}
+
+#[derive(Debug, Clone, Default)]
+struct QueueSample {
+    depth: QueueCounts,
+    activity: ActivityCounts,
+}
+
+#[derive(Debug, Default)]
+struct Sample {
+    queues: Vec<(QueueLabels, QueueSample)>,
+    load: Option<Load>,
+}
+
+/// Where a scrape reads from; set as the server starts.
+pub struct ScrapeSources {
+    per_queue: bool,
+    sqs: OnceLock<Arc<Sqs>>,
+    gates: OnceLock<Arc<Gates>>,
+    sample: Mutex<Sample>,
+}
+
+impl std::fmt::Debug for ScrapeSources {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ScrapeSources")
+            .field("per_queue", &self.per_queue)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ScrapeSources {
+    pub fn new(per_queue: bool) -> Self {
+        Self {
+            per_queue,
+            sqs: OnceLock::new(),
+            gates: OnceLock::new(),
+            sample: Mutex::new(Sample::default()),
+        }
+    }
+
+    pub fn set_sqs(&self, sqs: Arc<Sqs>) {
+        let _ = self.sqs.set(sqs);
+    }
+
+    pub fn set_gates(&self, gates: Arc<Gates>) {
+        let _ = self.gates.set(gates);
+    }
+
+    /// Reads every queue's depth and counters, and the load, for the next encode.
+    pub async fn refresh(&self) {
+        let mut sample = Sample {
+            load: self.gates.get().map(|g| g.load()),
+            ..Sample::default()
+        };
+        if let Some(sqs) = self.sqs.get() {
+            let now = sqs.now();
+            let activity: std::collections::HashMap<_, _> =
+                sqs.activity().snapshot().into_iter().collect();
+            let mut folded = QueueSample::default();
+            for meta in sqs.store().all_queues().await {
+                let Ok(depth) = sqs.store().counts(&meta.key, now).await else {
+                    continue;
+                };
+                let queue = QueueSample {
+                    depth,
+                    activity: activity.get(&meta.key).copied().unwrap_or_default(),
+                };
+                if self.per_queue {
+                    let labels = QueueLabels {
+                        account: meta.key.account_id.clone(),
+                        queue: meta.key.name.clone(),
+                    };
+                    sample.queues.push((labels, queue));
+                } else {
+                    add(&mut folded, &queue);
+                }
+            }
+            if !self.per_queue {
+                let labels = QueueLabels {
+                    account: ALL_QUEUES.to_owned(),
+                    queue: ALL_QUEUES.to_owned(),
+                };
+                sample.queues.push((labels, folded));
+            }
+        }
+        *self.sample.lock() = sample;
+    }
+}
+
+fn add(total: &mut QueueSample, q: &QueueSample) {
+    total.depth.visible += q.depth.visible;
+    total.depth.in_flight += q.depth.in_flight;
+    total.depth.delayed += q.depth.delayed;
+    let (t, a) = (&mut total.activity, &q.activity);
+    t.sent += a.sent;
+    t.sent_bytes += a.sent_bytes;
+    t.received += a.received;
+    t.empty_receives += a.empty_receives;
+    t.deleted += a.deleted;
+}
+
+type QueueValue = fn(&QueueSample) -> u64;
+
+/// The queue families: name, help, type, value.
+const QUEUE_FAMILIES: &[(&str, &str, MetricType, QueueValue)] = &[
+    (
+        "sluice_sqs_approximate_number_of_messages_visible",
+        "Messages available for retrieval (ApproximateNumberOfMessagesVisible)",
+        MetricType::Gauge,
+        |q| q.depth.visible,
+    ),
+    (
+        "sluice_sqs_approximate_number_of_messages_not_visible",
+        "Messages in flight: received, not yet deleted or visible again (ApproximateNumberOfMessagesNotVisible)",
+        MetricType::Gauge,
+        |q| q.depth.in_flight,
+    ),
+    (
+        "sluice_sqs_approximate_number_of_messages_delayed",
+        "Messages delayed and not yet available (ApproximateNumberOfMessagesDelayed)",
+        MetricType::Gauge,
+        |q| q.depth.delayed,
+    ),
+    (
+        "sluice_sqs_number_of_messages_sent",
+        "Messages added by SendMessage and SendMessageBatch (NumberOfMessagesSent)",
+        MetricType::Counter,
+        |q| q.activity.sent,
+    ),
+    (
+        "sluice_sqs_sent_message_size_bytes",
+        "Bytes of the messages sent, bodies and attributes (SentMessageSize, summed)",
+        MetricType::Counter,
+        |q| q.activity.sent_bytes,
+    ),
+    (
+        "sluice_sqs_number_of_messages_received",
+        "Messages returned by ReceiveMessage (NumberOfMessagesReceived)",
+        MetricType::Counter,
+        |q| q.activity.received,
+    ),
+    (
+        "sluice_sqs_number_of_empty_receives",
+        "ReceiveMessage calls that returned no message (NumberOfEmptyReceives)",
+        MetricType::Counter,
+        |q| q.activity.empty_receives,
+    ),
+    (
+        "sluice_sqs_number_of_messages_deleted",
+        "Messages deleted by DeleteMessage and DeleteMessageBatch (NumberOfMessagesDeleted)",
+        MetricType::Counter,
+        |q| q.activity.deleted,
+    ),
+];
+
+impl Collector for ScrapeSources {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
+        let sample = self.sample.lock();
+        for (name, help, kind, value) in QUEUE_FAMILIES {
+            let mut family = encoder.encode_descriptor(name, help, None, *kind)?;
+            for (labels, queue) in &sample.queues {
+                let encoder = family.encode_family(labels)?;
+                match kind {
+                    MetricType::Counter => ConstCounter::new(value(queue)).encode(encoder)?,
+                    _ => ConstGauge::new(value(queue) as i64).encode(encoder)?,
+                }
+            }
+        }
+        if let Some(load) = &sample.load {
+            let gauges: [(&str, &str, usize); 3] = [
+                (
+                    "sluice_connections_open",
+                    "Client connections open on the API listeners",
+                    load.connections,
+                ),
+                (
+                    "sluice_requests_in_progress",
+                    "API requests being worked on (waiting long polls aside)",
+                    load.inflight_requests,
+                ),
+                (
+                    "sluice_long_polls_waiting",
+                    "ReceiveMessage calls waiting for messages",
+                    load.waiting_receives,
+                ),
+            ];
+            for (name, help, value) in gauges {
+                let gauge = ConstGauge::new(value as i64);
+                let metric = encoder.encode_descriptor(name, help, None, gauge.metric_type())?;
+                gauge.encode(metric)?;
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,86 @@
+"""The admin listener's /metrics, read with prometheus_client's own OpenMetrics parser:
+counters and gauges checked against known traffic, under both SQS protocols."""
+
+import urllib.request
+
+from prometheus_client.openmetrics.parser import text_string_to_metric_families
+
+
+def scrape(admin):
+    with urllib.request.urlopen(f"{admin}/metrics", timeout=10) as resp:
+        assert resp.status == 200
+        assert resp.headers["content-type"].startswith("application/openmetrics-text")
+        text = resp.read().decode()
+    families = {f.name: f for f in text_string_to_metric_families(text)}
+    return families
+
+
+def value(families, name, **labels):
+    """The sample of family `name` whose labels include `labels` (0 when absent)."""
+    family = families.get(name)
+    if family is None:
+        return 0
+    for sample in family.samples:
+        if sample.name.endswith("_created"):
+            continue
+        if all(sample.labels.get(k) == v for k, v in labels.items()):
+            return sample.value
+    return 0
+
+
+def test_queue_counters_follow_known_traffic(sqs, admin, queue):
+    name = queue.rsplit("/", 1)[1]
+    sends, deletes = 7, 3
+    for i in range(sends):
+        sqs.send_message(QueueUrl=queue, MessageBody=f"m{i}")
+    received = []
+    while len(received) < sends:
+        got = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages", [])
+        received.extend(got)
+    for m in received[:deletes]:
+        sqs.delete_message(QueueUrl=queue, ReceiptHandle=m["ReceiptHandle"])
+    empty = sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=0).get("Messages", [])
+    assert empty == []
+
+    families = scrape(admin)
+    q = {"queue": name}
+    assert value(families, "sluice_sqs_number_of_messages_sent", **q) == sends
+    assert value(families, "sluice_sqs_number_of_messages_received", **q) == sends
+    assert value(families, "sluice_sqs_number_of_messages_deleted", **q) == deletes
+    assert value(families, "sluice_sqs_number_of_empty_receives", **q) >= 1
+    assert value(families, "sluice_sqs_sent_message_size_bytes", **q) == sum(
+        len(f"m{i}") for i in range(sends)
+    )
+    # The depth gauges agree with GetQueueAttributes, which KEDA's SQS scaler reads.
+    attrs = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["All"])["Attributes"]
+    families = scrape(admin)
+    assert value(families, "sluice_sqs_approximate_number_of_messages_visible", **q) == int(
+        attrs["ApproximateNumberOfMessages"]
+    )
+    assert value(families, "sluice_sqs_approximate_number_of_messages_not_visible", **q) == int(
+        attrs["ApproximateNumberOfMessagesNotVisible"]
+    ) == sends - deletes
+
+
+def test_requests_are_counted_by_action_and_error_code(sqs, admin, unique_name):
+    before = scrape(admin)
+    missing = unique_name("missing")
+    for _ in range(2):
+        try:
+            sqs.get_queue_url(QueueName=missing)
+        except sqs.exceptions.QueueDoesNotExist:
+            pass
+    after = scrape(admin)
+    labels = {
+        "service": "sqs",
+        "action": "GetQueueUrl",
+        "code": "AWS.SimpleQueueService.NonExistentQueue",
+    }
+    assert value(after, "sluice_requests", **labels) - value(before, "sluice_requests", **labels) == 2
+    latency = after["sluice_request_duration_seconds"]
+    counts = [
+        s.value
+        for s in latency.samples
+        if s.name.endswith("_count") and s.labels.get("action") == "GetQueueUrl"
+    ]
+    assert counts and counts[0] >= 2

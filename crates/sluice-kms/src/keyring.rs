@@ -17,6 +17,7 @@ use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Key, Nonce};
 use parking_lot::Mutex;
 use sluice_core::clock::EpochMs;
+use sluice_core::kinesis::StreamKey;
 use sluice_core::limits::KMS_DATA_KEY_REUSE_PERIOD_DEFAULT_S;
 use sluice_core::sqs::sealing::{protection, MessageSealer, Protection, SealError};
 use sluice_core::sqs::store::QueueMeta;
@@ -32,6 +33,10 @@ pub const SERVER_KEY_ID: &str = "sluice-sqs-managed";
 pub const AWS_MANAGED_SQS_ALIAS: &str = "alias/aws/sqs";
 /// The id behind [`AWS_MANAGED_SQS_ALIAS`].
 const AWS_MANAGED_SQS_KEY_ID: &str = "aws-managed-sqs";
+/// The alias of the AWS managed key for Kinesis, which always exists.
+pub const AWS_MANAGED_KINESIS_ALIAS: &str = "alias/aws/kinesis";
+/// The id behind [`AWS_MANAGED_KINESIS_ALIAS`].
+const AWS_MANAGED_KINESIS_KEY_ID: &str = "aws-managed-kinesis";
 /// Aliases under this prefix are AWS's; a config file may not declare them.
 const RESERVED_ALIAS_PREFIX: &str = "alias/aws/";
 /// Data keys remembered for opening; past this the memory is cleared (they are
@@ -39,11 +44,18 @@ const RESERVED_ALIAS_PREFIX: &str = "alias/aws/";
 const OPENED_DATA_KEYS_MAX: usize = 65_536;
 
 /// A master key.
-struct MasterKey {
+pub(crate) struct MasterKey {
     id: String,
     enabled: bool,
     pending_deletion: bool,
     cipher: Aes256Gcm,
+}
+
+/// What a data key seals for: a queue, or one incarnation of a Kinesis stream.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) enum DataKeyOwner {
+    Queue(u64),
+    Stream(StreamKey, EpochMs),
 }
 
 /// A data key in use for sealing.
@@ -59,7 +71,7 @@ struct DataKey {
 pub struct Keyring {
     keys: HashMap<String, MasterKey>,
     aliases: HashMap<String, String>,
-    sealing: Mutex<HashMap<(u64, String), Arc<DataKey>>>,
+    sealing: Mutex<HashMap<(DataKeyOwner, String), Arc<DataKey>>>,
     opened: Mutex<HashMap<[u8; DATA_KEY_ID_BYTES], Arc<Aes256Gcm>>>,
 }
 
@@ -104,6 +116,16 @@ impl Keyring {
         ring.aliases.insert(
             AWS_MANAGED_SQS_ALIAS.to_owned(),
             AWS_MANAGED_SQS_KEY_ID.to_owned(),
+        );
+        ring.insert(
+            AWS_MANAGED_KINESIS_KEY_ID,
+            &load(AWS_MANAGED_KINESIS_KEY_ID)?,
+            true,
+            false,
+        );
+        ring.aliases.insert(
+            AWS_MANAGED_KINESIS_ALIAS.to_owned(),
+            AWS_MANAGED_KINESIS_KEY_ID.to_owned(),
         );
         for k in configured {
             validate_key_id(&k.id)?;
@@ -163,8 +185,9 @@ impl Keyring {
             .ok_or_else(|| SealError::NotFound("the server's SSE-SQS key is missing".into()))
     }
 
-    /// Resolves a KMS key reference as KMS would, in the queue's region and account.
-    fn lookup(
+    /// Resolves a KMS key reference as KMS would, in the queue's (or stream's) region and
+    /// account.
+    pub(crate) fn lookup(
         &self,
         reference: &str,
         region: &str,
@@ -202,15 +225,15 @@ impl Keyring {
             .ok_or_else(|| SealError::NotFound(format!("Key '{arn_base}key/{id}' does not exist")))
     }
 
-    fn usable<'a>(
+    /// The key if it can seal now (neither disabled nor pending deletion), named in
+    /// errors by its ARN in `region` and `account`.
+    pub(crate) fn usable<'a>(
         &self,
-        queue: &QueueMeta,
+        region: &str,
+        account: &str,
         key: &'a MasterKey,
     ) -> Result<&'a MasterKey, SealError> {
-        let arn = format!(
-            "arn:aws:kms:{}:{}:key/{}",
-            queue.key.region, queue.key.account_id, key.id
-        );
+        let arn = format!("arn:aws:kms:{region}:{account}:key/{}", key.id);
         if key.pending_deletion {
             return Err(SealError::InvalidState(format!(
                 "{arn} is pending deletion."
@@ -222,18 +245,18 @@ impl Keyring {
         Ok(key)
     }
 
-    /// The data key for (queue, master key): the current one while it is younger than
+    /// The data key for (owner, master key): the current one while it is younger than
     /// its reuse period, else a new one wrapped by the master key.
     fn data_key(
         &self,
-        queue_id: u64,
+        owner: DataKeyOwner,
         master: &MasterKey,
         reuse_period_s: u32,
         now_ms: EpochMs,
     ) -> Result<Arc<DataKey>, SealError> {
         let reuse_period_ms = u64::from(reuse_period_s) * 1000;
         let mut sealing = self.sealing.lock();
-        let slot = (queue_id, master.id.clone());
+        let slot = (owner, master.id.clone());
         if let Some(current) = sealing.get(&slot) {
             // The queue's period as it is now (it may have been changed since).
             if now_ms.saturating_sub(current.created_ms) < reuse_period_ms {
@@ -245,15 +268,15 @@ impl Keyring {
         Ok(fresh)
     }
 
-    fn seal_with(
+    pub(crate) fn seal_with(
         &self,
-        queue_id: u64,
+        owner: DataKeyOwner,
         master: &MasterKey,
         reuse_period_s: u32,
         plaintext: &[u8],
         now_ms: EpochMs,
     ) -> Result<Vec<u8>, SealError> {
-        let data_key = self.data_key(queue_id, master, reuse_period_s, now_ms)?;
+        let data_key = self.data_key(owner, master, reuse_period_s, now_ms)?;
         let counter = data_key.next_nonce.fetch_add(1, Ordering::Relaxed);
         let mut nonce = [0u8; NONCE_BYTES];
         nonce[NONCE_BYTES - 8..].copy_from_slice(&counter.to_be_bytes());
@@ -384,7 +407,9 @@ impl MessageSealer for Keyring {
     fn check(&self, queue: &QueueMeta, _now_ms: EpochMs) -> Result<(), SealError> {
         match self.resolve(queue) {
             None => Ok(()),
-            Some(resolved) => self.usable(queue, resolved?.key).map(|_| ()),
+            Some(resolved) => self
+                .usable(&queue.key.region, &queue.key.account_id, resolved?.key)
+                .map(|_| ()),
         }
     }
 
@@ -398,8 +423,14 @@ impl MessageSealer for Keyring {
             return self.seal_with_server_key(queue, plaintext, now_ms);
         };
         let resolved = resolved?;
-        let key = self.usable(queue, resolved.key)?;
-        self.seal_with(queue.id, key, resolved.reuse_period_s, plaintext, now_ms)
+        let key = self.usable(&queue.key.region, &queue.key.account_id, resolved.key)?;
+        self.seal_with(
+            DataKeyOwner::Queue(queue.id),
+            key,
+            resolved.reuse_period_s,
+            plaintext,
+            now_ms,
+        )
     }
 
     fn seal_with_server_key(
@@ -410,7 +441,7 @@ impl MessageSealer for Keyring {
     ) -> Result<Vec<u8>, SealError> {
         let key = self.server_key()?;
         self.seal_with(
-            queue.id,
+            DataKeyOwner::Queue(queue.id),
             key,
             KMS_DATA_KEY_REUSE_PERIOD_DEFAULT_S,
             plaintext,

@@ -14,6 +14,7 @@ use sluice_core::kinesis::api::*;
 use sluice_core::kinesis::hash_key::partition_key_hash;
 use sluice_core::kinesis::iterator::KeyedTagSealer;
 use sluice_core::kinesis::limits::{MS_PER_HOUR, SHARD_ITERATOR_LIFETIME_MS};
+use sluice_core::kinesis::sealing::PlainRecords;
 use sluice_core::kinesis::sequence::{compare_decimal, SequenceNumber};
 use sluice_core::kinesis::stream::StatusDelays;
 use sluice_core::kinesis::{
@@ -200,6 +201,7 @@ fn service(
         store.clone(),
         clock.clone(),
         Arc::new(KeyedTagSealer::new([9; 32])),
+        Arc::new(PlainRecords),
         config,
     )
 }
@@ -2481,6 +2483,7 @@ async fn put_records_reports_per_record_failures() {
         }),
         clock,
         Arc::new(KeyedTagSealer::new([9; 32])),
+        Arc::new(PlainRecords),
         KinesisConfig::default(),
     );
     kinesis

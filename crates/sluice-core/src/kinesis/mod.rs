@@ -12,6 +12,8 @@
 //! - `stream.rs`: a stream's status, mode, retention, encryption, monitoring, record
 //!   size and warm throughput.
 //! - `records.rs`: PutRecord/PutRecords/GetRecords limits and per-record failures.
+//! - `sealing.rs`: encryption of records at rest: the `RecordCipher` the key service
+//!   implements, and its KMS errors.
 //! - `subscription.rs`: SubscribeToShard's lifetime and resubscription rule.
 //! - `tags.rs`: tags of streams and consumers.
 //! - `throughput.rs`: AWS's per-shard throughput limits, when the server enforces them.
@@ -29,6 +31,7 @@ pub mod iterator;
 pub mod limits;
 pub mod names;
 pub mod records;
+pub mod sealing;
 pub mod sequence;
 pub mod service;
 pub mod shards;

@@ -33,11 +33,15 @@ pub use subscribe::ShardSubscription;
 
 use std::sync::Arc;
 
+use super::api;
 use super::error::{KinesisError, KinesisErrorKind, KinesisResult};
 use super::iterator::IteratorSealer;
 use super::limits::{ACCOUNT_SHARD_LIMIT_DEFAULT, ON_DEMAND_STREAM_COUNT_LIMIT_DEFAULT};
 use super::names::{resolve_stream, StreamKey};
-use super::store::{CatalogError, LogError, ShardAddress, ShardLog, StreamCatalog, StreamMeta};
+use super::sealing::{kms_error, RecordCipher};
+use super::store::{
+    CatalogError, LogError, ShardAddress, ShardLog, StoredRecord, StreamCatalog, StreamMeta,
+};
 use super::stream::{StatusDelays, StreamStatus};
 use super::throughput::ShardThroughput;
 use crate::access::{Access, PolicyCache};
@@ -87,12 +91,16 @@ impl Default for KinesisConfig {
     }
 }
 
-/// The Kinesis service over a catalog, a shard log, a clock and an iterator sealer.
+/// The Kinesis service over a catalog, a shard log, a clock, an iterator sealer and the
+/// cipher of encrypted streams' records.
 pub struct Kinesis {
     catalog: Arc<dyn StreamCatalog>,
     log: Arc<dyn ShardLog>,
     clock: Arc<dyn Clock>,
     sealer: Arc<dyn IteratorSealer>,
+    /// Seals the data of records put to an encrypted stream before the log keeps it, and
+    /// opens it for readers.
+    records_cipher: Arc<dyn RecordCipher>,
     config: KinesisConfig,
     /// Held while a stream is read, decided on and written back, so that two requests to
     /// this server never undo each other (the catalog's compare-and-set still guards
@@ -116,6 +124,7 @@ impl Kinesis {
         log: Arc<dyn ShardLog>,
         clock: Arc<dyn Clock>,
         sealer: Arc<dyn IteratorSealer>,
+        records_cipher: Arc<dyn RecordCipher>,
         config: KinesisConfig,
     ) -> Arc<Self> {
         Arc::new(Self {
@@ -123,6 +132,7 @@ impl Kinesis {
             log,
             clock,
             sealer,
+            records_cipher,
             config,
             edits: tokio::sync::Mutex::new(()),
             policies: PolicyCache::default(),
@@ -137,6 +147,31 @@ impl Kinesis {
 
     pub fn config(&self) -> &KinesisConfig {
         &self.config
+    }
+
+    /// A record's data as the log is to keep it: sealed under the stream's key while the
+    /// stream is encrypted (KMS errors if the key cannot be used), else as it is.
+    fn data_at_rest(
+        &self,
+        meta: &StreamMeta,
+        data: Vec<u8>,
+        now: EpochMs,
+    ) -> KinesisResult<Vec<u8>> {
+        match meta.settings.encryption.key_id() {
+            None => Ok(data),
+            Some(key_id) => self
+                .records_cipher
+                .seal(&meta.key, meta.created_at_ms, key_id, &data, now)
+                .map_err(kms_error),
+        }
+    }
+
+    /// A kept record as a reader gets it: its data opened if it was sealed.
+    fn readable_record(&self, mut record: StoredRecord) -> KinesisResult<api::Record> {
+        if record.encryption_key_id.is_some() {
+            record.data = self.records_cipher.open(&record.data).map_err(kms_error)?;
+        }
+        Ok(shapes::record(record))
     }
 
     /// Refuses `action` on `arn` unless the caller may perform it; `policy` is the

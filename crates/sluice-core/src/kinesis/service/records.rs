@@ -79,6 +79,7 @@ impl Kinesis {
             .map(|f| parse_ordering_floor(f, &meta.key.name, &meta.key.account_id, now))
             .transpose()?;
         let hash_key = record_hash_key(&partition_key, explicit);
+        let data = self.data_at_rest(&meta, data, now)?;
         let record = NewRecord {
             partition_key,
             data,
@@ -169,6 +170,9 @@ impl Kinesis {
         require_readable(&meta, now)?;
         for p in &placed {
             check_record_size(p.data.len(), &p.partition_key, &meta.settings)?;
+        }
+        for p in &mut placed {
+            p.data = self.data_at_rest(&meta, std::mem::take(&mut p.data), now)?;
         }
         let key_id = meta.settings.encryption.key_id().map(str::to_owned);
 
@@ -429,7 +433,11 @@ impl Kinesis {
         });
         let millis_behind_latest = batch.millis_behind_latest();
         Ok(GetRecordsOutput {
-            records: batch.records.into_iter().map(shapes::record).collect(),
+            records: batch
+                .records
+                .into_iter()
+                .map(|r| self.readable_record(r))
+                .collect::<KinesisResult<_>>()?,
             next_shard_iterator,
             millis_behind_latest,
             child_shards,

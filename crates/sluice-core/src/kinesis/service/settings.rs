@@ -1,5 +1,6 @@
-//! Stream settings and the account's: Start/StopStreamEncryption (the setting is
-//! recorded and reported; records carry its key id), Enable/DisableEnhancedMonitoring,
+//! Stream settings and the account's: Start/StopStreamEncryption (the key is checked
+//! with the key service; records put while it is on are sealed under it, see
+//! `sealing.rs`), Enable/DisableEnhancedMonitoring,
 //! UpdateStreamMode, UpdateMaxRecordSize, UpdateStreamWarmThroughput, and
 //! Describe/UpdateAccountSettings.
 
@@ -9,6 +10,7 @@ use crate::kinesis::error::{KinesisError, KinesisResult};
 use crate::kinesis::limits::SHARD_LEVEL_METRICS_PER_CALL_MAX;
 use crate::kinesis::names::parse_stream_arn;
 use crate::kinesis::names::resolve_stream;
+use crate::kinesis::sealing::kms_error;
 use crate::kinesis::store::{AccountSettings, StreamChange};
 use crate::kinesis::stream::{
     check_encryption_request, check_max_record_size, check_mode_switch, check_warm_throughput,
@@ -54,6 +56,11 @@ impl Kinesis {
             &ctx.account_id,
         )?;
         let (_edit, meta, now) = self.editable_stream(ctx, action, &key).await?;
+        if start {
+            self.records_cipher
+                .check(&meta.key, key_id)
+                .map_err(kms_error)?;
+        }
         let lifecycle = Lifecycle::begin(Transition::Updating, now, self.config.delays);
         self.change_with_retries(meta, |m| {
             let mut settings = m.settings.clone();

@@ -243,7 +243,11 @@ impl ShardSubscription {
             None
         };
         Ok(SubscribeToShardEvent {
-            records: batch.records.into_iter().map(shapes::record).collect(),
+            records: batch
+                .records
+                .into_iter()
+                .map(|r| self.kinesis.readable_record(r))
+                .collect::<KinesisResult<_>>()?,
             continuation_sequence_number: (!at_end).then(|| next.to_string()),
             millis_behind_latest,
             child_shards,

@@ -191,7 +191,7 @@ pub async fn start_with_signal(
         None => tracing::info!("in-memory store: nothing survives a restart"),
     }
     let sns = Sns::with_outbox(store.clone(), clock.clone(), store.clone());
-    let sqs = Sqs::with_sealer(store.clone(), clock.clone(), keyring);
+    let sqs = Sqs::with_sealer(store.clone(), clock.clone(), keyring.clone());
     let roles = crate::auth::roles::load(&config.roles, &config.config_dir)?;
     let token_key = sluice_kms::TokenKey::open(
         config
@@ -201,7 +201,7 @@ pub async fn start_with_signal(
             .as_deref(),
     )?;
     let sts = Arc::new(Sts::new(roles, Arc::new(token_key)));
-    let kinesis = crate::kinesis::start(&config, store.clone(), clock.clone());
+    let kinesis = crate::kinesis::start(&config, store.clone(), clock.clone(), keyring)?;
     predefine_queues(&sqs, &config).await?;
     sqs.start_background().await;
     // Deliveries to HTTP/S endpoints, resuming whatever the outbox held at the restart.

@@ -1,5 +1,7 @@
 //! The Kinesis service as the server runs it: built over the embedded store (its stream
-//! catalog and shard logs), with the server's clock and iterator sealer, and a
+//! catalog and shard logs), with the server's clock, shard iterators sealed with
+//! AES-256-GCM under a key kept in `<data_dir>/kms`, records of encrypted streams sealed
+//! by the key ring SQS's SSE uses, and a
 //! housekeeping pass on a timer that trims records past retention, drops expired closed
 //! shards and finishes deletions.
 
@@ -7,9 +9,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use sluice_core::clock::Clock;
-use sluice_core::kinesis::iterator::KeyedTagSealer;
 use sluice_core::kinesis::stream::StatusDelays;
 use sluice_core::kinesis::{Kinesis, KinesisConfig};
+use sluice_kms::{AeadIteratorSealer, Keyring};
 use sluice_store::EmbeddedStore;
 
 use crate::config::Config;
@@ -18,7 +20,12 @@ use crate::config::Config;
 /// trimming is never seen by a reader (reads stop at the retention horizon themselves).
 pub const HOUSEKEEPING_INTERVAL_MS: u64 = 60_000;
 
-pub fn start(config: &Config, store: Arc<EmbeddedStore>, clock: Arc<dyn Clock>) -> Arc<Kinesis> {
+pub fn start(
+    config: &Config,
+    store: Arc<EmbeddedStore>,
+    clock: Arc<dyn Clock>,
+    keyring: Arc<Keyring>,
+) -> Result<Arc<Kinesis>, String> {
     let delay = config.kinesis_status_delay_ms;
     let settings = KinesisConfig {
         delays: StatusDelays {
@@ -29,8 +36,19 @@ pub fn start(config: &Config, store: Arc<EmbeddedStore>, clock: Arc<dyn Clock>) 
         throughput_limits: config.kinesis_throughput_limits,
         ..KinesisConfig::default()
     };
-    let sealer = Arc::new(KeyedTagSealer::new(rand::random()));
-    let kinesis = Kinesis::new(store.clone(), store, clock.clone(), sealer, settings);
+    let key_dir = config
+        .data_dir
+        .as_ref()
+        .map(|dir| dir.join(crate::encryption::KEY_DIR_NAME));
+    let sealer = Arc::new(AeadIteratorSealer::open(key_dir.as_deref())?);
+    let kinesis = Kinesis::new(
+        store.clone(),
+        store,
+        clock.clone(),
+        sealer,
+        keyring,
+        settings,
+    );
     let region = config.region.clone();
     let account_id = config.account_id.clone();
     let weak = Arc::downgrade(&kinesis);
@@ -54,5 +72,5 @@ pub fn start(config: &Config, store: Arc<EmbeddedStore>, clock: Arc<dyn Clock>) 
             }
         }
     });
-    kinesis
+    Ok(kinesis)
 }

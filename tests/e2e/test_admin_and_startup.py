@@ -114,3 +114,31 @@ def test_logs_off_a_terminal_carry_no_colour(processes):
     log = process.output()
     assert "listening" in log
     assert "\x1b[" not in log
+
+
+def test_json_logs_name_each_requests_id_action_queue_and_outcome(processes):
+    import json
+
+    process = processes(
+        "--in-memory", "--log-format", "json", env={"RUST_LOG": "sluice_server=debug,info"}
+    )
+    sqs = make_client(process.endpoint)
+    url = sqs.create_queue(QueueName="logged")["QueueUrl"]
+    sent = sqs.send_message(QueueUrl=url, MessageBody="x")
+    request_id = sent["ResponseMetadata"]["RequestId"]
+    try:
+        sqs.get_queue_url(QueueName="not-there")
+    except sqs.exceptions.QueueDoesNotExist:
+        pass
+    process.stop()
+    lines = [json.loads(line) for line in process.output().splitlines() if line.startswith("{")]
+    assert lines, process.output()
+    answered = [l for l in lines if l["fields"].get("message") == "answered"]
+    send = [l for l in answered if l["span"].get("action") == "SendMessage"]
+    assert len(send) == 1, answered
+    assert send[0]["span"]["id"] == request_id
+    assert send[0]["span"]["queue"] == "logged"
+    assert send[0]["span"]["service"] == "sqs"
+    assert send[0]["fields"]["outcome"] == "OK"
+    missing = [l for l in answered if l["span"].get("action") == "GetQueueUrl"]
+    assert missing and missing[0]["fields"]["outcome"] == "AWS.SimpleQueueService.NonExistentQueue"

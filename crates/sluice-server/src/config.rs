@@ -157,6 +157,18 @@ pub struct Cli {
     /// servers with very many queues.
     #[arg(long, env = "SLUICE_METRICS_FOLD_QUEUES", value_parser = boolish())]
     pub metrics_fold_queues: bool,
+    /// How log lines are written to stderr: `text` for people, `json` (one object a
+    /// line, with the request's fields) for log collectors.
+    #[arg(long, env = "SLUICE_LOG_FORMAT", value_enum, default_value = "text")]
+    pub log_format: LogFormat,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
 }
 
 /// On/off flags read their environment variable as 1/0, true/false, yes/no or on/off.

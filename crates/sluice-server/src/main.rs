@@ -4,7 +4,7 @@
 use std::io::IsTerminal;
 
 use clap::Parser;
-use sluice_server::config::{Cli, Config};
+use sluice_server::config::{Cli, Config, LogFormat};
 
 /// The server allocates and frees small buffers on every request from several threads;
 /// mimalloc's per-thread free lists do that with less contention than glibc's malloc
@@ -18,18 +18,25 @@ async fn main() -> std::process::ExitCode {
     // never when NO_COLOR is set (https://no-color.org).
     let colour = std::io::stderr().is_terminal()
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    tracing_subscriber::fmt()
+    let cli = Cli::parse();
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+    let logs = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
-        .with_ansi(colour)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
-        .init();
+        .with_env_filter(filter);
+    match cli.log_format {
+        LogFormat::Text => logs.with_ansi(colour).init(),
+        LogFormat::Json => logs
+            .json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .init(),
+    }
     if let Err(e) = sluice_server::config::check_boolean_environment() {
         eprintln!("sluice: {e}");
         return std::process::ExitCode::from(2);
     }
-    let config = match Config::from_cli(Cli::parse()) {
+    let config = match Config::from_cli(cli) {
         Ok(config) => config,
         Err(e) => {
             eprintln!("sluice: {e}");

@@ -21,6 +21,7 @@ use axum::Router;
 use sluice_core::sns::Sns;
 use sluice_core::sqs::Sqs;
 use sluice_core::sts::Sts;
+use tracing::Instrument as _;
 
 use sluice_core::access::Access;
 use sluice_core::kinesis::Kinesis;
@@ -132,13 +133,44 @@ async fn handle(State(app): State<Arc<AppState>>, request: Request) -> Response 
         service: "none",
         action: "unknown",
     };
-    let response = answer(&app, request, &mut label).await;
+    // At debug level every request is a span (its id, service, action and, once the
+    // service finds it, the queue or stream), closed by one event with its outcome.
+    let span = tracing::debug_span!(
+        "request",
+        id = tracing::field::Empty,
+        service = tracing::field::Empty,
+        action = tracing::field::Empty,
+        queue = tracing::field::Empty,
+        stream = tracing::field::Empty,
+    );
+    let response = answer(&app, request, &mut label)
+        .instrument(span.clone())
+        .await;
     let outcome = response
         .extensions()
         .get::<crate::metrics::RequestOutcome>()
         .copied();
+    let elapsed = started.elapsed();
     app.request_metrics
-        .observe(label.service, label.action, outcome, started.elapsed());
+        .observe(label.service, label.action, outcome, elapsed);
+    if !span.is_disabled() {
+        let request_id = response
+            .headers()
+            .get("x-amzn-requestid")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        span.record("id", request_id);
+        span.record("service", label.service);
+        span.record("action", label.action);
+        span.in_scope(|| {
+            tracing::debug!(
+                status = response.status().as_u16(),
+                outcome = outcome.map_or("OK", |o| o.0),
+                elapsed_us = elapsed.as_micros() as u64,
+                "answered"
+            )
+        });
+    }
     response
 }
 

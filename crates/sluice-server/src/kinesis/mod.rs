@@ -23,6 +23,7 @@ use std::sync::Arc;
 
 use axum::response::Response;
 use sluice_core::kinesis::KinesisContext;
+use tracing::Instrument as _;
 
 use crate::front::{AppState, Incoming};
 use crate::wire::{error_reply, typed_reply, unknown_operation};
@@ -65,12 +66,16 @@ pub async fn serve(app: Arc<AppState>, request: Incoming) -> Response {
     // cannot cut a write short between its durable steps.
     let body = request.body;
     let kinesis = app.kinesis.clone();
-    let result = tokio::spawn(async move {
-        if let Some(result) = operations::dispatch(&kinesis, &ctx, &action, codec, &body).await {
-            return result;
+    let result = tokio::spawn(
+        async move {
+            if let Some(result) = operations::dispatch(&kinesis, &ctx, &action, codec, &body).await
+            {
+                return result;
+            }
+            unsupported::answer(&action, codec, &body).unwrap_or_else(|| Err(unknown_operation()))
         }
-        unsupported::answer(&action, codec, &body).unwrap_or_else(|| Err(unknown_operation()))
-    })
+        .instrument(tracing::Span::current()),
+    )
     .await;
     let result = result.unwrap_or_else(|_| {
         Err(errors::to_wire(

@@ -263,6 +263,8 @@ impl Kinesis {
         action: &str,
         key: &StreamKey,
     ) -> KinesisResult<StreamMeta> {
+        // Names the stream in the request's log span (when one is being recorded).
+        tracing::Span::current().record("stream", key.name.as_str());
         let now = self.now();
         let meta = self.live_stream(key, now).await?;
         self.authorize(

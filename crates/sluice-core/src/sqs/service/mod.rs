@@ -169,6 +169,8 @@ impl Sqs {
         let key = QueueKey::from_url(url, &ctx.region, &ctx.account_id)
             .filter(|key| key.region == ctx.region)
             .ok_or_else(SqsError::queue_does_not_exist)?;
+        // Names the queue in the request's log span (when one is being recorded).
+        tracing::Span::current().record("queue", key.name.as_str());
         let meta = self.store.queue(&key).await;
         self.authorize(ctx, &key, meta.as_ref())?;
         meta.ok_or_else(SqsError::queue_does_not_exist)

@@ -17,3 +17,6 @@ cargo test --workspace
 
 echo "== end-to-end (boto3 JSON + Query, aws CLI)"
 SLUICE_BIN="$(pwd)/target/debug/sluice" scripts/e2e.sh
+
+echo "== packaging (systemd unit)"
+SLUICE_BIN="$(pwd)/target/debug/sluice" packaging/check.sh

@@ -142,3 +142,49 @@ def test_json_logs_name_each_requests_id_action_queue_and_outcome(processes):
     assert send[0]["fields"]["outcome"] == "OK"
     missing = [l for l in answered if l["span"].get("action") == "GetQueueUrl"]
     assert missing and missing[0]["fields"]["outcome"] == "AWS.SimpleQueueService.NonExistentQueue"
+
+
+def test_admin_off_loopback_needs_a_token_but_probes_do_not():
+    import socket
+    import time
+
+    def free_port():
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            return s.getsockname()[1]
+
+    def get(url, token=None):
+        req = urllib.request.Request(url)
+        if token:
+            req.add_header("Authorization", f"Bearer {token}")
+        try:
+            with urllib.request.urlopen(req, timeout=10) as resp:
+                return resp.status
+        except urllib.error.HTTPError as e:
+            return e.code
+        except urllib.error.URLError:
+            return None  # not listening yet
+
+    api, admin = free_port(), free_port()
+    base = [str(_binary()), "--in-memory", "--listen", f"127.0.0.1:{api}",
+            "--admin-listen", f"0.0.0.0:{admin}"]
+    env = {**os.environ, "NO_COLOR": "1"}
+    # Without a token or identities, a non-loopback admin listener is refused at start.
+    refused = subprocess.run(base, capture_output=True, text=True, timeout=30, env=env)
+    assert refused.returncode != 0
+    assert "not on loopback" in refused.stderr
+    proc = subprocess.Popen(base + ["--admin-token", "s3cret"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        url = f"http://127.0.0.1:{admin}"
+        deadline = time.monotonic() + 20
+        while get(f"{url}/ready") != 200:
+            assert time.monotonic() < deadline, "server not ready"
+            time.sleep(0.05)
+        assert get(f"{url}/health") == 200
+        assert get(f"{url}/metrics") == 401
+        assert get(f"{url}/metrics", token="wrong") == 401
+        assert get(f"{url}/metrics", token="s3cret") == 200
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)

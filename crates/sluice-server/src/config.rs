@@ -161,6 +161,10 @@ pub struct Cli {
     /// line, with the request's fields) for log collectors.
     #[arg(long, env = "SLUICE_LOG_FORMAT", value_enum, default_value = "text")]
     pub log_format: LogFormat,
+    /// The token (`Authorization: Bearer <token>`) the admin listener asks for when it is
+    /// not on loopback.
+    #[arg(long, env = "SLUICE_ADMIN_TOKEN", hide_env_values = true)]
+    pub admin_token: Option<String>,
 }
 
 /// How log lines are written.
@@ -210,6 +214,7 @@ pub struct FileConfig {
     pub roles: Vec<RoleConfig>,
     pub admin_listen: Option<SocketAddr>,
     pub allow_reset: Option<bool>,
+    pub admin_token: Option<String>,
 }
 
 /// A queue the server creates (or brings up to date) at start.
@@ -265,6 +270,8 @@ pub struct Config {
     pub kinesis_throughput_limits: bool,
     /// Whether queue metrics are folded into one series.
     pub metrics_fold_queues: bool,
+    /// What the admin listener asks for off loopback.
+    pub admin_token: Option<String>,
     /// Identities allowed to sign requests; with none, requests are not authenticated.
     pub identities: Vec<IdentityConfig>,
     /// Where secrets left out of `identities` are found.
@@ -297,6 +304,7 @@ impl Config {
             kinesis_status_delay_ms: 0,
             kinesis_throughput_limits: false,
             metrics_fold_queues: false,
+            admin_token: None,
             identities: Vec::new(),
             credentials_file: None,
             config_dir: PathBuf::from("."),
@@ -394,6 +402,7 @@ impl Config {
             kinesis_status_delay_ms: cli.kinesis_status_delay_ms.unwrap_or(0),
             kinesis_throughput_limits: cli.kinesis_throughput_limits,
             metrics_fold_queues: cli.metrics_fold_queues,
+            admin_token: cli.admin_token.or(file.admin_token),
             identities: file.identities,
             credentials_file: cli
                 .credentials_file

@@ -2,6 +2,7 @@
 //! each service's wire module (SQS, STS), over the domain core and the embedded store.
 
 pub mod admin;
+pub mod admin_auth;
 pub mod auth;
 pub mod config;
 pub mod connection;

@@ -18,6 +18,11 @@ async fn main() -> std::process::ExitCode {
     // never when NO_COLOR is set (https://no-color.org).
     let colour = std::io::stderr().is_terminal()
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    // Before the flags are parsed, so a bad on/off variable is named as such.
+    if let Err(e) = sluice_server::config::check_boolean_environment() {
+        eprintln!("sluice: {e}");
+        return std::process::ExitCode::from(2);
+    }
     let cli = Cli::parse();
     let filter =
         tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());

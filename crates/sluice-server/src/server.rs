@@ -148,6 +148,11 @@ pub async fn start_with_signal(
     // the store recovers.
     let metrics = Arc::new(crate::metrics::Metrics::new(!config.metrics_fold_queues));
     let admin = AdminState::new(config.allow_reset, test_clock.clone(), metrics.clone());
+    let admin_guard = Arc::new(crate::admin_auth::AdminGuard::new(
+        config.admin_listen,
+        config.admin_token.clone(),
+        !auth.is_open(),
+    )?);
     let admin_tcp = TcpListener::bind(config.admin_listen)
         .await
         .map_err(|e| format!("cannot listen on {} (admin): {e}", config.admin_listen))?;
@@ -155,11 +160,17 @@ pub async fn start_with_signal(
     tracing::info!(addr = %admin_addr, "admin listener (health, readiness)");
     let (admin_stop_tx, admin_stop_rx) = oneshot::channel::<()>();
     let admin_task = tokio::spawn(
-        axum::serve(admin_tcp, crate::admin::router(admin.clone()))
-            .with_graceful_shutdown(async move {
-                let _ = admin_stop_rx.await;
-            })
-            .into_future(),
+        axum::serve(
+            admin_tcp,
+            crate::admin::router(admin.clone()).layer(axum::middleware::from_fn_with_state(
+                admin_guard.clone(),
+                crate::admin_auth::guard,
+            )),
+        )
+        .with_graceful_shutdown(async move {
+            let _ = admin_stop_rx.await;
+        })
+        .into_future(),
     );
     let clock: Arc<dyn Clock> = match &test_clock {
         Some(c) => Arc::new(c.clone()),
@@ -201,6 +212,7 @@ pub async fn start_with_signal(
             .as_deref(),
     )?;
     let sts = Arc::new(Sts::new(roles, Arc::new(token_key)));
+    admin_guard.accept_signatures(auth.clone(), sts.clone());
     let kinesis = crate::kinesis::start(&config, store.clone(), clock.clone(), keyring)?;
     predefine_queues(&sqs, &config).await?;
     sqs.start_background().await;

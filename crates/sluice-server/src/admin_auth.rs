@@ -1,0 +1,150 @@
+//! Who may use the admin listener. On loopback (the default) anyone on the machine may,
+//! as with any local tool. Listening elsewhere, every route but the probes (`/health`,
+//! `/ready`, which load balancers and Kubernetes call without credentials) needs either
+//! the configured admin token (`Authorization: Bearer <token>`) or a SigV4 signature of
+//! one of the server's identities, checked as the API checks it; the server refuses to
+//! start with a non-loopback admin listener and neither. Refusals are 401 with
+//! `WWW-Authenticate: Bearer`, and each is logged.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, OnceLock};
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use sluice_core::sts::Sts;
+
+use crate::auth::Authenticator;
+
+/// Routes any prober may call.
+const OPEN_PATHS: &[&str] = &["/health", "/ready"];
+/// The largest request body the guard reads to check a signature.
+const SIGNED_BODY_MAX_BYTES: usize = 1024 * 1024;
+
+/// The admin listener's rule.
+#[derive(Default)]
+pub struct AdminGuard {
+    /// Whether credentials are needed (the listener is not on loopback).
+    required: bool,
+    token: Option<String>,
+    signatures: OnceLock<(Arc<Authenticator>, Arc<Sts>)>,
+}
+
+impl AdminGuard {
+    /// The rule for a listener on `addr`. Not on loopback, a token or identities are
+    /// needed (`identities`: whether the server has any).
+    pub fn new(addr: SocketAddr, token: Option<String>, identities: bool) -> Result<Self, String> {
+        let required = !addr.ip().is_loopback();
+        let token = token.filter(|t| !t.is_empty());
+        if required && token.is_none() && !identities {
+            return Err(format!(
+                "the admin listener {addr} is not on loopback: set an admin token \
+                 (--admin-token) or configure identities so it can require credentials"
+            ));
+        }
+        Ok(Self {
+            required,
+            token,
+            signatures: OnceLock::new(),
+        })
+    }
+
+    /// Lets signatures of the server's identities in (once the services exist).
+    pub fn accept_signatures(&self, auth: Arc<Authenticator>, sts: Arc<Sts>) {
+        if !auth.is_open() {
+            let _ = self.signatures.set((auth, sts));
+        }
+    }
+
+    fn token_matches(&self, header: &str) -> bool {
+        let Some(token) = &self.token else {
+            return false;
+        };
+        let Some(given) = header.strip_prefix("Bearer ") else {
+            return false;
+        };
+        // Compared in constant time.
+        given.len() == token.len()
+            && given
+                .bytes()
+                .zip(token.bytes())
+                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                == 0
+    }
+}
+
+/// The middleware: passes a request the guard allows, answers 401 otherwise.
+pub async fn guard(State(guard): State<Arc<AdminGuard>>, request: Request, next: Next) -> Response {
+    if !guard.required || OPEN_PATHS.contains(&request.uri().path()) {
+        return next.run(request).await;
+    }
+    let authorization = request
+        .headers()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    if guard.token_matches(&authorization) {
+        return next.run(request).await;
+    }
+    if let Some((auth, sts)) = guard.signatures.get() {
+        if authorization.starts_with("AWS4-HMAC-SHA256 ") {
+            let (parts, body) = request.into_parts();
+            let Ok(body) = axum::body::to_bytes(body, SIGNED_BODY_MAX_BYTES).await else {
+                return refused(parts.uri.path(), "body too large");
+            };
+            let scope = crate::auth::scope_service(&parts).unwrap_or_default();
+            let now = sluice_core::clock::Clock::now_ms(&sluice_core::clock::SystemClock);
+            return match auth.authenticate(&parts, &body, now, &[scope.as_str()], sts) {
+                Ok(who) if who.enforced_caller().is_some() => {
+                    tracing::info!(
+                        path = parts.uri.path(),
+                        caller = who.caller.as_ref().map(|c| c.arn.as_str()),
+                        "admin request by a signed identity"
+                    );
+                    next.run(Request::from_parts(parts, Body::from(body))).await
+                }
+                _ => refused(parts.uri.path(), "signature not accepted"),
+            };
+        }
+    }
+    refused(request.uri().path(), "no credentials")
+}
+
+fn refused(path: &str, why: &str) -> Response {
+    tracing::warn!(path, why, "admin request refused");
+    let mut response = (StatusCode::UNAUTHORIZED, "credentials required\n").into_response();
+    response
+        .headers_mut()
+        .insert("www-authenticate", HeaderValue::from_static("Bearer"));
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn off_loopback_a_token_or_identities_are_needed() {
+        let any: SocketAddr = "0.0.0.0:9326".parse().unwrap();
+        let local: SocketAddr = "127.0.0.1:9326".parse().unwrap();
+        assert!(AdminGuard::new(any, None, false).is_err());
+        assert!(AdminGuard::new(any, Some(String::new()), false).is_err());
+        assert!(AdminGuard::new(any, Some("t".into()), false).is_ok());
+        assert!(AdminGuard::new(any, None, true).is_ok());
+        assert!(!AdminGuard::new(local, None, false).unwrap().required);
+    }
+
+    #[test]
+    fn only_the_exact_bearer_token_matches() {
+        let g =
+            AdminGuard::new("0.0.0.0:1".parse().unwrap(), Some("s3cret".into()), false).unwrap();
+        assert!(g.token_matches("Bearer s3cret"));
+        assert!(!g.token_matches("Bearer s3cre"));
+        assert!(!g.token_matches("Bearer s3cretX"));
+        assert!(!g.token_matches("s3cret"));
+        assert!(!g.token_matches(""));
+    }
+}

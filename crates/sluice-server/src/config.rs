@@ -55,7 +55,7 @@ pub fn parse_boolean(value: &str) -> Option<bool> {
 }
 
 /// Command-line flags (each also readable from its environment variable).
-#[derive(Debug, Default, Parser)]
+#[derive(Debug, Clone, Default, Parser)]
 #[command(
     name = "sluice",
     version,
@@ -248,6 +248,9 @@ impl QueueConfig {
 /// The settings the server runs with.
 #[derive(Debug, Clone)]
 pub struct Config {
+    /// The command line this configuration was made from, read again (with the file)
+    /// on a reload.
+    pub source: Cli,
     pub listen: SocketAddr,
     /// `None`: in memory.
     pub data_dir: Option<PathBuf>,
@@ -290,6 +293,7 @@ impl Config {
     /// An in-memory server on an ephemeral loopback port (for tests).
     pub fn ephemeral() -> Self {
         Self {
+            source: Cli::default(),
             listen: "127.0.0.1:0".parse().expect("valid address"),
             data_dir: None,
             region: DEFAULT_REGION.to_owned(),
@@ -315,6 +319,7 @@ impl Config {
     }
 
     pub fn from_cli(cli: Cli) -> Result<Self, String> {
+        let source = cli.clone();
         let file = match &cli.config {
             Some(path) => {
                 let text = std::fs::read_to_string(path)
@@ -377,6 +382,7 @@ impl Config {
             cli.base_url.as_deref().or(file.base_url.as_deref()),
         )?;
         Ok(Self {
+            source,
             listen: cli
                 .listen
                 .or(file.listen)

@@ -12,6 +12,7 @@ pub mod idle;
 pub mod kinesis;
 pub mod limits;
 pub mod metrics;
+pub mod reload;
 pub mod server;
 pub mod sns;
 pub mod sqs;

@@ -305,6 +305,7 @@ pub async fn start_with_signal(
     }));
     metrics.sources().set_sqs(sqs.clone());
     metrics.sources().set_gates(gates.clone());
+    crate::reload::on_hangup(config.clone(), sqs.clone(), auth.clone());
     admin.set_ready(sqs.clone());
     let (stop_tx, stop_rx) = oneshot::channel::<()>();
     let sqs_for_stop = sqs.clone();
@@ -554,7 +555,7 @@ fn is_connection_error(e: &std::io::Error) -> bool {
 /// Creates each configured queue, or brings an existing one to the configured
 /// attributes and tags. Dead-letter queues are created before the queues that use
 /// them whatever the file's order, so applying the same file twice changes nothing.
-async fn predefine_queues(sqs: &Arc<Sqs>, config: &Config) -> Result<(), String> {
+pub(crate) async fn predefine_queues(sqs: &Arc<Sqs>, config: &Config) -> Result<(), String> {
     let ctx = RequestContext {
         region: config.region.clone(),
         account_id: config.account_id.clone(),

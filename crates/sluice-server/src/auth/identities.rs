@@ -143,6 +143,31 @@ impl Identities {
     pub fn get(&self, access_key_id: &str) -> Option<&Identity> {
         self.by_access_key.get(access_key_id)
     }
+
+    /// What `next` changes, access key by access key: `+KEY` added, `-KEY` removed,
+    /// `~KEY` with another secret, principal or policies. Sorted.
+    pub fn changes_to(&self, next: &Identities) -> Vec<String> {
+        let mut changes = Vec::new();
+        for (key, identity) in &next.by_access_key {
+            match self.by_access_key.get(key) {
+                None => changes.push(format!("+{key}")),
+                Some(old)
+                    if old.secret.expose() != identity.secret.expose()
+                        || format!("{:?}", old.caller) != format!("{:?}", identity.caller) =>
+                {
+                    changes.push(format!("~{key}"))
+                }
+                Some(_) => {}
+            }
+        }
+        for key in self.by_access_key.keys() {
+            if !next.by_access_key.contains_key(key) {
+                changes.push(format!("-{key}"));
+            }
+        }
+        changes.sort();
+        changes
+    }
 }
 
 /// Reads the AWS shared-credentials layout: `[profile]` sections of `key = value`

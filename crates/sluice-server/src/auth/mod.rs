@@ -64,7 +64,8 @@ impl Authenticated {
 /// Checks request signatures against the configured identities (or lets all in).
 #[derive(Debug, Default)]
 pub struct Authenticator {
-    identities: Identities,
+    /// Replaced whole when the configuration is reloaded (SIGHUP).
+    identities: parking_lot::RwLock<Arc<Identities>>,
     signing_keys: SigningKeyCache,
 }
 
@@ -75,18 +76,27 @@ const SECURITY_TOKEN_PARAM: &str = "X-Amz-Security-Token";
 impl Authenticator {
     pub fn new(identities: Identities) -> Self {
         Self {
-            identities,
+            identities: parking_lot::RwLock::new(Arc::new(identities)),
             signing_keys: SigningKeyCache::new(),
         }
     }
 
     /// True when no identity is configured and requests are not authenticated.
     pub fn is_open(&self) -> bool {
-        self.identities.is_empty()
+        self.identities.read().is_empty()
     }
 
     pub fn identity_count(&self) -> usize {
-        self.identities.len()
+        self.identities.read().len()
+    }
+
+    /// Puts `next` in place of the identities (a reload); answers what changed (see
+    /// [`Identities::changes_to`]). Requests from then on are checked against `next`.
+    pub fn replace_identities(&self, next: Identities) -> Vec<String> {
+        let mut identities = self.identities.write();
+        let changes = identities.changes_to(&next);
+        *identities = Arc::new(next);
+        changes
     }
 
     /// Verifies the request's signature at `now_ms` for one of `signing_names` (the
@@ -101,6 +111,7 @@ impl Authenticator {
         signing_names: &[&str],
         sts: &Sts,
     ) -> Result<Authenticated, AuthError> {
+        let identities = self.identities.read().clone();
         let headers: Vec<(&str, &str)> = parts
             .headers
             .iter()
@@ -153,7 +164,7 @@ impl Authenticator {
                 .ok()
                 .flatten()
                 .map(|s| s.access_key_id)
-                .filter(|key| self.identities.get(key).is_none());
+                .filter(|key| identities.get(key).is_none());
             if let Some(key) = &session_key {
                 session = Some(sts.session(key, token, now_ms).map_err(|e| match e {
                     SessionError::Expired => expired_token(),
@@ -167,8 +178,7 @@ impl Authenticator {
             signing_names,
             |key| match &session {
                 Some((_, secret)) => Some(secret.clone()),
-                None => self
-                    .identities
+                None => identities
                     .get(key)
                     .map(|identity| identity.secret.expose().to_owned()),
             },
@@ -197,8 +207,7 @@ impl Authenticator {
             Some((caller, _)) => caller,
             // `verify` succeeded, so the key is known; an error here would be a bug,
             // and is answered as an unknown key rather than a panic.
-            None => self
-                .identities
+            None => identities
                 .get(&verified.access_key_id)
                 .map(|identity| identity.caller.clone())
                 .ok_or_else(invalid_token)?,

@@ -52,6 +52,8 @@ pub struct AppState {
     pub gates: Arc<Gates>,
     /// Checks signatures against the configured identities (or lets all in).
     pub auth: Arc<Authenticator>,
+    /// Turns true when the server begins to stop; responses that stream end then.
+    pub stopping: tokio::sync::watch::Receiver<bool>,
 }
 
 pub fn router(state: Arc<AppState>) -> Router {

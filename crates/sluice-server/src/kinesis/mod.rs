@@ -51,7 +51,16 @@ pub async fn serve(app: Arc<AppState>, request: Incoming) -> Response {
     };
     let request_id = request.request_id.clone();
     if action == "SubscribeToShard" {
-        return subscribe::serve(app.kinesis.clone(), ctx, codec, &request.body, &request_id).await;
+        let stopping = app.stopping.clone();
+        return subscribe::serve(
+            app.kinesis.clone(),
+            ctx,
+            codec,
+            &request.body,
+            &request_id,
+            stopping,
+        )
+        .await;
     }
     // Each action runs to its end in its own task: a client that goes away mid-request
     // cannot cut a write short between its durable steps.

@@ -3,7 +3,8 @@
 //! as the shard's log reports new records (the core's subscription waits on the log's
 //! watch: no polling), until the subscription's five minutes are up, the shard's end is
 //! reached (the last event has no ContinuationSequenceNumber and names the ChildShards),
-//! or the client goes away. An error mid-stream is an exception message, which ends the
+//! the client goes away, or the server begins to stop (the stream then just ends, so the
+//! connection can close). An error mid-stream is an exception message, which ends the
 //! stream. Errors before the stream starts (validation, a consumer or shard that does
 //! not exist, a subscription too soon after another) are ordinary error responses.
 
@@ -13,6 +14,7 @@ use std::time::Duration;
 use axum::response::Response;
 use sluice_core::kinesis::api::SubscribeToShardInput;
 use sluice_core::kinesis::{Kinesis, KinesisContext, KinesisError, ShardSubscription};
+use tokio::sync::watch;
 
 use super::codec::Codec;
 use super::errors::{stream_exception_type, to_wire};
@@ -37,6 +39,7 @@ pub async fn serve(
     codec: Codec,
     body: &[u8],
     request_id: &str,
+    stopping: watch::Receiver<bool>,
 ) -> Response {
     let protocol = codec.protocol();
     let input: SubscribeToShardInput = match codec.decode(body) {
@@ -48,7 +51,7 @@ pub async fn serve(
         Err(e) => return error_reply(protocol, &to_wire(&e), request_id),
     };
     let (sender, stream_body) = channel();
-    tokio::spawn(push(kinesis, subscription, sender, codec));
+    tokio::spawn(push(kinesis, subscription, sender, codec, stopping));
     event_stream_response(request_id, stream_body)
 }
 
@@ -58,6 +61,7 @@ async fn push(
     mut subscription: ShardSubscription,
     sender: FrameSender,
     codec: Codec,
+    mut stopping: watch::Receiver<bool>,
 ) {
     let content_type = payload_content_type(codec);
     let initial = Message::event(
@@ -75,6 +79,7 @@ async fn push(
             next = subscription.next_event() => next,
             () = tokio::time::sleep(Duration::from_millis(left_ms)) => None,
             () = sender.closed() => return,
+            _ = stopping.wait_for(|stopping| *stopping) => return,
         };
         let message = match next {
             None => return,

@@ -296,3 +296,35 @@ test("five seconds later the consumer may subscribe again, going on where it lef
 
   await client.send(new DeleteStreamCommand({ StreamName: name, EnforceConsumerDeletion: true }));
 });
+
+test("a server told to stop ends its open subscriptions and exits", { timeout: TEST_TIMEOUT_MS }, async () => {
+  const own = await startSluice();
+  const { client: ownClient, sessions: ownSessions } = kinesisClient(own);
+  try {
+    const name = uniqueName("stop");
+    await ownClient.send(new CreateStreamCommand({ StreamName: name, ShardCount: 1 }));
+    const { StreamARN } = await waitActive(ownClient, name);
+    const { Consumer } = await ownClient.send(
+      new RegisterStreamConsumerCommand({ StreamARN, ConsumerName: "efo" }),
+    );
+    const response = await ownClient.send(
+      new SubscribeToShardCommand({
+        ConsumerARN: Consumer.ConsumerARN,
+        ShardId: "shardId-000000000000",
+        StartingPosition: { Type: "LATEST" },
+      }),
+    );
+    const iterator = response.EventStream[Symbol.asyncIterator]();
+    assert.ok((await iterator.next()).value.SubscribeToShardEvent, "the first event");
+
+    // SIGTERM while the stream is open: the stream ends, and the process exits by itself
+    // (not by the SIGKILL that follows a stop that hangs).
+    const exited = await own.stop();
+    assert.deepEqual(exited, { code: 0, signal: null });
+    assert.deepEqual(await iterator.next(), { value: undefined, done: true });
+  } finally {
+    ownClient.destroy();
+    for (const session of ownSessions) session.destroy();
+    await own.stop();
+  }
+});

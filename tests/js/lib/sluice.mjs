@@ -92,14 +92,20 @@ export async function startSluice({ tls = false, testClock = false } = {}) {
       const text = await res.text();
       if (res.status !== 200) throw new Error(`advancing the test clock: ${res.status} ${text}`);
     },
+    /**
+     * Stops the server with SIGTERM (SIGKILL if it has not exited 10 s later) and removes
+     * its data; answers how it exited: `{ code, signal }`.
+     */
     async stop() {
       if (exited === null) {
+        const exit = once(child, "exit");
         child.kill("SIGTERM");
         const timer = setTimeout(() => child.kill("SIGKILL"), SHUTDOWN_TIMEOUT_MS);
-        await once(child, "exit").catch(() => {});
+        await exit;
         clearTimeout(timer);
       }
       rmSync(dataDir, { recursive: true, force: true });
+      return exited;
     },
   };
   const deadline = Date.now() + STARTUP_TIMEOUT_MS;

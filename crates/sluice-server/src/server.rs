@@ -292,6 +292,7 @@ pub async fn start_with_signal(
         gates: gates.clone(),
         auth: auth.clone(),
         stopping: stopping_rx,
+        kinesis_subscriptions: Default::default(),
     }));
     admin.set_ready(sqs.clone());
     let (stop_tx, stop_rx) = oneshot::channel::<()>();

@@ -54,6 +54,8 @@ pub struct AppState {
     pub auth: Arc<Authenticator>,
     /// Turns true when the server begins to stop; responses that stream end then.
     pub stopping: tokio::sync::watch::Receiver<bool>,
+    /// Which SubscribeToShard stream holds each consumer's subscription to each shard.
+    pub kinesis_subscriptions: Arc<crate::kinesis::LiveSubscriptions>,
 }
 
 pub fn router(state: Arc<AppState>) -> Router {

@@ -288,6 +288,9 @@ pub async fn start_with_signal(
         "limits in force"
     );
     let gates = Gates::new(limits);
+    // Streaming responses (SubscribeToShard) end when this turns true, as long polls are
+    // answered, so open streams do not hold their connections past the stop.
+    let (stopping_tx, stopping_rx) = watch::channel(false);
     let app = router(Arc::new(AppState {
         sqs: sqs.clone(),
         sns,
@@ -302,6 +305,8 @@ pub async fn start_with_signal(
         base_url: config.base_url.clone(),
         gates: gates.clone(),
         auth: auth.clone(),
+        stopping: stopping_rx,
+        kinesis_subscriptions: Default::default(),
     }));
     metrics.sources().set_sqs(sqs.clone());
     metrics.sources().set_gates(gates.clone());
@@ -317,6 +322,7 @@ pub async fn start_with_signal(
                 _ = signal => {}
             }
             tracing::info!("shutting down: answering long polls, draining requests");
+            let _ = stopping_tx.send(true);
             sqs_for_stop.begin_shutdown().await;
         };
         serve(listeners, app, serve_gates, limits.idle_timeout(), stopping).await;

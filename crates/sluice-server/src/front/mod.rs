@@ -55,6 +55,10 @@ pub struct AppState {
     pub gates: Arc<Gates>,
     /// Checks signatures against the configured identities (or lets all in).
     pub auth: Arc<Authenticator>,
+    /// Turns true when the server begins to stop; responses that stream end then.
+    pub stopping: tokio::sync::watch::Receiver<bool>,
+    /// Which SubscribeToShard stream holds each consumer's subscription to each shard.
+    pub kinesis_subscriptions: Arc<crate::kinesis::LiveSubscriptions>,
 }
 
 pub fn router(state: Arc<AppState>) -> Router {

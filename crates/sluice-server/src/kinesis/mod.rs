@@ -29,6 +29,7 @@ use crate::front::{AppState, Incoming};
 use crate::wire::{error_reply, typed_reply, unknown_operation};
 pub use background::start;
 use codec::Codec;
+pub use subscribe::LiveSubscriptions;
 
 /// The `X-Amz-Target` prefix of Kinesis actions, before the dot.
 pub const JSON_TARGET_PREFIX: &str = "Kinesis_20131202";
@@ -60,7 +61,7 @@ pub async fn serve(app: Arc<AppState>, request: Incoming) -> Response {
     };
     let request_id = request.request_id.clone();
     if action == "SubscribeToShard" {
-        return subscribe::serve(app.kinesis.clone(), ctx, codec, &request.body, &request_id).await;
+        return subscribe::serve(&app, ctx, codec, &request.body, &request_id).await;
     }
     // Each action runs to its end in its own task: a client that goes away mid-request
     // cannot cut a write short between its durable steps.

@@ -196,3 +196,38 @@ def test_other_timestamps_are_tag_one_milliseconds(server, kinesis, make_stream)
         {"StreamName": name, "ShardFilter": {"Type": "AT_TIMESTAMP", "Timestamp": cbor2.CBORTag(1, created.value)}},
     )["Shards"]
     assert [s["ShardId"] for s in shards] == [SHARD0]
+
+
+def test_subscribe_to_shard_in_cbor(server, kinesis, make_stream):
+    from botocore.eventstream import EventStreamBuffer
+
+    name, arn = make_stream("-sub")
+    kinesis.put_record(StreamName=name, Data=b"\x00cbor\xff", PartitionKey="p")
+    kinesis.split_shard(StreamName=name, ShardToSplit=SHARD0, NewStartingHashKey=str(2**127))
+    consumer = ok(server, "RegisterStreamConsumer", {"StreamARN": arn, "ConsumerName": "cbor"})["Consumer"]
+    request = urllib.request.Request(
+        server + "/",
+        data=cbor2.dumps(
+            {"ConsumerARN": consumer["ConsumerARN"], "ShardId": SHARD0, "StartingPosition": {"Type": "TRIM_HORIZON"}}
+        ),
+        method="POST",
+        headers={"Content-Type": CBOR, "X-Amz-Target": "Kinesis_20131202.SubscribeToShard"},
+    )
+    # The parent is closed: the stream ends by itself after the event that reaches its end.
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 200
+        assert response.headers.get("Content-Type") == "application/vnd.amazon.eventstream"
+        body = response.read()
+    buffer = EventStreamBuffer()
+    buffer.add_data(body)
+    messages = list(buffer)
+    types = [m.headers.get(":event-type") for m in messages]
+    assert types[0] == "initial-response"
+    assert set(types[1:]) == {"SubscribeToShardEvent"}
+    events = [decode(m.payload) for m in messages[1:]]
+    assert all(m.headers.get(":content-type") == CBOR for m in messages[1:])
+    records = [r for e in events for r in e["Records"]]
+    assert [r["Data"] for r in records] == [b"\x00cbor\xff"]
+    assert_epoch_ms(records[0]["ApproximateArrivalTimestamp"])
+    assert "ContinuationSequenceNumber" not in events[-1]
+    assert sorted(c["ShardId"] for c in events[-1]["ChildShards"]) == ["shardId-000000000001", "shardId-000000000002"]

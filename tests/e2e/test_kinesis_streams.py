@@ -486,3 +486,33 @@ def test_create_channel_is_refused_naming_sluice(kinesis_raw):
     code, message, status = error_of(kinesis_raw.create_channel, ChannelName="c")
     assert (code, status) == ("InvalidArgumentException", 400)
     assert "not supported by Sluice" in message
+
+
+def test_tag_maps_must_not_be_empty(kinesis_raw, make_stream, unique_name):
+    name, arn = make_stream()
+    for call, args in [
+        (kinesis_raw.add_tags_to_stream, {"StreamName": name}),
+        (kinesis_raw.tag_resource, {"ResourceARN": arn}),
+        (kinesis_raw.create_stream, {"StreamName": unique_name(), "ShardCount": 1}),
+    ]:
+        code, message, status = error_of(call, Tags={}, **args)
+        assert (code, status) == ("ValidationException", 400)
+        assert message == (
+            "1 validation error detected: Value '{}' at 'tags' failed to satisfy constraint: "
+            "Member must have length greater than or equal to 1"
+        )
+
+
+def test_a_resource_arn_of_another_service(kinesis_raw):
+    arn = "arn:aws:sqs:us-east-1:000000000000:q"
+    for call, args in [
+        (kinesis_raw.tag_resource, {"Tags": {"a": "b"}}),
+        (kinesis_raw.list_tags_for_resource, {}),
+        (kinesis_raw.get_resource_policy, {}),
+    ]:
+        code, message, _ = error_of(call, ResourceARN=arn, **args)
+        assert code == "ValidationException"
+        assert message == (
+            f"1 validation error detected: Value '{arn}' at 'resourceARN' failed to satisfy constraint: "
+            "Member must satisfy regular expression pattern: arn:aws.*:kinesis:.*:\\d{12}:.*(stream|channel|queue)/\\S+"
+        )

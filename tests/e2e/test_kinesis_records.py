@@ -392,3 +392,26 @@ def test_records_past_retention_are_not_read(kinesis, advance, make_stream):
     advance(3600 * 1000 + 1000)
     records, _ = read_all(kinesis, trim_horizon(kinesis, name, SHARD0))
     assert [r["Data"] for r in records] == [b"young"]
+
+
+def test_a_sequence_number_of_another_shard_or_stream(kinesis, advance, make_stream):
+    name, _ = make_stream(ShardCount=2)
+    advance(1000)  # the streams' sequence numbers tell them apart by creation time
+    other, _ = make_stream("-other")
+    high = kinesis.put_record(StreamName=name, Data=b"x", PartitionKey="p", ExplicitHashKey=str(HASH_KEY_MAX))
+    assert high["ShardId"] == SHARD1
+    code, message, _ = error_of(
+        kinesis.get_shard_iterator, StreamName=name, ShardId=SHARD0, ShardIteratorType="AT_SEQUENCE_NUMBER",
+        StartingSequenceNumber=high["SequenceNumber"],
+    )
+    assert code == "InvalidArgumentException"
+    assert message == (
+        f"Invalid StartingSequenceNumber. It encodes {SHARD1}, while it was used in a call to a shard with {SHARD0}"
+    )
+    elsewhere = kinesis.put_record(StreamName=other, Data=b"y", PartitionKey="p")
+    code, message, _ = error_of(
+        kinesis.get_shard_iterator, StreamName=name, ShardId=SHARD0, ShardIteratorType="AFTER_SEQUENCE_NUMBER",
+        StartingSequenceNumber=elsewhere["SequenceNumber"],
+    )
+    assert code == "InvalidArgumentException"
+    assert message.endswith("because it did not come from this stream.")

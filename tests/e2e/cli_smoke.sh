@@ -2,7 +2,9 @@
 # Smoke test with the aws CLI: create a queue, send, receive, delete the message, read
 # the queue's attributes and delete the queue, checking each answer; SNS: create a topic,
 # subscribe an SQS queue, list the topic's subscriptions, add and remove a permission,
-# and the answers of mobile push, SMS and data protection. Then, against a
+# and the answers of mobile push, SMS and data protection; Kinesis: create a stream,
+# put a record, read it back through a shard iterator, list the shards and delete the
+# stream. Then, against a
 # server with an identity configured, signed requests with the right and a wrong secret,
 # and AddPermission.
 #
@@ -182,6 +184,34 @@ set -e
 check "sns get-endpoint-attributes of an endpoint that cannot exist is NotFound" 1 \
     "$(grep -c 'NotFound' <<<"$err" || true)"
 check "sns delete-topic succeeds" 0 "$(sns delete-topic --topic-arn "$topic_arn" >/dev/null; echo $?)"
+
+# Kinesis on the same port (AWS JSON 1.1): a stream, one record written and read back.
+kinesis() { "$aws_cli" --endpoint-url "$endpoint" kinesis "$@"; }
+stream_name="cli-smoke-stream-$$"
+kinesis create-stream --stream-name "$stream_name" --shard-count 1
+check "kinesis describe-stream-summary: ACTIVE with one shard" $'ACTIVE\t1\tarn:aws:kinesis:us-east-1:000000000000:stream/'"$stream_name" \
+    "$(kinesis describe-stream-summary --stream-name "$stream_name" \
+        --query 'StreamDescriptionSummary.[StreamStatus,OpenShardCount,StreamARN]' --output text)"
+put="$(kinesis put-record --stream-name "$stream_name" --partition-key pk --data 'hello kinesis' \
+    --query '[ShardId,SequenceNumber]' --output text)"
+IFS=$'\t' read -r put_shard put_sequence <<<"$put"
+check "kinesis put-record answers the shard" "shardId-000000000000" "$put_shard"
+iterator="$(kinesis get-shard-iterator --stream-name "$stream_name" --shard-id "$put_shard" \
+    --shard-iterator-type AT_SEQUENCE_NUMBER --starting-sequence-number "$put_sequence" \
+    --query ShardIterator --output text)"
+record="$(kinesis get-records --shard-iterator "$iterator" --limit 10 \
+    --query 'Records[0].[SequenceNumber,PartitionKey,Data]' --output text)"
+IFS=$'\t' read -r got_sequence got_key got_data <<<"$record"
+check "kinesis get-records returns the record" "$put_sequence pk" "$got_sequence $got_key"
+check "kinesis get-records returns its data (base64)" "hello kinesis" "$(printf '%s' "$got_data" | base64 -d)"
+check "kinesis list-shards lists the one shard" "shardId-000000000000" \
+    "$(kinesis list-shards --stream-name "$stream_name" --query 'Shards[].ShardId' --output text)"
+check "kinesis delete-stream succeeds" 0 "$(kinesis delete-stream --stream-name "$stream_name" >/dev/null; echo $?)"
+set +e
+err="$(kinesis describe-stream-summary --stream-name "$stream_name" 2>&1 >/dev/null)"
+set -e
+check "kinesis describe-stream-summary of the deleted stream is ResourceNotFound" 1 \
+    "$(grep -c 'ResourceNotFoundException' <<<"$err" || true)"
 
 # Authentication, on a server of our own with one identity whose secret sits in a
 # shared-credentials file, as the aws CLI itself reads it.

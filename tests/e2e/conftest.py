@@ -156,10 +156,11 @@ def admin(sluice):
     return sluice.admin
 
 
-def make_client(endpoint: str, region: str = REGION, **config):
-    """A boto3 SQS client for the test server, with retries off so errors surface."""
+def make_client(endpoint: str, region: str = REGION, service: str = "sqs", **config):
+    """A boto3 client (SQS unless `service` says otherwise) for the test server, with
+    retries off so errors surface."""
     return boto3.client(
-        "sqs",
+        service,
         endpoint_url=endpoint,
         region_name=region,
         aws_access_key_id="AKIDTEST",
@@ -171,6 +172,76 @@ def make_client(endpoint: str, region: str = REGION, **config):
 @pytest.fixture(scope="session")
 def sqs(server):
     return make_client(server)
+
+
+# An operation of the Kinesis model Sluice serves (2025): older botocore lines (the Query
+# environment's) lack members and actions the Kinesis tests use.
+KINESIS_MODEL_MARKER = "UpdateMaxRecordSize"
+
+
+def make_kinesis(endpoint: str, **config):
+    """A boto3 Kinesis client for the test server; skips the test where the installed
+    botocore's Kinesis model predates the one Sluice serves."""
+    client = make_client(endpoint, service="kinesis", **config)
+    if KINESIS_MODEL_MARKER not in client.meta.service_model.operation_names:
+        pytest.skip(
+            f"botocore {botocore.__version__} predates the Kinesis model Sluice serves "
+            "(the Kinesis tests run in the JSON environment)"
+        )
+    client.meta.events.register("after-call.kinesis", _no_stream_id)
+    return client
+
+
+def _has_stream_id(value) -> bool:
+    if isinstance(value, dict):
+        return "StreamId" in value or any(_has_stream_id(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_stream_id(v) for v in value)
+    return False
+
+
+def _no_stream_id(http_response, parsed, model, **_):
+    """No Kinesis answer carries a StreamId (an SDK that sees one sends the next request
+    to an amazonaws.com host): checked on every answer a Kinesis client reads."""
+    if not model.has_event_stream_output:
+        assert b'"StreamId"' not in http_response.content, model.name
+    assert not _has_stream_id(parsed), (model.name, parsed)
+
+
+@pytest.fixture(scope="session")
+def kinesis(server):
+    return make_kinesis(server)
+
+
+@pytest.fixture(scope="session")
+def kinesis_raw(server):
+    """A Kinesis client that skips botocore's parameter validation, so the server's own
+    checks answer."""
+    return make_kinesis(server, parameter_validation=False)
+
+
+@pytest.fixture
+def make_stream(kinesis, unique_name):
+    """make_stream(suffix='', **CreateStream args) -> (name, arn): a fresh stream (one
+    shard unless told otherwise), deleted with its consumers at the end of the test: the
+    session's account has a 500-shard limit."""
+    made = []
+
+    def _make(suffix: str = "", **args):
+        name = unique_name(suffix)
+        if "StreamModeDetails" not in args:
+            args.setdefault("ShardCount", 1)
+        kinesis.create_stream(StreamName=name, **args)
+        made.append(name)
+        summary = kinesis.describe_stream_summary(StreamName=name)["StreamDescriptionSummary"]
+        return name, summary["StreamARN"]
+
+    yield _make
+    for name in made:
+        try:
+            kinesis.delete_stream(StreamName=name, EnforceConsumerDeletion=True)
+        except kinesis.exceptions.ResourceNotFoundException:
+            pass
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -63,6 +63,14 @@ impl Shard {
     fn open_after(&self, t: EpochMs) -> bool {
         self.closed_at_ms.is_none_or(|closed| closed > t)
     }
+
+    /// Whether the shard may hold records that arrived at or after the trim horizon `h`
+    /// (records that arrived at `h` itself are kept): open, or closed at `h` or later. A
+    /// shard closed in the very millisecond its stream was made (the horizon never goes
+    /// before the stream's creation) still holds what was written to it.
+    fn kept_at(&self, h: EpochMs) -> bool {
+        self.closed_at_ms.is_none_or(|closed| closed >= h)
+    }
 }
 
 /// A child in a GetRecords or SubscribeToShard answer at the end of a closed shard.
@@ -267,13 +275,13 @@ impl ShardSet {
         self.open_child((index, None), range, now)
     }
 
-    /// Drops closed shards whose records have all expired: closed at or before the trim
+    /// Drops closed shards whose records have all expired: closed before the trim
     /// horizon. (AWS stops listing them then.) Answers the dropped indexes, whose logs the
     /// caller deletes.
     pub fn expire(&mut self, trim_horizon_ms: EpochMs) -> Vec<u32> {
         let (gone, kept): (Vec<Shard>, Vec<Shard>) = std::mem::take(&mut self.shards)
             .into_iter()
-            .partition(|s| s.closed_at_ms.is_some_and(|c| c <= trim_horizon_ms));
+            .partition(|s| !s.kept_at(trim_horizon_ms));
         self.shards = kept;
         gone.into_iter().map(|s| s.index).collect()
     }
@@ -542,9 +550,11 @@ pub fn parse_shard_filter(
 /// (never before the stream's creation). Shards that expired are gone from the set already.
 pub fn shard_matches(shard: &Shard, filter: Option<ShardFilter>, trim_horizon_ms: EpochMs) -> bool {
     match filter {
-        None | Some(ShardFilter::FromTrimHorizon) => shard.open_after(trim_horizon_ms),
+        None | Some(ShardFilter::FromTrimHorizon) => shard.kept_at(trim_horizon_ms),
         Some(ShardFilter::AfterShardId(after)) => shard.index > after,
-        Some(ShardFilter::AtTrimHorizon) => shard.open_at(trim_horizon_ms),
+        Some(ShardFilter::AtTrimHorizon) => {
+            shard.created_at_ms <= trim_horizon_ms && shard.kept_at(trim_horizon_ms)
+        }
         Some(ShardFilter::AtLatest) => shard.is_open(),
         Some(ShardFilter::AtTimestamp(t)) => shard.open_at(t.max(trim_horizon_ms)),
         Some(ShardFilter::FromTimestamp(t)) => shard.open_after(t.max(trim_horizon_ms)),

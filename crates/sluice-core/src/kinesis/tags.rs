@@ -25,6 +25,14 @@ pub fn add_tags(
     stream_name: &str,
     account_id: &str,
 ) -> KinesisResult<TagMap> {
+    // The model's TagMap has at least one entry.
+    if adding.is_empty() {
+        return Err(KinesisError::validation(
+            "{}",
+            "tags",
+            "have length greater than or equal to 1",
+        ));
+    }
     if adding.len() > TAGS_PER_ADD_MAX {
         return Err(KinesisError::validation(
             &format!("{{{} tags}}", adding.len()),
@@ -145,6 +153,12 @@ mod tests {
                 .unwrap_err()
                 .kind,
             KinesisErrorKind::Validation
+        );
+        let e = add_tags(&t, &TagMap::new(), "s", "1").unwrap_err();
+        assert_eq!(
+            e.message,
+            "1 validation error detected: Value '{}' at 'tags' failed to satisfy constraint: \
+             Member must have length greater than or equal to 1"
         );
     }
 

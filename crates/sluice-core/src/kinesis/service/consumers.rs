@@ -50,12 +50,10 @@ impl Kinesis {
         let (_edit, meta, now) = self
             .editable_stream(ctx, "RegisterStreamConsumer", &key)
             .await?;
-        let tags = add_tags(
-            &TagMap::new(),
-            input.tags.as_ref().unwrap_or(&TagMap::new()),
-            &meta.key.name,
-            &meta.key.account_id,
-        )?;
+        let tags = match &input.tags {
+            Some(adding) => add_tags(&TagMap::new(), adding, &meta.key.name, &meta.key.account_id)?,
+            None => TagMap::new(),
+        };
         // Consumers whose deregistration finished free their names and their places
         // under the stream's limit.
         self.sweep_consumers(&meta, now).await?;

@@ -261,7 +261,7 @@ impl Kinesis {
     ) -> KinesisResult<Resource> {
         let arn = arn.ok_or_else(|| missing("resourceARN"))?;
         if arn.contains("/consumer/") {
-            let key = parse_consumer_arn(arn)?;
+            let key = parse_consumer_arn(arn).map_err(|e| as_resource_arn_error(arn, e))?;
             let input = ConsumerInput {
                 consumer_arn: Some(key.arn()),
                 ..Default::default()
@@ -269,7 +269,7 @@ impl Kinesis {
             let (stream, consumer) = self.consumer_for(ctx, action, &input).await?;
             Ok(Resource::Consumer(stream, consumer))
         } else {
-            let key = parse_stream_arn(arn)?;
+            let key = parse_stream_arn(arn).map_err(|e| as_resource_arn_error(arn, e))?;
             Ok(Resource::Stream(
                 self.stream_by_key(ctx, action, &key).await?,
             ))
@@ -312,9 +312,44 @@ impl Kinesis {
     }
 }
 
+/// The model's pattern of a ResourceARN member (TagResource, the resource policy actions).
+const RESOURCE_ARN_PATTERN: &str = "arn:aws.*:kinesis:.*:\\d{12}:.*(stream|channel|queue)/\\S+";
+
+/// A stream or consumer ARN's ValidationException, reworded for the ResourceARN member it
+/// came in: AWS quotes the member and the pattern of the action's own input.
+fn as_resource_arn_error(arn: &str, e: KinesisError) -> KinesisError {
+    if e.kind != KinesisErrorKind::Validation {
+        return e;
+    }
+    KinesisError::validation(
+        arn,
+        "resourceARN",
+        &format!("satisfy regular expression pattern: {RESOURCE_ARN_PATTERN}"),
+    )
+}
+
 fn tag_shape((key, value): (&String, &String)) -> Tag {
     Tag {
         key: key.clone(),
         value: Some(value.clone()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bad_resource_arn_is_quoted_as_the_resource_arn_member() {
+        let arn = "arn:aws:sqs:us-east-1:000000000000:q";
+        let e = as_resource_arn_error(arn, parse_stream_arn(arn).unwrap_err());
+        assert_eq!(
+            e.message,
+            "1 validation error detected: Value 'arn:aws:sqs:us-east-1:000000000000:q' at \
+             'resourceARN' failed to satisfy constraint: Member must satisfy regular expression \
+             pattern: arn:aws.*:kinesis:.*:\\d{12}:.*(stream|channel|queue)/\\S+"
+        );
+        let other = KinesisError::stream_not_found("s", "000000000000");
+        assert_eq!(as_resource_arn_error(arn, other.clone()), other);
     }
 }

@@ -44,12 +44,10 @@ impl Kinesis {
         )?;
         let key = StreamKey::new(&ctx.region, &ctx.account_id, name);
         self.authorize(ctx, "CreateStream", &key.arn(), &key.account_id, None)?;
-        let tags = add_tags(
-            &TagMap::new(),
-            input.tags.as_ref().unwrap_or(&TagMap::new()),
-            name,
-            &key.account_id,
-        )?;
+        let tags = match &input.tags {
+            Some(adding) => add_tags(&TagMap::new(), adding, name, &key.account_id)?,
+            None => TagMap::new(),
+        };
 
         let _edit = self.edits.lock().await;
         let now = self.now();

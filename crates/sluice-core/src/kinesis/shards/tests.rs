@@ -223,7 +223,7 @@ fn list_shards_filters() {
         .collect()
     };
     use ShardFilter::*;
-    let table: [(Option<ShardFilter>, u64, &[u32]); 12] = [
+    let table: [(Option<ShardFilter>, u64, &[u32]); 14] = [
         (None, T0, &[0, 1, 2, 3]),
         (Some(AtLatest), T0, &[1, 2, 3]),
         (Some(AtTrimHorizon), T0, &[0, 1]),
@@ -236,6 +236,9 @@ fn list_shards_filters() {
         (Some(FromTimestamp(t1)), T0, &[1, 2, 3]),
         (Some(AfterShardId(1)), T0, &[2, 3]),
         (None, t1 + 1, &[1, 2, 3]),
+        // Closed in the horizon's own millisecond: it may hold a record kept still.
+        (None, t1, &[0, 1, 2, 3]),
+        (Some(AtTrimHorizon), t1, &[0, 1, 2, 3]),
     ];
     for (filter, th, want) in table {
         assert_eq!(ids(filter, th), want, "{filter:?} at trim horizon {th}");
@@ -328,7 +331,9 @@ fn expired_shards_leave_the_set() {
     let step = check_split(&s, "shardId-000000000000", "99", CTX).unwrap();
     s.apply(step, T0 + 10, &mut one_record_end);
     assert!(s.expire(T0 + 9).is_empty());
-    assert_eq!(s.expire(T0 + 10), [0]);
+    // A record that arrived in the millisecond of the split is still kept.
+    assert!(s.expire(T0 + 10).is_empty());
+    assert_eq!(s.expire(T0 + 11), [0]);
     assert_eq!(s.shards.len(), 2);
     assert_eq!(s.next_index, 3);
 }

@@ -84,3 +84,21 @@ def test_requests_are_counted_by_action_and_error_code(sqs, admin, unique_name):
         if s.name.endswith("_count") and s.labels.get("action") == "GetQueueUrl"
     ]
     assert counts and counts[0] >= 2
+
+
+def test_kinesis_shard_counters_follow_puts_and_reads(kinesis, make_stream, admin):
+    name, _ = make_stream("metrics")
+    records = [{"Data": b"x" * 10, "PartitionKey": f"k{i}"} for i in range(4)]
+    kinesis.put_records(StreamName=name, Records=records)
+    kinesis.put_record(StreamName=name, Data=b"yy", PartitionKey="k")
+    iterator = kinesis.get_shard_iterator(
+        StreamName=name, ShardId="shardId-000000000000", ShardIteratorType="TRIM_HORIZON"
+    )["ShardIterator"]
+    for _ in range(3):
+        iterator = kinesis.get_records(ShardIterator=iterator)["NextShardIterator"]
+    families = scrape(admin)
+    shard = {"stream": name, "shard": "shardId-000000000000"}
+    assert value(families, "sluice_kinesis_incoming_records", **shard) == 5
+    assert value(families, "sluice_kinesis_incoming_bytes", **shard) == 4 * (10 + 2) + (2 + 1)
+    assert value(families, "sluice_kinesis_get_records_calls", **shard) == 3
+    assert value(families, "sluice_kinesis_iterator_age_milliseconds", **shard) == 0

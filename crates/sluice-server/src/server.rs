@@ -298,7 +298,7 @@ pub async fn start_with_signal(
             config.data_dir.as_ref().map(|dir| dir.join("kms")),
         )),
         sts,
-        kinesis,
+        kinesis: kinesis.clone(),
         request_metrics: metrics.requests.clone(),
         region: config.region.clone(),
         account_id: config.account_id.clone(),
@@ -309,6 +309,7 @@ pub async fn start_with_signal(
         kinesis_subscriptions: Default::default(),
     }));
     metrics.sources().set_sqs(sqs.clone());
+    metrics.sources().set_kinesis(kinesis.clone());
     metrics.sources().set_gates(gates.clone());
     crate::reload::on_hangup(config.clone(), sqs.clone(), auth.clone());
     admin.set_ready(sqs.clone());

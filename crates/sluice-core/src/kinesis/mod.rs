@@ -21,9 +21,11 @@
 //!
 //! - `api.rs`: the actions' typed inputs and outputs, named as AWS's JSON members.
 //! - `access.rs`: `kinesis:` IAM actions through the shared access engine.
+//! - `activity.rs`: each shard's puts and reads, for metrics.
 //! - `service/`: the `Kinesis` service, one method per action, over the two traits.
 
 pub mod access;
+pub mod activity;
 pub mod api;
 pub mod error;
 pub mod hash_key;

@@ -8,6 +8,9 @@ use prometheus_client::encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetri
 use prometheus_client::metrics::counter::ConstCounter;
 use prometheus_client::metrics::gauge::ConstGauge;
 use prometheus_client::metrics::MetricType;
+use sluice_core::kinesis::activity::ShardCounts;
+use sluice_core::kinesis::names::shard_id;
+use sluice_core::kinesis::Kinesis;
 use sluice_core::sqs::activity::ActivityCounts;
 use sluice_core::sqs::attributes::QueueCounts;
 use sluice_core::sqs::Sqs;
@@ -23,6 +26,13 @@ struct QueueLabels {
     queue: String,
 }
 
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct ShardLabels {
+    account: String,
+    stream: String,
+    shard: String,
+}
+
 #[derive(Debug, Clone, Default)]
 struct QueueSample {
     depth: QueueCounts,
@@ -32,6 +42,7 @@ struct QueueSample {
 #[derive(Debug, Default)]
 struct Sample {
     queues: Vec<(QueueLabels, QueueSample)>,
+    shards: Vec<(ShardLabels, ShardCounts)>,
     load: Option<Load>,
 }
 
@@ -39,6 +50,7 @@ struct Sample {
 pub struct ScrapeSources {
     per_queue: bool,
     sqs: OnceLock<Arc<Sqs>>,
+    kinesis: OnceLock<Arc<Kinesis>>,
     gates: OnceLock<Arc<Gates>>,
     sample: Mutex<Sample>,
 }
@@ -56,6 +68,7 @@ impl ScrapeSources {
         Self {
             per_queue,
             sqs: OnceLock::new(),
+            kinesis: OnceLock::new(),
             gates: OnceLock::new(),
             sample: Mutex::new(Sample::default()),
         }
@@ -63,6 +76,10 @@ impl ScrapeSources {
 
     pub fn set_sqs(&self, sqs: Arc<Sqs>) {
         let _ = self.sqs.set(sqs);
+    }
+
+    pub fn set_kinesis(&self, kinesis: Arc<Kinesis>) {
+        let _ = self.kinesis.set(kinesis);
     }
 
     pub fn set_gates(&self, gates: Arc<Gates>) {
@@ -104,6 +121,16 @@ impl ScrapeSources {
                     queue: ALL_QUEUES.to_owned(),
                 };
                 sample.queues.push((labels, folded));
+            }
+        }
+        if let Some(kinesis) = self.kinesis.get() {
+            for (stream, index, counts) in kinesis.activity().snapshot() {
+                let labels = ShardLabels {
+                    account: stream.account_id,
+                    stream: stream.name,
+                    shard: shard_id(index),
+                };
+                sample.shards.push((labels, counts));
             }
         }
         *self.sample.lock() = sample;
@@ -176,6 +203,36 @@ const QUEUE_FAMILIES: &[(&str, &str, MetricType, QueueValue)] = &[
     ),
 ];
 
+type ShardValue = fn(&ShardCounts) -> u64;
+
+/// The Kinesis shard families: name, help, type, value.
+const SHARD_FAMILIES: &[(&str, &str, MetricType, ShardValue)] = &[
+    (
+        "sluice_kinesis_incoming_records",
+        "Records put to the shard (IncomingRecords)",
+        MetricType::Counter,
+        |s| s.incoming_records,
+    ),
+    (
+        "sluice_kinesis_incoming_bytes",
+        "Bytes of data and partition keys put to the shard (IncomingBytes)",
+        MetricType::Counter,
+        |s| s.incoming_bytes,
+    ),
+    (
+        "sluice_kinesis_get_records_calls",
+        "GetRecords calls answered for the shard (GetRecords.Success)",
+        MetricType::Counter,
+        |s| s.get_records,
+    ),
+    (
+        "sluice_kinesis_iterator_age_milliseconds",
+        "MillisBehindLatest of the shard's last GetRecords (GetRecords.IteratorAgeMilliseconds)",
+        MetricType::Gauge,
+        |s| s.iterator_age_ms,
+    ),
+];
+
 impl Collector for ScrapeSources {
     fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
         let sample = self.sample.lock();
@@ -186,6 +243,16 @@ impl Collector for ScrapeSources {
                 match kind {
                     MetricType::Counter => ConstCounter::new(value(queue)).encode(encoder)?,
                     _ => ConstGauge::new(value(queue) as i64).encode(encoder)?,
+                }
+            }
+        }
+        for (name, help, kind, value) in SHARD_FAMILIES {
+            let mut family = encoder.encode_descriptor(name, help, None, *kind)?;
+            for (labels, shard) in &sample.shards {
+                let encoder = family.encode_family(labels)?;
+                match kind {
+                    MetricType::Counter => ConstCounter::new(value(shard)).encode(encoder)?,
+                    _ => ConstGauge::new(value(shard) as i64).encode(encoder)?,
                 }
             }
         }

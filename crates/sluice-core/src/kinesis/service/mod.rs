@@ -112,6 +112,8 @@ pub struct Kinesis {
     subscriptions: subscribe::SubscriptionStarts,
     /// Per-shard throughput, counted when the limits are enforced.
     throughput: ShardThroughput,
+    /// Each shard's puts and reads, for the metrics endpoint.
+    activity: super::activity::StreamActivity,
 }
 
 /// How many times a change is retried from a fresh read when the catalog reports that the
@@ -138,11 +140,17 @@ impl Kinesis {
             policies: PolicyCache::default(),
             subscriptions: subscribe::SubscriptionStarts::default(),
             throughput: ShardThroughput::new(config.throughput_limits),
+            activity: super::activity::StreamActivity::default(),
         })
     }
 
     pub fn now(&self) -> EpochMs {
         self.clock.now_ms()
+    }
+
+    /// Each shard's puts and reads since the server started.
+    pub fn activity(&self) -> &super::activity::StreamActivity {
+        &self.activity
     }
 
     pub fn config(&self) -> &KinesisConfig {

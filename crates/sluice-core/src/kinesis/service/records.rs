@@ -111,11 +111,12 @@ impl Kinesis {
                 .await
             {
                 Ok(numbers) => {
+                    self.activity.of(&meta.key, shard).put(1, record_bytes);
                     return Ok(PutRecordOutput {
                         shard_id: shard_id(shard),
                         sequence_number: numbers[0].to_string(),
                         encryption_type: meta.settings.encryption.encryption_type().to_owned(),
-                    })
+                    });
                 }
                 Err(LogError::ShardClosed) => meta = self.reread(&meta, &[shard]).await?,
                 Err(other) => return Err(log_error(other)),
@@ -232,6 +233,13 @@ impl Kinesis {
             for ((&shard, indexes), outcome) in by_shard.iter().zip(outcomes) {
                 match outcome {
                     Ok(numbers) => {
+                        let bytes: usize = indexes
+                            .iter()
+                            .map(|&i| placed[i].data.len() + placed[i].partition_key.len())
+                            .sum();
+                        self.activity
+                            .of(&meta.key, shard)
+                            .put(indexes.len() as u64, bytes as u64);
                         for (&i, number) in indexes.iter().zip(numbers) {
                             results[i] = Some(PutRecordsEntry::Stored {
                                 shard_id: shard_id(shard),
@@ -432,6 +440,9 @@ impl Kinesis {
                 .collect()
         });
         let millis_behind_latest = batch.millis_behind_latest();
+        self.activity
+            .of(&meta.key, index)
+            .read(millis_behind_latest);
         Ok(GetRecordsOutput {
             records: batch
                 .records

@@ -161,6 +161,7 @@ impl Kinesis {
         if deleting.lifecycle.status(now).is_none() {
             self.finish_deletion(&deleting).await?;
         }
+        self.activity.forget(&deleting.key);
         Ok(())
     }
 

@@ -5,6 +5,7 @@ pub mod admin;
 pub mod auth;
 pub mod config;
 pub mod connection;
+pub mod console;
 pub mod encryption;
 pub mod front;
 pub mod idle;

@@ -187,6 +187,7 @@ test("a queue created through the API is listed with its depth, updated live", a
   assert.equal(await row.locator('[data-field="visible"]').textContent(), "3");
   assert.equal(await row.locator('[data-field="in_flight"]').textContent(), "0");
   assert.equal(await row.locator('[data-field="delayed"]').textContent(), "1");
+  assert.match(await row.locator('[data-field="oldest_age"]').textContent(), /^\d+ s$/);
   // The script refreshes the counts without a reload.
   await sqs("SendMessage", { QueueUrl: url, MessageBody: "d" });
   await row.locator('[data-field="visible"]', { hasText: "4" }).waitFor({ timeout: 10_000 });

@@ -82,6 +82,26 @@ fn depth_cells(counts: QueueCounts) -> String {
     )
 }
 
+/// How long ago the queue's oldest message was sent, as a short text; `None` when the
+/// queue is empty.
+async fn oldest_age(console: &Console, key: &QueueKey, now: u64) -> Option<String> {
+    let oldest = console.sqs.store().peek(key, 1, now).await.ok()?;
+    let first = oldest.first()?;
+    Some(age_text(
+        now.saturating_sub(first.state.content.sent_at_ms()),
+    ))
+}
+
+fn age_text(ms: u64) -> String {
+    let s = ms / 1000;
+    match s {
+        0..60 => format!("{s} s"),
+        60..3_600 => format!("{} min", s / 60),
+        3_600..86_400 => format!("{} h", s / 3_600),
+        _ => format!("{} d", s / 86_400),
+    }
+}
+
 fn not_found(key: &QueueKey) -> Response {
     (
         StatusCode::NOT_FOUND,
@@ -118,12 +138,17 @@ pub async fn list(State(state): State<Arc<AdminState>>, uri: Uri) -> Response {
             .unwrap_or_default();
         let _ = write!(
             rows,
-            r#"<tr data-arn="{arn_attr}"><th scope="row">{link}</th><td>{region}</td><td>{account}</td>{depth}<td>{dlq}</td></tr>"#,
+            r#"<tr data-arn="{arn_attr}"><th scope="row">{link}</th><td>{region}</td><td>{account}</td>{depth}<td data-field="oldest_age">{age}</td><td>{dlq}</td></tr>"#,
             arn_attr = escape(&arn),
             link = queue_link(&q.key),
             region = escape(&q.key.region),
             account = escape(&q.key.account_id),
             depth = depth_cells(counts),
+            age = escape(
+                &oldest_age(&console, &q.key, now)
+                    .await
+                    .unwrap_or_else(|| "none".to_owned())
+            ),
         );
     }
     let body = if queues.is_empty() {
@@ -132,7 +157,7 @@ pub async fn list(State(state): State<Arc<AdminState>>, uri: Uri) -> Response {
         format!(
             r#"<table class="list" data-live-queues>
 <caption>{n} queue{s}; depths update every few seconds with JavaScript, or on reload</caption>
-<thead><tr><th scope="col">Name</th><th scope="col">Region</th><th scope="col">Account</th><th scope="col">Visible</th><th scope="col">In flight</th><th scope="col">Delayed</th><th scope="col">Dead-letter queue</th></tr></thead>
+<thead><tr><th scope="col">Name</th><th scope="col">Region</th><th scope="col">Account</th><th scope="col">Visible</th><th scope="col">In flight</th><th scope="col">Delayed</th><th scope="col">Oldest message</th><th scope="col">Dead-letter queue</th></tr></thead>
 <tbody>{rows}</tbody>
 </table>"#,
             n = queues.len(),
@@ -149,6 +174,7 @@ struct Depth {
     visible: u64,
     in_flight: u64,
     delayed: u64,
+    oldest_age: String,
 }
 
 /// Every queue's depth, for the live counts.
@@ -166,6 +192,9 @@ pub async fn list_json(State(state): State<Arc<AdminState>>) -> Response {
                 visible: c.visible,
                 in_flight: c.in_flight,
                 delayed: c.delayed,
+                oldest_age: oldest_age(&console, &q.key, now)
+                    .await
+                    .unwrap_or_else(|| "none".to_owned()),
             });
         }
     }
@@ -329,6 +358,13 @@ pub async fn show(
         url = escape(&key.url(&console.base_url)),
         depth = depth_cells(counts),
     );
+    if let Some(age) = oldest_age(&console, &key, now).await {
+        let _ = write!(
+            body,
+            "<p>The oldest message was sent {} ago.</p>",
+            escape(&age)
+        );
+    }
 
     // Dead-letter links.
     let all = store.all_queues().await;
@@ -622,4 +658,18 @@ pub async fn redrive(
         }
     };
     back_to(&queue_path(&key), &text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ages_are_short() {
+        assert_eq!(age_text(0), "0 s");
+        assert_eq!(age_text(59_999), "59 s");
+        assert_eq!(age_text(60_000), "1 min");
+        assert_eq!(age_text(7_200_000), "2 h");
+        assert_eq!(age_text(3 * 86_400_000), "3 d");
+    }
 }

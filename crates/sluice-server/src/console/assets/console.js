@@ -27,6 +27,7 @@
         setText(row.querySelector('[data-field="visible"]'), q.visible);
         setText(row.querySelector('[data-field="in_flight"]'), q.in_flight);
         setText(row.querySelector('[data-field="delayed"]'), q.delayed);
+        setText(row.querySelector('[data-field="oldest_age"]'), q.oldest_age);
       });
     }).catch(function () { /* the server may be restarting; try again later */ });
   }

@@ -7,6 +7,7 @@
 //! - `POST /reset`, only with `--allow-reset`: wipes every queue, message and move task
 //!   (404 otherwise).
 //! - `GET /metrics`: Prometheus metrics (`metrics/`).
+//! - `GET /console`: the built-in web console (`console/`).
 //! - `POST /test-clock/advance?ms=N`, only on a server started with the hidden
 //!   `--test-clock`: moves the clock every time-dependent rule reads.
 
@@ -34,6 +35,8 @@ pub struct AdminState {
     /// Woken when the test clock moves, so due SNS deliveries are made at once.
     delivery_wake: OnceLock<Arc<tokio::sync::Notify>>,
     metrics: Option<Arc<crate::metrics::Metrics>>,
+    /// The console's services, once they are up.
+    console: OnceLock<Arc<crate::console::Console>>,
 }
 
 impl AdminState {
@@ -55,6 +58,15 @@ impl AdminState {
         let _ = self.delivery_wake.set(wake);
     }
 
+    /// Gives the console the services it reads and acts through.
+    pub fn set_console(&self, console: Arc<crate::console::Console>) {
+        let _ = self.console.set(console);
+    }
+
+    pub(crate) fn console(&self) -> Option<Arc<crate::console::Console>> {
+        self.console.get().cloned()
+    }
+
     /// Marks the server ready to serve `sqs`.
     pub fn set_ready(&self, sqs: Arc<Sqs>) {
         let _ = self.sqs.set(sqs);
@@ -72,6 +84,7 @@ pub fn router(state: Arc<AdminState>) -> Router {
         .route("/metrics", get(metrics))
         .route("/reset", post(reset))
         .route(TEST_CLOCK_PATH, post(advance_test_clock))
+        .merge(crate::console::routes())
         .with_state(state)
 }
 

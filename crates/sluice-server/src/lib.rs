@@ -6,6 +6,7 @@ pub mod admin_auth;
 pub mod auth;
 pub mod config;
 pub mod connection;
+pub mod console;
 pub mod encryption;
 pub mod front;
 pub mod idle;

@@ -287,6 +287,23 @@ pub async fn start_with_signal(
         max_waiting_receives = limits.max_waiting_receives,
         "limits in force"
     );
+    let sns_signing = Arc::new(crate::sns::SigningKey::new(
+        config.data_dir.as_ref().map(|dir| dir.join("kms")),
+    ));
+    admin.set_console(crate::console::Console::new(
+        crate::console::Services {
+            sqs: sqs.clone(),
+            sns: sns.clone(),
+            sns_signing: sns_signing.clone(),
+            kinesis: kinesis.clone(),
+        },
+        config
+            .base_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{addr}")),
+        config.region.clone(),
+        config.account_id.clone(),
+    ));
     let gates = Gates::new(limits);
     // Streaming responses (SubscribeToShard) end when this turns true, as long polls are
     // answered, so open streams do not hold their connections past the stop.
@@ -294,9 +311,7 @@ pub async fn start_with_signal(
     let app = router(Arc::new(AppState {
         sqs: sqs.clone(),
         sns,
-        sns_signing: Arc::new(crate::sns::SigningKey::new(
-            config.data_dir.as_ref().map(|dir| dir.join("kms")),
-        )),
+        sns_signing: sns_signing.clone(),
         sts,
         kinesis: kinesis.clone(),
         request_metrics: metrics.requests.clone(),

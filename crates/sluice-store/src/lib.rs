@@ -418,6 +418,19 @@ impl QueueStore for EmbeddedStore {
         Ok(counts)
     }
 
+    async fn peek(&self, key: &QueueKey, max: usize, now: EpochMs) -> StoreResult<Vec<Peeked>> {
+        let state = self.state.lock();
+        let id = state.by_key.get(key).ok_or(StoreError::NoSuchQueue)?;
+        let slot = state.queues.get(id).expect("indexed queue exists");
+        let retention_ms = slot.meta.attributes.retention_ms();
+        Ok(slot
+            .index
+            .peek(now, retention_ms, max)
+            .into_iter()
+            .map(|(seq, state)| Peeked { seq, state })
+            .collect())
+    }
+
     async fn append(
         &self,
         key: &QueueKey,

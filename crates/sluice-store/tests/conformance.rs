@@ -721,6 +721,77 @@ async fn counts_are_exact(b: &dyn Backend) {
     );
 }
 
+fn peeked_bodies(peeked: &[Peeked]) -> Vec<String> {
+    peeked
+        .iter()
+        .map(|p| p.state.content.body().to_owned())
+        .collect()
+}
+
+/// A peek shows messages as they stand and changes nothing: no receive is counted, no
+/// deadline moves, and the counts are what they were.
+async fn peek_changes_nothing(b: &dyn Backend) {
+    use sluice_core::sqs::queue::Phase;
+    let store = b.open().await;
+    create(&*store, new_queue("q"), T0).await;
+    let mut batch = messages(&["m1", "m2", "m3"], T0);
+    batch.push(delayed("d1", T0, 5_000));
+    store.append(&key("q"), batch, T0).await.unwrap();
+    let got = store
+        .claim_visible(&key("q"), claim(1, 30_000), T0 + 1)
+        .await
+        .unwrap();
+    assert_eq!(bodies(&got), ["m1"]);
+    assert_eq!(
+        store.counts(&key("q"), T0 + 2).await.unwrap(),
+        counts(2, 1, 1)
+    );
+
+    let peeked = store.peek(&key("q"), 10, T0 + 2).await.unwrap();
+    assert_eq!(peeked_bodies(&peeked), ["m1", "m2", "m3", "d1"]);
+    let phases: Vec<Phase> = peeked.iter().map(|p| p.state.phase).collect();
+    assert_eq!(
+        phases,
+        [Phase::InFlight, Phase::Ready, Phase::Ready, Phase::Delayed]
+    );
+    let receive_counts: Vec<u32> = peeked.iter().map(|p| p.state.receive_count).collect();
+    assert_eq!(receive_counts, [1, 0, 0, 0]);
+    assert_eq!(peeked[0].state.first_receive_ms(), Some(T0 + 1));
+    assert_eq!(peeked[0].state.visible_at_ms, T0 + 30_001);
+    assert_eq!(peeked[0].seq, got.deliveries[0].seq);
+    assert_eq!(*peeked[0].state.content, *got.deliveries[0].content);
+    // Peeking again, and at a limit, gives the same messages.
+    assert_eq!(store.peek(&key("q"), 10, T0 + 2).await.unwrap(), peeked);
+    assert_eq!(
+        peeked_bodies(&store.peek(&key("q"), 2, T0 + 2).await.unwrap()),
+        ["m1", "m2"]
+    );
+    assert_eq!(
+        store.counts(&key("q"), T0 + 2).await.unwrap(),
+        counts(2, 1, 1)
+    );
+    // A deadline that has passed reads as ready without being advanced.
+    let later = store.peek(&key("q"), 10, T0 + 30_001).await.unwrap();
+    assert!(later.iter().all(|p| p.state.phase == Phase::Ready));
+    assert_eq!(
+        store.peek(&key("nope"), 10, T0 + 2).await,
+        Err(StoreError::NoSuchQueue)
+    );
+
+    let store = b.restart(store, T0 + 3).await;
+
+    let peeked = store.peek(&key("q"), 10, T0 + 3).await.unwrap();
+    assert_eq!(peeked_bodies(&peeked), ["m1", "m2", "m3", "d1"]);
+    assert_eq!(peeked[0].state.receive_count, 1);
+    // The peeked messages were never received: the next receive is their first.
+    let next = store
+        .claim_visible(&key("q"), claim(10, 30_000), T0 + 4)
+        .await
+        .unwrap();
+    assert_eq!(bodies(&next), ["m2", "m3"]);
+    assert!(next.deliveries.iter().all(|d| d.receive_count == 1));
+}
+
 async fn retention_expires_messages(b: &dyn Backend) {
     let store = b.open().await;
     create(
@@ -1687,6 +1758,7 @@ macro_rules! conformance_suite {
                 purge_empties_the_queue,
                 purge_clears_fifo_deduplication,
                 counts_are_exact,
+                peek_changes_nothing,
                 retention_expires_messages,
                 in_flight_limit_refuses_receives,
                 dead_letters_after_max_receives,

@@ -534,6 +534,29 @@ impl QueueIndex {
         }
     }
 
+    /// Up to `max` messages, oldest sent first, as they stand at `now`, without changing
+    /// anything: no receive is counted, no deadline moves, nothing expires. Messages past
+    /// `retention_ms` and sends not yet durable are left out. A delayed or in-flight
+    /// message whose deadline has passed is reported as ready.
+    pub fn peek(&self, now: EpochMs, retention_ms: u64, max: usize) -> Vec<(u64, MessageState)> {
+        self.by_sent
+            .iter()
+            .filter(|&&(sent, _)| sent.saturating_add(retention_ms) > now)
+            .filter_map(|&(_, seq)| {
+                let state = self.messages.get(&seq)?;
+                if state.visible_at_ms == HIDDEN_UNTIL_DURABLE_MS {
+                    return None;
+                }
+                let mut state = state.clone();
+                if state.phase != Phase::Ready && state.visible_at_ms <= now {
+                    state.phase = Phase::Ready;
+                }
+                Some((seq, state))
+            })
+            .take(max)
+            .collect()
+    }
+
     /// Visible messages' sequence numbers, oldest first (call [`Self::advance`] first).
     pub fn ready_seqs(&self) -> impl Iterator<Item = u64> + '_ {
         self.ready.iter().copied()

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::api::TagMap;
 use super::attributes::{QueueAttributes, QueueCounts};
 use super::names::QueueKey;
-use super::queue::{AckOutcome, Delivery, MessageContent, VisibilityError};
+use super::queue::{AckOutcome, Delivery, MessageContent, MessageState, VisibilityError};
 use super::receipt::Receipt;
 pub use super::waiters::Waiters;
 use crate::clock::EpochMs;
@@ -137,6 +137,13 @@ pub struct MoveTask {
     pub started_at_ms: EpochMs,
 }
 
+/// A message seen by [`QueueStore::peek`]: its content and where it stands, unchanged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Peeked {
+    pub seq: u64,
+    pub state: MessageState,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum StoreError {
@@ -179,6 +186,10 @@ pub trait QueueStore: Send + Sync + 'static {
     async fn reset(&self) -> StoreResult<()>;
     async fn purge(&self, key: &QueueKey, now: EpochMs) -> StoreResult<()>;
     async fn counts(&self, key: &QueueKey, now: EpochMs) -> StoreResult<QueueCounts>;
+    /// Up to `max` messages, oldest sent first, as they stand at `now`, changing
+    /// nothing: no receive count, no visibility change, no expiry (for operators' eyes).
+    /// Messages past their retention period and sends not yet durable are left out.
+    async fn peek(&self, key: &QueueKey, max: usize, now: EpochMs) -> StoreResult<Vec<Peeked>>;
 
     /// Enqueues messages; returns once they are durable (for a durable store). On a FIFO
     /// queue each message gets a sequence number, and a message whose deduplication id

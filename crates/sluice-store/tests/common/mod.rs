@@ -413,6 +413,9 @@ impl QueueStore for CountingStore {
     async fn counts(&self, key: &QueueKey, now: EpochMs) -> StoreResult<QueueCounts> {
         self.inner.counts(key, now).await
     }
+    async fn peek(&self, key: &QueueKey, max: usize, now: EpochMs) -> StoreResult<Vec<Peeked>> {
+        self.inner.peek(key, max, now).await
+    }
     async fn append(
         &self,
         key: &QueueKey,

@@ -1,0 +1,300 @@
+//! Topics: the list (of the server's region and account), each topic's page with its
+//! attributes and its subscriptions with their filter policies, and a form to publish a
+//! test message.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use sluice_core::sns::api::PublishInput;
+use sluice_core::sns::names::parse_topic_arn;
+use sluice_core::sns::{Fanout, SnsContext, TopicKey};
+use sluice_core::sqs::QueueKey;
+
+use super::html::{definition_table, notice, Html};
+use super::{back_to, escape, form, refusal, segment, starting, Console};
+use crate::admin::AdminState;
+
+/// The most topics the list shows.
+const LIST_MAX: usize = 1_000;
+
+fn topic_path(arn: &str) -> String {
+    format!("/console/topics/{}", segment(arn))
+}
+
+fn context(key: &TopicKey) -> SnsContext {
+    SnsContext::open(&key.region, &key.account_id)
+}
+
+/// Pretty-prints JSON, or gives it back as it is.
+fn pretty(json: &str) -> String {
+    serde_json::from_str::<serde_json::Value>(json)
+        .ok()
+        .and_then(|v| serde_json::to_string_pretty(&v).ok())
+        .unwrap_or_else(|| json.to_owned())
+}
+
+pub async fn list(State(state): State<Arc<AdminState>>, uri: Uri) -> Response {
+    let Some(console) = state.console() else {
+        return starting();
+    };
+    let store = console.sns.store();
+    let topics = store
+        .list_topics(&console.region, &console.account_id, None, LIST_MAX)
+        .await;
+    let mut body = notice(super::notice(&uri).as_deref());
+    let _ = write!(
+        body,
+        "<p>Topics of account {} in {}.</p>",
+        escape(&console.account_id),
+        escape(&console.region)
+    );
+    if topics.is_empty() {
+        body.push_str("<p>There are no topics yet.</p>");
+    } else {
+        let mut rows = String::new();
+        for t in &topics {
+            let subscriptions = store.subscriptions_of_topic(&t.key).await;
+            let arn = t.key.arn();
+            let _ = write!(
+                rows,
+                r#"<tr><th scope="row"><a href="{path}">{name}</a></th><td><code>{arn}</code></td><td data-field="subscriptions">{n}</td></tr>"#,
+                path = escape(&topic_path(&arn)),
+                name = escape(&t.key.name),
+                arn = escape(&arn),
+                n = subscriptions.len(),
+            );
+        }
+        let _ = write!(
+            body,
+            r#"<table class="list"><caption>{n} topic{s}</caption>
+<thead><tr><th scope="col">Name</th><th scope="col">ARN</th><th scope="col">Subscriptions</th></tr></thead>
+<tbody>{rows}</tbody></table>"#,
+            n = topics.len(),
+            s = if topics.len() == 1 { "" } else { "s" },
+        );
+    }
+    Html::page("Topics", "topics", &body).into_response()
+}
+
+fn not_found(arn: &str) -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        Html::page(
+            "No such topic",
+            "topics",
+            &format!(
+                r#"<p>There is no topic <code>{}</code>.</p><p><a href="/console/topics">All topics</a></p>"#,
+                escape(arn)
+            ),
+        ),
+    )
+        .into_response()
+}
+
+/// A subscription's endpoint, linked to the queue's page when it is one of ours.
+fn endpoint_cell(protocol: &str, endpoint: &str) -> String {
+    match (protocol, QueueKey::from_arn(endpoint)) {
+        ("sqs", Some(key)) => format!(
+            r#"<a href="/console/queues/{}/{}/{}"><code>{}</code></a>"#,
+            escape(&segment(&key.region)),
+            escape(&segment(&key.account_id)),
+            escape(&segment(&key.name)),
+            escape(endpoint)
+        ),
+        _ => format!("<code>{}</code>", escape(endpoint)),
+    }
+}
+
+pub async fn show(
+    State(state): State<Arc<AdminState>>,
+    Path(arn): Path<String>,
+    uri: Uri,
+) -> Response {
+    let Some(console) = state.console() else {
+        return starting();
+    };
+    let Ok(key) = parse_topic_arn(&arn, "TopicArn") else {
+        return not_found(&arn);
+    };
+    let Ok(attributes) = console
+        .sns
+        .get_topic_attributes(&context(&key), Some(&arn))
+        .await
+    else {
+        return not_found(&arn);
+    };
+    let mut body = notice(super::notice(&uri).as_deref());
+    let _ = write!(
+        body,
+        r#"<p class="arn">ARN <code>{}</code></p>"#,
+        escape(&arn)
+    );
+
+    // Subscriptions and their filter policies.
+    let subscriptions = console.sns.store().subscriptions_of_topic(&key).await;
+    body.push_str(r#"<section aria-labelledby="subs-h"><h2 id="subs-h">Subscriptions</h2>"#);
+    if subscriptions.is_empty() {
+        body.push_str("<p>No subscriptions.</p>");
+    } else {
+        let mut rows = String::new();
+        for s in &subscriptions {
+            let mut attrs = BTreeMap::new();
+            s.attributes.describe(&mut attrs);
+            let filter = match attrs.get("FilterPolicy") {
+                Some(policy) => format!(
+                    r#"<pre class="policy">{}</pre><p>Scope: {}</p>"#,
+                    escape(&pretty(policy)),
+                    escape(
+                        attrs
+                            .get("FilterPolicyScope")
+                            .map(String::as_str)
+                            .unwrap_or("MessageAttributes")
+                    )
+                ),
+                None => "None: every message".to_owned(),
+            };
+            let protocol = s.protocol.as_str();
+            let _ = write!(
+                rows,
+                r#"<tr><td>{protocol}</td><td>{endpoint}</td><td>{status}</td><td>{raw}</td><td>{filter}</td><td><code>{arn}</code></td></tr>"#,
+                protocol = escape(protocol),
+                endpoint = endpoint_cell(protocol, &s.endpoint),
+                status = if s.pending {
+                    "pending confirmation"
+                } else {
+                    "confirmed"
+                },
+                raw = escape(
+                    attrs
+                        .get("RawMessageDelivery")
+                        .map(String::as_str)
+                        .unwrap_or("false")
+                ),
+                arn = escape(&s.arn),
+            );
+        }
+        let _ = write!(
+            body,
+            r#"<table class="list"><caption>{n} subscription{s}</caption>
+<thead><tr><th scope="col">Protocol</th><th scope="col">Endpoint</th><th scope="col">Status</th><th scope="col">Raw delivery</th><th scope="col">Filter policy</th><th scope="col">ARN</th></tr></thead>
+<tbody>{rows}</tbody></table>"#,
+            n = subscriptions.len(),
+            s = if subscriptions.len() == 1 { "" } else { "s" },
+        );
+    }
+    body.push_str("</section>");
+
+    // Attributes.
+    let _ = write!(
+        body,
+        r#"<section aria-labelledby="attrs-h"><h2 id="attrs-h">Attributes</h2>{}</section>"#,
+        definition_table(
+            "Topic attributes (as GetTopicAttributes reports them)",
+            attributes
+                .iter()
+                .filter(|(k, _)| !matches!(k.as_str(), "Policy" | "EffectiveDeliveryPolicy"))
+                .map(|(k, v)| (k.as_str(), v.as_str())),
+            "No attributes.",
+        )
+    );
+    if let Some(policy) = attributes.get("Policy") {
+        let _ = write!(
+            body,
+            r#"<section aria-labelledby="policy-h"><h2 id="policy-h">Policy</h2><pre class="policy">{}</pre></section>"#,
+            escape(&pretty(policy))
+        );
+    }
+
+    // Publish.
+    let fifo = key.name.ends_with(".fifo");
+    let fifo_fields = if fifo {
+        r#"<p><label for="pub-group">Message group id</label>
+<input id="pub-group" name="group_id" required maxlength="128"></p>
+<p><label for="pub-dedup">Deduplication id (optional with content-based deduplication)</label>
+<input id="pub-dedup" name="deduplication_id" maxlength="128"></p>"#
+    } else {
+        ""
+    };
+    let _ = write!(
+        body,
+        r#"<section aria-labelledby="pub-h"><h2 id="pub-h">Publish a test message</h2>
+<form method="post" action="{path}/publish">{token}
+<p><label for="pub-subject">Subject (optional)</label>
+<input id="pub-subject" name="subject" maxlength="100"></p>
+<p><label for="pub-message">Message</label>
+<textarea id="pub-message" name="message" rows="4" cols="60" required></textarea></p>
+{fifo_fields}
+<p><button type="submit">Publish</button></p>
+</form></section>"#,
+        path = escape(&topic_path(&arn)),
+        token = console.token_field(),
+    );
+    Html::page(&format!("Topic {}", key.name), "topics", &body).into_response()
+}
+
+async fn publish_one(
+    console: &Console,
+    key: &TopicKey,
+    input: PublishInput,
+) -> Result<String, String> {
+    let signer = console.sns_signing.get().await?;
+    let fanout = Fanout {
+        sqs: console.sqs.clone(),
+        signer,
+        base_url: console.base_url.clone(),
+    };
+    console
+        .sns
+        .publish(&context(key), &fanout, input)
+        .await
+        .map(|out| out.message_id)
+        .map_err(|e| e.message.clone())
+}
+
+pub async fn publish(
+    State(state): State<Arc<AdminState>>,
+    Path(arn): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let Some(console) = state.console() else {
+        return starting();
+    };
+    let fields = form(&body);
+    if let Some(r) = refusal(&console, &headers, fields.get("token").map(String::as_str)) {
+        return r;
+    }
+    let Ok(key) = parse_topic_arn(&arn, "TopicArn") else {
+        return not_found(&arn);
+    };
+    let field = |name: &str| {
+        fields
+            .get(name)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    };
+    let input = PublishInput {
+        topic_arn: Some(arn.clone()),
+        message: fields.get("message").cloned(),
+        subject: field("subject"),
+        message_group_id: field("group_id"),
+        message_deduplication_id: field("deduplication_id"),
+        ..PublishInput::default()
+    };
+    let text = match publish_one(&console, &key, input).await {
+        Ok(id) => {
+            tracing::info!(action = "publish", topic = %arn, message_id = %id, "console action");
+            format!("Published message {id}.")
+        }
+        Err(e) => {
+            tracing::info!(action = "publish", topic = %arn, error = %e, "console action failed");
+            format!("The message was not published: {e}")
+        }
+    };
+    back_to(&topic_path(&arn), &text)
+}

@@ -25,3 +25,6 @@ SLUICE_BIN="$(pwd)/target/debug/sluice" scripts/js-tests.sh
 
 echo "== packaging (systemd unit)"
 SLUICE_BIN="$(pwd)/target/debug/sluice" packaging/check.sh
+
+echo "== console (headless Chromium)"
+SLUICE_BIN="$(pwd)/target/debug/sluice" scripts/console-tests.sh

@@ -102,3 +102,23 @@ def test_kinesis_shard_counters_follow_puts_and_reads(kinesis, make_stream, admi
     assert value(families, "sluice_kinesis_incoming_bytes", **shard) == 4 * (10 + 2) + (2 + 1)
     assert value(families, "sluice_kinesis_get_records_calls", **shard) == 3
     assert value(families, "sluice_kinesis_iterator_age_milliseconds", **shard) == 0
+
+
+def test_a_durable_server_reports_its_group_commits(tmp_path):
+    from conftest import SluiceProcess, make_client
+
+    process = SluiceProcess("--data-dir", str(tmp_path / "data"))
+    try:
+        sqs = make_client(process.endpoint)
+        url = sqs.create_queue(QueueName="journalled")["QueueUrl"]
+        before = scrape(process.admin)
+        for i in range(5):
+            sqs.send_message(QueueUrl=url, MessageBody=f"m{i}")
+        after = scrape(process.admin)
+        grew = lambda name: value(after, name) - value(before, name)
+        assert grew("sluice_journal_records") >= 5
+        assert 1 <= grew("sluice_journal_fsyncs") <= 5
+        assert grew("sluice_journal_fsync_seconds") > 0
+        assert value(after, "sluice_journal_bytes_since_snapshot") > 0
+    finally:
+        process.close()

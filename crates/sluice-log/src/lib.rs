@@ -357,6 +357,11 @@ impl Log {
         self.shared.sync_count.load(Ordering::Relaxed)
     }
 
+    /// Time the writer has spent in fdatasync since open, in microseconds.
+    pub fn sync_micros(&self) -> u64 {
+        self.shared.sync_micros.load(Ordering::Relaxed)
+    }
+
     /// The options the log was opened with.
     pub fn options(&self) -> &LogOptions {
         &self.opts

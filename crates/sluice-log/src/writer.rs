@@ -130,6 +130,8 @@ pub(crate) struct Shared {
     pub durable: AtomicU64,
     pub progress_tx: watch::Sender<Progress>,
     pub sync_count: AtomicU64,
+    /// Time spent in fdatasync since open, in microseconds.
+    pub sync_micros: AtomicU64,
     pub bytes_since_snapshot: AtomicU64,
     /// [`LogHealth`] as `HEALTHY`, `OUT_OF_SPACE` or `FAILED`.
     pub health: AtomicU8,
@@ -164,6 +166,7 @@ impl Shared {
             durable: AtomicU64::new(durable),
             progress_tx,
             sync_count: AtomicU64::new(0),
+            sync_micros: AtomicU64::new(0),
             bytes_since_snapshot: AtomicU64::new(bytes_since_snapshot),
             health: AtomicU8::new(HEALTHY),
             faults: Faults::default(),
@@ -382,12 +385,16 @@ impl Writer {
     /// is fatal, `ENOSPC` included: a failed fsync is never retried.
     fn sync(&mut self) -> Result<(), LogError> {
         if self.sync && self.dirty {
+            let started = std::time::Instant::now();
             self.shared
                 .faults
                 .check_sync()
                 .and_then(|()| self.segment.file.sync_data())
                 .map_err(|e| io_at("syncing segment", &self.segment.path, e))?;
             self.shared.sync_count.fetch_add(1, Ordering::Relaxed);
+            self.shared
+                .sync_micros
+                .fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
         }
         self.dirty = false;
         self.committed_bytes = self.segment.bytes;

@@ -325,6 +325,7 @@ pub async fn start_with_signal(
     }));
     metrics.sources().set_sqs(sqs.clone());
     metrics.sources().set_kinesis(kinesis.clone());
+    metrics.sources().set_store(store.clone());
     metrics.sources().set_gates(gates.clone());
     crate::reload::on_hangup(config.clone(), sqs.clone(), auth.clone());
     admin.set_ready(sqs.clone());

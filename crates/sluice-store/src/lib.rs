@@ -223,6 +223,17 @@ impl EmbeddedStore {
         }
     }
 
+    /// The journal's counters, for metrics; `None` for an in-memory store.
+    pub fn journal_stats(&self) -> Option<JournalStats> {
+        let log = self.log.as_ref()?;
+        Some(JournalStats {
+            fsyncs: log.sync_count(),
+            fsync_micros: log.sync_micros(),
+            next_lsn: log.next_lsn(),
+            bytes_since_snapshot: log.bytes_since_snapshot(),
+        })
+    }
+
     /// Test hook: rolls Kinesis segments at `bytes` instead of [`SEGMENT_ROLL_BYTES`].
     #[doc(hidden)]
     pub fn set_kinesis_segment_bytes_for_tests(&self, bytes: u64) {
@@ -938,6 +949,17 @@ impl Drop for RevealOnDrop<'_> {
             wake_for_new_messages(&slot.notify, ready, delayed);
         }
     }
+}
+
+/// The journal's counters: group commits (fdatasyncs) and their time since the store
+/// opened, the LSN the next record gets (records ever journalled), and the bytes written
+/// since the last snapshot.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct JournalStats {
+    pub fsyncs: u64,
+    pub fsync_micros: u64,
+    pub next_lsn: u64,
+    pub bytes_since_snapshot: u64,
 }
 
 #[async_trait]

@@ -43,6 +43,7 @@ struct QueueSample {
 struct Sample {
     queues: Vec<(QueueLabels, QueueSample)>,
     shards: Vec<(ShardLabels, ShardCounts)>,
+    journal: Option<sluice_store::JournalStats>,
     load: Option<Load>,
 }
 
@@ -51,6 +52,7 @@ pub struct ScrapeSources {
     per_queue: bool,
     sqs: OnceLock<Arc<Sqs>>,
     kinesis: OnceLock<Arc<Kinesis>>,
+    store: OnceLock<Arc<sluice_store::EmbeddedStore>>,
     gates: OnceLock<Arc<Gates>>,
     sample: Mutex<Sample>,
 }
@@ -69,6 +71,7 @@ impl ScrapeSources {
             per_queue,
             sqs: OnceLock::new(),
             kinesis: OnceLock::new(),
+            store: OnceLock::new(),
             gates: OnceLock::new(),
             sample: Mutex::new(Sample::default()),
         }
@@ -82,6 +85,10 @@ impl ScrapeSources {
         let _ = self.kinesis.set(kinesis);
     }
 
+    pub fn set_store(&self, store: Arc<sluice_store::EmbeddedStore>) {
+        let _ = self.store.set(store);
+    }
+
     pub fn set_gates(&self, gates: Arc<Gates>) {
         let _ = self.gates.set(gates);
     }
@@ -90,6 +97,7 @@ impl ScrapeSources {
     pub async fn refresh(&self) {
         let mut sample = Sample {
             load: self.gates.get().map(|g| g.load()),
+            journal: self.store.get().and_then(|s| s.journal_stats()),
             ..Sample::default()
         };
         if let Some(sqs) = self.sqs.get() {
@@ -255,6 +263,41 @@ impl Collector for ScrapeSources {
                     _ => ConstGauge::new(value(shard) as i64).encode(encoder)?,
                 }
             }
+        }
+        if let Some(journal) = &sample.journal {
+            let counters: [(&str, &str, u64); 2] = [
+                (
+                    "sluice_journal_fsyncs",
+                    "Group commits: fdatasyncs of the journal since the server started",
+                    journal.fsyncs,
+                ),
+                (
+                    "sluice_journal_records",
+                    "Records ever journalled (the next LSN); per fsync: rate of this over rate of fsyncs",
+                    journal.next_lsn,
+                ),
+            ];
+            for (name, help, value) in counters {
+                let counter = ConstCounter::new(value);
+                let metric = encoder.encode_descriptor(name, help, None, counter.metric_type())?;
+                counter.encode(metric)?;
+            }
+            let seconds = ConstCounter::new(journal.fsync_micros as f64 / 1e6);
+            let metric = encoder.encode_descriptor(
+                "sluice_journal_fsync_seconds",
+                "Time spent in the journal's fdatasyncs; over fsyncs: the mean fsync latency",
+                None,
+                seconds.metric_type(),
+            )?;
+            seconds.encode(metric)?;
+            let bytes = ConstGauge::new(journal.bytes_since_snapshot as i64);
+            let metric = encoder.encode_descriptor(
+                "sluice_journal_bytes_since_snapshot",
+                "Journal bytes written since the last snapshot",
+                None,
+                bytes.metric_type(),
+            )?;
+            bytes.encode(metric)?;
         }
         if let Some(load) = &sample.load {
             let gauges: [(&str, &str, usize); 3] = [

@@ -23,6 +23,22 @@ const OPEN_PATHS: &[&str] = &["/health", "/ready"];
 /// The largest request body the guard reads to check a signature.
 const SIGNED_BODY_MAX_BYTES: usize = 1024 * 1024;
 
+/// The identity a signed admin request came from: console actions act as it, checked
+/// against its policies as the API would check them. (With the admin token, or on
+/// loopback, there is none and actions are the server operator's.)
+#[derive(Debug, Clone)]
+pub struct AdminCaller(pub Arc<sluice_core::access::Caller>);
+
+impl AdminCaller {
+    /// The access engine's view of this caller performing `action`.
+    pub fn access(&self, action: &str) -> sluice_core::access::Access {
+        sluice_core::access::Access {
+            action: action.to_owned(),
+            ..sluice_core::access::Access::new(self.0.clone())
+        }
+    }
+}
+
 /// The admin listener's rule.
 #[derive(Default)]
 pub struct AdminGuard {
@@ -65,14 +81,19 @@ impl AdminGuard {
         let Some(given) = header.strip_prefix("Bearer ") else {
             return false;
         };
-        // Compared in constant time.
-        given.len() == token.len()
-            && given
-                .bytes()
-                .zip(token.bytes())
-                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-                == 0
+        same_secret(given, token)
     }
+}
+
+/// Whether two secrets are equal, compared in time that does not depend on where they
+/// differ.
+pub fn same_secret(given: &str, expected: &str) -> bool {
+    given.len() == expected.len()
+        && given
+            .bytes()
+            .zip(expected.bytes())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0
 }
 
 /// The middleware: passes a request the guard allows, answers 401 otherwise.
@@ -95,7 +116,7 @@ pub async fn guard(State(guard): State<Arc<AdminGuard>>, request: Request, next:
             let Ok(body) = axum::body::to_bytes(body, SIGNED_BODY_MAX_BYTES).await else {
                 return refused(parts.uri.path(), "body too large");
             };
-            let scope = crate::auth::scope_service(&parts).unwrap_or_default();
+            let scope = credential_service(&authorization).unwrap_or_default();
             let now = sluice_core::clock::Clock::now_ms(&sluice_core::clock::SystemClock);
             return match auth.authenticate(&parts, &body, now, &[scope.as_str()], sts) {
                 Ok(who) if who.enforced_caller().is_some() => {
@@ -104,13 +125,31 @@ pub async fn guard(State(guard): State<Arc<AdminGuard>>, request: Request, next:
                         caller = who.caller.as_ref().map(|c| c.arn.as_str()),
                         "admin request by a signed identity"
                     );
-                    next.run(Request::from_parts(parts, Body::from(body))).await
+                    let mut request = Request::from_parts(parts, Body::from(body));
+                    if let Some(caller) = who.enforced_caller() {
+                        request.extensions_mut().insert(AdminCaller(caller));
+                    }
+                    next.run(request).await
                 }
-                _ => refused(parts.uri.path(), "signature not accepted"),
+                Ok(_) => refused(parts.uri.path(), "signature not accepted"),
+                Err(e) => refused(
+                    parts.uri.path(),
+                    &format!("signature not accepted: {:?}", e.kind),
+                ),
             };
         }
     }
     refused(request.uri().path(), "no credentials")
+}
+
+/// The service a SigV4 Authorization header's credential scope names
+/// (`Credential=KEY/DATE/REGION/SERVICE/aws4_request`): any service's signature of an
+/// identity is accepted here.
+fn credential_service(authorization: &str) -> Option<String> {
+    let credential = authorization
+        .split([' ', ','])
+        .find_map(|part| part.trim().strip_prefix("Credential="))?;
+    credential.split('/').nth(3).map(str::to_owned)
 }
 
 fn refused(path: &str, why: &str) -> Response {
@@ -135,6 +174,14 @@ mod tests {
         assert!(AdminGuard::new(any, Some("t".into()), false).is_ok());
         assert!(AdminGuard::new(any, None, true).is_ok());
         assert!(!AdminGuard::new(local, None, false).unwrap().required);
+    }
+
+    #[test]
+    fn the_credential_scope_names_the_service() {
+        let header = "AWS4-HMAC-SHA256 Credential=AKIA/20261207/us-east-1/sqs/aws4_request, \
+                      SignedHeaders=host;x-amz-date, Signature=00";
+        assert_eq!(credential_service(header).as_deref(), Some("sqs"));
+        assert_eq!(credential_service("AWS4-HMAC-SHA256 Signature=00"), None);
     }
 
     #[test]

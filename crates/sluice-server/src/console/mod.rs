@@ -172,7 +172,7 @@ fn refusal(console: &Console, headers: &HeaderMap, token: Option<&str>) -> Optio
         )
             .into_response()
     };
-    if token != Some(console.token.as_str()) {
+    if !token.is_some_and(|t| crate::admin_auth::same_secret(t, &console.token)) {
         return Some(refuse(
             "The form's token is missing or stale: reload the page and try again.",
         ));

@@ -9,6 +9,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
+use axum::Extension;
 use base64::Engine;
 use serde::Serialize;
 use sluice_core::sqs::api::{
@@ -23,6 +24,7 @@ use sluice_core::sqs::{QueueKey, RequestContext};
 use super::html::{definition_table, notice, Html};
 use super::{back_to, escape, form, json, refusal, starting, timestamp, Console};
 use crate::admin::AdminState;
+use crate::admin_auth::AdminCaller;
 
 /// How many messages a peek shows.
 const PEEK_MAX: usize = 10;
@@ -58,6 +60,22 @@ fn context(console: &Console, key: &QueueKey) -> RequestContext {
         trace_header: None,
         access: None,
     }
+}
+
+/// The caller of a console action: the signed identity, if the request had one (its
+/// policies decide as the API's would), else the operator.
+fn acting(
+    console: &Console,
+    key: &QueueKey,
+    caller: &Option<Extension<AdminCaller>>,
+    action: &str,
+) -> RequestContext {
+    let mut ctx = context(console, key);
+    if let Some(Extension(caller)) = caller {
+        ctx.sender_id = caller.0.user_id.clone();
+        ctx.access = Some(caller.access(action));
+    }
+    ctx
 }
 
 fn dead_letter_target(meta: &QueueMeta) -> Option<QueueKey> {
@@ -522,6 +540,7 @@ pub async fn tasks_json(
 pub async fn send(
     State(state): State<Arc<AdminState>>,
     Path((region, account, name)): QueuePath,
+    caller: Option<Extension<AdminCaller>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -559,7 +578,7 @@ pub async fn send(
     };
     let outcome = console
         .sqs
-        .send_message(&context(&console, &key), input)
+        .send_message(&acting(&console, &key, &caller, "SendMessage"), input)
         .await;
     let text = match outcome {
         Ok(out) => {
@@ -577,6 +596,7 @@ pub async fn send(
 pub async fn purge(
     State(state): State<Arc<AdminState>>,
     Path((region, account, name)): QueuePath,
+    caller: Option<Extension<AdminCaller>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -593,7 +613,7 @@ pub async fn purge(
     };
     let text = match console
         .sqs
-        .purge_queue(&context(&console, &key), input)
+        .purge_queue(&acting(&console, &key, &caller, "PurgeQueue"), input)
         .await
     {
         Ok(_) => {
@@ -611,6 +631,7 @@ pub async fn purge(
 pub async fn redrive(
     State(state): State<Arc<AdminState>>,
     Path((region, account, name)): QueuePath,
+    caller: Option<Extension<AdminCaller>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -645,7 +666,10 @@ pub async fn redrive(
     };
     let text = match console
         .sqs
-        .start_message_move_task(&context(&console, &key), input)
+        .start_message_move_task(
+            &acting(&console, &key, &caller, "StartMessageMoveTask"),
+            input,
+        )
         .await
     {
         Ok(out) => {

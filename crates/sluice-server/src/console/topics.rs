@@ -10,6 +10,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
+use axum::Extension;
 use sluice_core::sns::api::PublishInput;
 use sluice_core::sns::names::parse_topic_arn;
 use sluice_core::sns::{Fanout, SnsContext, TopicKey};
@@ -18,6 +19,7 @@ use sluice_core::sqs::QueueKey;
 use super::html::{definition_table, notice, Html};
 use super::{back_to, escape, form, refusal, segment, starting, Console};
 use crate::admin::AdminState;
+use crate::admin_auth::AdminCaller;
 
 /// The most topics the list shows.
 const LIST_MAX: usize = 1_000;
@@ -28,6 +30,17 @@ fn topic_path(arn: &str) -> String {
 
 fn context(key: &TopicKey) -> SnsContext {
     SnsContext::open(&key.region, &key.account_id)
+}
+
+/// The caller of a console publish: the signed identity, if the request had one (its
+/// policies decide as the API's would), else the operator.
+fn acting(key: &TopicKey, caller: &Option<Extension<AdminCaller>>) -> SnsContext {
+    let mut ctx = context(key);
+    if let Some(Extension(caller)) = caller {
+        ctx.principal_arn = caller.0.arn.clone();
+        ctx.access = Some(caller.access("Publish"));
+    }
+    ctx
 }
 
 /// Pretty-prints JSON, or gives it back as it is.
@@ -240,6 +253,7 @@ pub async fn show(
 async fn publish_one(
     console: &Console,
     key: &TopicKey,
+    caller: &Option<Extension<AdminCaller>>,
     input: PublishInput,
 ) -> Result<String, String> {
     let signer = console.sns_signing.get().await?;
@@ -250,7 +264,7 @@ async fn publish_one(
     };
     console
         .sns
-        .publish(&context(key), &fanout, input)
+        .publish(&acting(key, caller), &fanout, input)
         .await
         .map(|out| out.message_id)
         .map_err(|e| e.message.clone())
@@ -259,6 +273,7 @@ async fn publish_one(
 pub async fn publish(
     State(state): State<Arc<AdminState>>,
     Path(arn): Path<String>,
+    caller: Option<Extension<AdminCaller>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -286,7 +301,7 @@ pub async fn publish(
         message_deduplication_id: field("deduplication_id"),
         ..PublishInput::default()
     };
-    let text = match publish_one(&console, &key, input).await {
+    let text = match publish_one(&console, &key, &caller, input).await {
         Ok(id) => {
             tracing::info!(action = "publish", topic = %arn, message_id = %id, "console action");
             format!("Published message {id}.")

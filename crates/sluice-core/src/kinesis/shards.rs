@@ -56,12 +56,13 @@ impl Shard {
     /// Whether the shard was open at `t`: created at or before it (a stream's first shards
     /// count from the stream's creation) and not closed by then.
     fn open_at(&self, t: EpochMs) -> bool {
-        self.created_at_ms <= t && self.open_after(t)
+        self.created_at_ms <= t && self.closed_at_ms.is_none_or(|closed| closed > t)
     }
 
-    /// Whether the shard was still open after `t` (or is open now).
+    /// Whether the shard may hold records from `t` on: open, or closed at or after `t`
+    /// (a record can arrive in the millisecond its shard closes).
     fn open_after(&self, t: EpochMs) -> bool {
-        self.closed_at_ms.is_none_or(|closed| closed > t)
+        self.closed_at_ms.is_none_or(|closed| closed >= t)
     }
 }
 
@@ -267,13 +268,14 @@ impl ShardSet {
         self.open_child((index, None), range, now)
     }
 
-    /// Drops closed shards whose records have all expired: closed at or before the trim
-    /// horizon. (AWS stops listing them then.) Answers the dropped indexes, whose logs the
-    /// caller deletes.
+    /// Drops closed shards whose records have all expired: closed before the trim horizon
+    /// (reads keep records that arrived at the horizon, and a shard's last record may have
+    /// arrived in the millisecond it closed). AWS stops listing them then. Answers the
+    /// dropped indexes, whose logs the caller deletes.
     pub fn expire(&mut self, trim_horizon_ms: EpochMs) -> Vec<u32> {
         let (gone, kept): (Vec<Shard>, Vec<Shard>) = std::mem::take(&mut self.shards)
             .into_iter()
-            .partition(|s| s.closed_at_ms.is_some_and(|c| c <= trim_horizon_ms));
+            .partition(|s| s.closed_at_ms.is_some_and(|c| c < trim_horizon_ms));
         self.shards = kept;
         gone.into_iter().map(|s| s.index).collect()
     }

@@ -56,20 +56,13 @@ impl Shard {
     /// Whether the shard was open at `t`: created at or before it (a stream's first shards
     /// count from the stream's creation) and not closed by then.
     fn open_at(&self, t: EpochMs) -> bool {
-        self.created_at_ms <= t && self.open_after(t)
+        self.created_at_ms <= t && self.closed_at_ms.is_none_or(|closed| closed > t)
     }
 
-    /// Whether the shard was still open after `t` (or is open now).
+    /// Whether the shard may hold records from `t` on: open, or closed at or after `t`
+    /// (a record can arrive in the millisecond its shard closes).
     fn open_after(&self, t: EpochMs) -> bool {
-        self.closed_at_ms.is_none_or(|closed| closed > t)
-    }
-
-    /// Whether the shard may hold records that arrived at or after the trim horizon `h`
-    /// (records that arrived at `h` itself are kept): open, or closed at `h` or later. A
-    /// shard closed in the very millisecond its stream was made (the horizon never goes
-    /// before the stream's creation) still holds what was written to it.
-    fn kept_at(&self, h: EpochMs) -> bool {
-        self.closed_at_ms.is_none_or(|closed| closed >= h)
+        self.closed_at_ms.is_none_or(|closed| closed >= t)
     }
 }
 
@@ -275,13 +268,14 @@ impl ShardSet {
         self.open_child((index, None), range, now)
     }
 
-    /// Drops closed shards whose records have all expired: closed before the trim
-    /// horizon. (AWS stops listing them then.) Answers the dropped indexes, whose logs the
-    /// caller deletes.
+    /// Drops closed shards whose records have all expired: closed before the trim horizon
+    /// (reads keep records that arrived at the horizon, and a shard's last record may have
+    /// arrived in the millisecond it closed). AWS stops listing them then. Answers the
+    /// dropped indexes, whose logs the caller deletes.
     pub fn expire(&mut self, trim_horizon_ms: EpochMs) -> Vec<u32> {
         let (gone, kept): (Vec<Shard>, Vec<Shard>) = std::mem::take(&mut self.shards)
             .into_iter()
-            .partition(|s| !s.kept_at(trim_horizon_ms));
+            .partition(|s| s.closed_at_ms.is_some_and(|c| c < trim_horizon_ms));
         self.shards = kept;
         gone.into_iter().map(|s| s.index).collect()
     }
@@ -550,10 +544,11 @@ pub fn parse_shard_filter(
 /// (never before the stream's creation). Shards that expired are gone from the set already.
 pub fn shard_matches(shard: &Shard, filter: Option<ShardFilter>, trim_horizon_ms: EpochMs) -> bool {
     match filter {
-        None | Some(ShardFilter::FromTrimHorizon) => shard.kept_at(trim_horizon_ms),
+        None | Some(ShardFilter::FromTrimHorizon) => shard.open_after(trim_horizon_ms),
         Some(ShardFilter::AfterShardId(after)) => shard.index > after,
+        // A shard closed in the horizon's own millisecond still holds records from it.
         Some(ShardFilter::AtTrimHorizon) => {
-            shard.created_at_ms <= trim_horizon_ms && shard.kept_at(trim_horizon_ms)
+            shard.created_at_ms <= trim_horizon_ms && shard.open_after(trim_horizon_ms)
         }
         Some(ShardFilter::AtLatest) => shard.is_open(),
         Some(ShardFilter::AtTimestamp(t)) => shard.open_at(t.max(trim_horizon_ms)),

@@ -432,6 +432,12 @@ impl Kinesis {
                 },
             )
         });
+        // A reshard closes the parent's log before it stores the children: a catalog read
+        // before the log still has the shard open, so read it again once the reshard is done.
+        let meta = match meta.shards.get(index) {
+            Some(shard) if at_end && shard.is_open() => self.reread(&meta, &[index]).await?,
+            _ => meta,
+        };
         let child_shards = at_end.then(|| {
             meta.shards
                 .child_shards(index)

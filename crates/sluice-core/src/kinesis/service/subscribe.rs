@@ -224,13 +224,16 @@ impl ShardSubscription {
         let millis_behind_latest = batch.millis_behind_latest();
         let child_shards = if at_end {
             self.finished = true;
-            // The children were stored after the parent closed: read the stream again.
-            let fresh = self
-                .kinesis
-                .live_stream(&self.stream.key, now)
-                .await?
-                .filter(|m| m.created_at_ms == self.stream.created_at_ms)
-                .unwrap_or_else(|| self.stream.clone());
+            // The children were stored after the parent closed: read the stream again, under
+            // the edit lock, which a reshard holds from closing the parent until they are.
+            let fresh = {
+                let _edit = self.kinesis.edits.lock().await;
+                self.kinesis
+                    .live_stream(&self.stream.key, now)
+                    .await?
+                    .filter(|m| m.created_at_ms == self.stream.created_at_ms)
+                    .unwrap_or_else(|| self.stream.clone())
+            };
             Some(
                 fresh
                     .shards

@@ -217,6 +217,21 @@ fn form(body: &[u8]) -> HashMap<String, String> {
     form_urlencoded::parse(body).into_owned().collect()
 }
 
+/// What every console action starts with: the console (once the server is ready) and
+/// the posted form, refused unless it carries the page's token from the same site.
+fn action_form(
+    state: &crate::admin::AdminState,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<(std::sync::Arc<Console>, HashMap<String, String>), Response> {
+    let console = state.console().ok_or_else(starting)?;
+    let fields = form(body);
+    if let Some(r) = refusal(&console, headers, fields.get("token").map(String::as_str)) {
+        return Err(r);
+    }
+    Ok((console, fields))
+}
+
 /// A JSON reply for the page scripts.
 fn json(value: &impl serde::Serialize) -> Response {
     match serde_json::to_vec(value) {

@@ -22,7 +22,7 @@ use sluice_core::sqs::store::{Peeked, QueueMeta};
 use sluice_core::sqs::{QueueKey, RequestContext};
 
 use super::html::{definition_table, notice, Html};
-use super::{back_to, escape, form, json, refusal, starting, timestamp, Console};
+use super::{action_form, back_to, escape, json, starting, timestamp, Console};
 use crate::admin::AdminState;
 use crate::admin_auth::AdminCaller;
 
@@ -544,13 +544,10 @@ pub async fn send(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let Some(console) = state.console() else {
-        return starting();
+    let (console, fields) = match action_form(&state, &headers, &body) {
+        Ok(accepted) => accepted,
+        Err(refused) => return refused,
     };
-    let fields = form(&body);
-    if let Some(r) = refusal(&console, &headers, fields.get("token").map(String::as_str)) {
-        return r;
-    }
     let key = QueueKey::new(&region, &account, &name);
     let field = |name: &str| {
         fields
@@ -600,13 +597,10 @@ pub async fn purge(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let Some(console) = state.console() else {
-        return starting();
+    let (console, _) = match action_form(&state, &headers, &body) {
+        Ok(accepted) => accepted,
+        Err(refused) => return refused,
     };
-    let fields = form(&body);
-    if let Some(r) = refusal(&console, &headers, fields.get("token").map(String::as_str)) {
-        return r;
-    }
     let key = QueueKey::new(&region, &account, &name);
     let input = QueueUrlInput {
         queue_url: Some(key.url(&console.base_url)),
@@ -635,13 +629,10 @@ pub async fn redrive(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let Some(console) = state.console() else {
-        return starting();
+    let (console, fields) = match action_form(&state, &headers, &body) {
+        Ok(accepted) => accepted,
+        Err(refused) => return refused,
     };
-    let fields = form(&body);
-    if let Some(r) = refusal(&console, &headers, fields.get("token").map(String::as_str)) {
-        return r;
-    }
     let key = QueueKey::new(&region, &account, &name);
     let rate = match fields
         .get("rate")

@@ -17,7 +17,7 @@ use sluice_core::sns::{Fanout, SnsContext, TopicKey};
 use sluice_core::sqs::QueueKey;
 
 use super::html::{definition_table, notice, Html};
-use super::{back_to, escape, form, refusal, segment, starting, Console};
+use super::{action_form, back_to, escape, segment, starting, Console};
 use crate::admin::AdminState;
 use crate::admin_auth::AdminCaller;
 
@@ -277,13 +277,10 @@ pub async fn publish(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let Some(console) = state.console() else {
-        return starting();
+    let (console, fields) = match action_form(&state, &headers, &body) {
+        Ok(accepted) => accepted,
+        Err(refused) => return refused,
     };
-    let fields = form(&body);
-    if let Some(r) = refusal(&console, &headers, fields.get("token").map(String::as_str)) {
-        return r;
-    }
     let Ok(key) = parse_topic_arn(&arn, "TopicArn") else {
         return not_found(&arn);
     };

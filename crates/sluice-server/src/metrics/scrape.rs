@@ -157,10 +157,30 @@ fn add(total: &mut QueueSample, q: &QueueSample) {
     t.deleted += a.deleted;
 }
 
-type QueueValue = fn(&QueueSample) -> u64;
+/// A table of families: name, help, type, and how a sample gives its value.
+type Table<S> = [(&'static str, &'static str, MetricType, fn(&S) -> u64)];
+
+/// Each family of `table`, with one labelled value per sample.
+fn encode_table<L: EncodeLabelSet, S>(
+    encoder: &mut DescriptorEncoder,
+    table: &Table<S>,
+    samples: &[(L, S)],
+) -> Result<(), std::fmt::Error> {
+    for (name, help, kind, value) in table {
+        let mut family = encoder.encode_descriptor(name, help, None, *kind)?;
+        for (labels, sample) in samples {
+            let metric = family.encode_family(labels)?;
+            match kind {
+                MetricType::Counter => ConstCounter::new(value(sample)).encode(metric)?,
+                _ => ConstGauge::new(value(sample) as i64).encode(metric)?,
+            }
+        }
+    }
+    Ok(())
+}
 
 /// The queue families: name, help, type, value.
-const QUEUE_FAMILIES: &[(&str, &str, MetricType, QueueValue)] = &[
+const QUEUE_FAMILIES: &Table<QueueSample> = &[
     (
         "sluice_sqs_approximate_number_of_messages_visible",
         "Messages available for retrieval (ApproximateNumberOfMessagesVisible)",
@@ -211,10 +231,8 @@ const QUEUE_FAMILIES: &[(&str, &str, MetricType, QueueValue)] = &[
     ),
 ];
 
-type ShardValue = fn(&ShardCounts) -> u64;
-
 /// The Kinesis shard families: name, help, type, value.
-const SHARD_FAMILIES: &[(&str, &str, MetricType, ShardValue)] = &[
+const SHARD_FAMILIES: &Table<ShardCounts> = &[
     (
         "sluice_kinesis_incoming_records",
         "Records put to the shard (IncomingRecords)",
@@ -244,26 +262,8 @@ const SHARD_FAMILIES: &[(&str, &str, MetricType, ShardValue)] = &[
 impl Collector for ScrapeSources {
     fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
         let sample = self.sample.lock();
-        for (name, help, kind, value) in QUEUE_FAMILIES {
-            let mut family = encoder.encode_descriptor(name, help, None, *kind)?;
-            for (labels, queue) in &sample.queues {
-                let encoder = family.encode_family(labels)?;
-                match kind {
-                    MetricType::Counter => ConstCounter::new(value(queue)).encode(encoder)?,
-                    _ => ConstGauge::new(value(queue) as i64).encode(encoder)?,
-                }
-            }
-        }
-        for (name, help, kind, value) in SHARD_FAMILIES {
-            let mut family = encoder.encode_descriptor(name, help, None, *kind)?;
-            for (labels, shard) in &sample.shards {
-                let encoder = family.encode_family(labels)?;
-                match kind {
-                    MetricType::Counter => ConstCounter::new(value(shard)).encode(encoder)?,
-                    _ => ConstGauge::new(value(shard) as i64).encode(encoder)?,
-                }
-            }
-        }
+        encode_table(&mut encoder, QUEUE_FAMILIES, &sample.queues)?;
+        encode_table(&mut encoder, SHARD_FAMILIES, &sample.shards)?;
         if let Some(journal) = &sample.journal {
             let counters: [(&str, &str, u64); 2] = [
                 (

@@ -223,11 +223,11 @@ fn action_form(
     state: &crate::admin::AdminState,
     headers: &HeaderMap,
     body: &[u8],
-) -> Result<(std::sync::Arc<Console>, HashMap<String, String>), Response> {
-    let console = state.console().ok_or_else(starting)?;
+) -> Result<(std::sync::Arc<Console>, HashMap<String, String>), Box<Response>> {
+    let console = state.console().ok_or_else(|| Box::new(starting()))?;
     let fields = form(body);
     if let Some(r) = refusal(&console, headers, fields.get("token").map(String::as_str)) {
-        return Err(r);
+        return Err(Box::new(r));
     }
     Ok((console, fields))
 }

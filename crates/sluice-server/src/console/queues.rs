@@ -546,7 +546,7 @@ pub async fn send(
 ) -> Response {
     let (console, fields) = match action_form(&state, &headers, &body) {
         Ok(accepted) => accepted,
-        Err(refused) => return refused,
+        Err(refused) => return *refused,
     };
     let key = QueueKey::new(&region, &account, &name);
     let field = |name: &str| {
@@ -599,7 +599,7 @@ pub async fn purge(
 ) -> Response {
     let (console, _) = match action_form(&state, &headers, &body) {
         Ok(accepted) => accepted,
-        Err(refused) => return refused,
+        Err(refused) => return *refused,
     };
     let key = QueueKey::new(&region, &account, &name);
     let input = QueueUrlInput {
@@ -631,7 +631,7 @@ pub async fn redrive(
 ) -> Response {
     let (console, fields) = match action_form(&state, &headers, &body) {
         Ok(accepted) => accepted,
-        Err(refused) => return refused,
+        Err(refused) => return *refused,
     };
     let key = QueueKey::new(&region, &account, &name);
     let rate = match fields

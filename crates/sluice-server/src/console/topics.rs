@@ -279,7 +279,7 @@ pub async fn publish(
 ) -> Response {
     let (console, fields) = match action_form(&state, &headers, &body) {
         Ok(accepted) => accepted,
-        Err(refused) => return refused,
+        Err(refused) => return *refused,
     };
     let Ok(key) = parse_topic_arn(&arn, "TopicArn") else {
         return not_found(&arn);

@@ -217,13 +217,16 @@ fn form(body: &[u8]) -> HashMap<String, String> {
     form_urlencoded::parse(body).into_owned().collect()
 }
 
+/// The console and an action's accepted form fields.
+type AcceptedForm = (std::sync::Arc<Console>, HashMap<String, String>);
+
 /// What every console action starts with: the console (once the server is ready) and
 /// the posted form, refused unless it carries the page's token from the same site.
 fn action_form(
     state: &crate::admin::AdminState,
     headers: &HeaderMap,
     body: &[u8],
-) -> Result<(std::sync::Arc<Console>, HashMap<String, String>), Box<Response>> {
+) -> Result<AcceptedForm, Box<Response>> {
     let console = state.console().ok_or_else(|| Box::new(starting()))?;
     let fields = form(body);
     if let Some(r) = refusal(&console, headers, fields.get("token").map(String::as_str)) {

@@ -6,6 +6,9 @@
 //! queues' durable appends). Deliveries are acknowledged publishes times subscriptions,
 //! each acknowledged only once every copy is durable.
 //!
+//! Each round also reports the process's CPU time per delivery (getrusage), which a
+//! busy machine moves much less than the rates.
+//!
 //! `cargo run --release -p sluice-bench --bin sns-fanout -- --subscriptions 10`
 
 use std::sync::Arc;
@@ -20,6 +23,10 @@ use sluice_core::sqs::api::CreateQueueInput;
 use sluice_core::sqs::{RequestContext, Sqs};
 use sluice_kms::SnsSigningIdentity;
 use sluice_store::{EmbeddedStore, StoreOptions};
+
+// The server's allocator, so allocation costs what it costs there.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const REGION: &str = "us-east-1";
 const ACCOUNT: &str = "000000000000";
@@ -135,6 +142,7 @@ async fn run_round(cli: &Cli, round: usize) {
         .expect("a subscription");
     }
     let body = "x".repeat(cli.size);
+    let cpu_before = process_cpu_seconds();
     let deadline = Instant::now() + Duration::from_secs_f64(cli.seconds);
     let started = Instant::now();
     let mut tasks = Vec::new();
@@ -170,13 +178,30 @@ async fn run_round(cli: &Cli, round: usize) {
             .expect("same bounds");
     }
     let elapsed = started.elapsed().as_secs_f64();
+    let cpu = process_cpu_seconds() - cpu_before;
     let publishes = latencies.len();
     let deliveries = publishes * cli.subscriptions as u64;
     println!(
-        "round {round}: {:.0} deliveries/s, {:.0} publishes/s, publish p50 {:.3} ms, p99 {:.3} ms",
+        "round {round}: {:.0} deliveries/s, {:.0} publishes/s, publish p50 {:.3} ms, p99 {:.3} ms, \
+         CPU {:.2} us per delivery ({:.0} deliveries per CPU-second)",
         deliveries as f64 / elapsed,
         publishes as f64 / elapsed,
         latencies.value_at_quantile(0.5) as f64 / 1000.0,
         latencies.value_at_quantile(0.99) as f64 / 1000.0,
+        cpu * 1e6 / deliveries.max(1) as f64,
+        deliveries as f64 / cpu,
     );
+}
+
+/// This process's CPU time so far (user and system, every thread), in seconds: what a
+/// round cost independent of how busy the machine was.
+fn process_cpu_seconds() -> f64 {
+    // SAFETY: getrusage only writes the struct it is given.
+    let usage = unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        libc::getrusage(libc::RUSAGE_SELF, &mut usage);
+        usage
+    };
+    let seconds = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    seconds(usage.ru_utime) + seconds(usage.ru_stime)
 }

@@ -222,13 +222,10 @@ impl Sns {
         };
         // Every queue that takes the envelope gets the same document but for its
         // UnsubscribeURL: rendered, and signed, once.
-        let enveloped = queues.iter().any(|s| !s.attributes.raw_message_delivery);
-        if enveloped {
-            // Before the HTTP/S documents too: those of the same body share it.
+        let envelope = if queues.iter().any(|s| !s.attributes.raw_message_delivery) {
+            // Signed first, so the HTTP/S documents of the same body share it too.
             self.presign(topic, checked, sqs_body, &published, fanout)
                 .await;
-        }
-        let envelope = if enveloped {
             Some(
                 notification_template(topic, checked, sqs_body, &published, fanout)
                     .map_err(|e| e.to_string()),

@@ -449,100 +449,13 @@ impl QueueStore for EmbeddedStore {
         now: EpochMs,
     ) -> StoreResult<Vec<Appended>> {
         self.check_writable()?;
-        let lsn = {
-            let mut guard = self.state.lock();
-            let state = &mut *guard;
-            let id = *state.by_key.get(key).ok_or(StoreError::NoSuchQueue)?;
-            state.last_now_ms = state.last_now_ms.max(now);
-            let mut next_seq = state.next_seq;
-            let slot = state.queues.get_mut(&id).expect("indexed queue exists");
-            // Checked before anything changes, so a key that cannot seal refuses the
-            // send cleanly (the dedup window and counters stay as they were).
-            let sealer = self.sealer_for(&slot.meta);
-            if let Some(sealer) = sealer {
-                sealer.check(&slot.meta, now).map_err(StoreError::Sealing)?;
-            }
-            let attributes = &slot.meta.attributes;
-            let fifo = attributes.fifo_queue;
-            let by_group = attributes.deduplication_scope.as_deref() == Some("messageGroup");
-            let mut appended = Vec::with_capacity(messages.len());
-            let mut entries = Vec::with_capacity(messages.len());
-            let mut duplicates = false;
-            for m in messages {
-                let mut content = m.content;
-                let seq = next_seq;
-                if fifo {
-                    content.set_sequence_number(Some(u128::from(seq)));
-                    if let Some(dedup_id) = content.deduplication_id() {
-                        let key = dedup_key(by_group, content.group_id(), dedup_id);
-                        let window = slot.index.dedup().expect("a FIFO queue has a window");
-                        if let Some(original) = window.lookup(key, now) {
-                            duplicates = true;
-                            appended.push(Appended {
-                                message_id: original.message_id,
-                                sequence_number: original.sequence_number,
-                                duplicate: true,
-                            });
-                            continue;
-                        }
-                        window.remember(
-                            key,
-                            content.message_id(),
-                            content.sequence_number(),
-                            content.sent_at_ms(),
-                        );
-                    }
-                }
-                next_seq += 1;
-                appended.push(Appended {
-                    message_id: content.message_id(),
-                    sequence_number: content.sequence_number(),
-                    duplicate: false,
-                });
-                content.share_sender(&mut state.senders);
-                let visible_at = now + m.delay_ms;
-                entries.push((seq, MessageState::new(Arc::new(content), visible_at, now)));
-            }
-            let records = entries
-                .iter()
-                .map(|(seq, s)| state::message_record(sealer, &slot.meta, *seq, s, now))
-                .collect::<Result<Vec<Record>, _>>()
-                .map_err(StoreError::Sealing)?;
-            let mut lsn = self.journal(&records)?;
-            if duplicates {
-                // A duplicate is answered as a success: its original must be durable too,
-                // even if another request's commit is still carrying it.
-                lsn = lsn.max(self.journal_tail());
-            }
-            // With a journal, new messages stay hidden until their records are durable.
-            let mut reveal = Vec::new();
-            let (mut ready, mut delayed) = (false, false);
-            for (seq, s) in entries {
-                if s.visible_at_ms > now {
-                    delayed = true;
-                } else {
-                    ready = true;
-                }
-                if self.log.is_some() {
-                    reveal.push((seq, s.visible_at_ms));
-                    slot.index.insert_hidden(seq, s);
-                } else {
-                    slot.index.insert(seq, s);
-                }
-            }
-            if self.log.is_none() {
-                wake_for_new_messages(&slot.notify, ready, delayed);
-            }
-            state.next_seq = next_seq;
-            let guard = RevealOnDrop {
-                store: self,
-                queue: id,
-                messages: reveal,
-                now,
-            };
-            (lsn, appended, guard)
+        let (lsn, appended, reveal) =
+            self.append_locked(&mut self.state.lock(), key, messages, now)?;
+        let guard = RevealOnDrop {
+            store: self,
+            queues: vec![reveal],
+            now,
         };
-        let (lsn, appended, guard) = lsn;
         let result = self.durable(lsn).await;
         // Revealed when the wait ends, however it ends: durable, failed (a refused send
         // may still be committed later, which at-least-once allows), or abandoned by a
@@ -550,6 +463,46 @@ impl QueueStore for EmbeddedStore {
         drop(guard);
         result?;
         Ok(appended)
+    }
+
+    async fn append_many(
+        &self,
+        batches: Vec<(QueueKey, Vec<NewMessage>)>,
+        now: EpochMs,
+    ) -> Vec<StoreResult<Vec<Appended>>> {
+        if let Err(e) = self.check_writable() {
+            return batches.iter().map(|_| Err(e.clone())).collect();
+        }
+        let mut results = Vec::with_capacity(batches.len());
+        let mut reveal = Vec::with_capacity(batches.len());
+        let mut lsn = 0;
+        {
+            let mut state = self.state.lock();
+            for (key, messages) in batches {
+                match self.append_locked(&mut state, &key, messages, now) {
+                    Ok((queue_lsn, appended, queue_reveal)) => {
+                        lsn = lsn.max(queue_lsn);
+                        reveal.push(queue_reveal);
+                        results.push(Ok(appended));
+                    }
+                    Err(e) => results.push(Err(e)),
+                }
+            }
+        }
+        // As in `append`: revealed when the one wait for all of them ends.
+        let guard = RevealOnDrop {
+            store: self,
+            queues: reveal,
+            now,
+        };
+        let durable = self.durable(lsn).await;
+        drop(guard);
+        if let Err(e) = durable {
+            for result in results.iter_mut().filter(|r| r.is_ok()) {
+                *result = Err(e.clone());
+            }
+        }
+        results
     }
 
     async fn claim_visible(
@@ -922,23 +875,130 @@ fn new_message_id() -> u128 {
     uuid::Uuid::new_v4().as_u128()
 }
 
+impl EmbeddedStore {
+    /// One queue's part of `append`, under the state lock: the messages indexed (hidden
+    /// until durable when there is a journal) and journalled. Returns the LSN to wait
+    /// on, what each message became, and the queue's messages to reveal once durable.
+    fn append_locked(
+        &self,
+        state: &mut State,
+        key: &QueueKey,
+        messages: Vec<NewMessage>,
+        now: EpochMs,
+    ) -> StoreResult<(u64, Vec<Appended>, QueueReveal)> {
+        let id = *state.by_key.get(key).ok_or(StoreError::NoSuchQueue)?;
+        state.last_now_ms = state.last_now_ms.max(now);
+        let mut next_seq = state.next_seq;
+        let slot = state.queues.get_mut(&id).expect("indexed queue exists");
+        // Checked before anything changes, so a key that cannot seal refuses the
+        // send cleanly (the dedup window and counters stay as they were).
+        let sealer = self.sealer_for(&slot.meta);
+        if let Some(sealer) = sealer {
+            sealer.check(&slot.meta, now).map_err(StoreError::Sealing)?;
+        }
+        let attributes = &slot.meta.attributes;
+        let fifo = attributes.fifo_queue;
+        let by_group = attributes.deduplication_scope.as_deref() == Some("messageGroup");
+        let mut appended = Vec::with_capacity(messages.len());
+        let mut entries = Vec::with_capacity(messages.len());
+        let mut duplicates = false;
+        for m in messages {
+            let mut content = m.content;
+            let seq = next_seq;
+            if fifo {
+                content.set_sequence_number(Some(u128::from(seq)));
+                if let Some(dedup_id) = content.deduplication_id() {
+                    let key = dedup_key(by_group, content.group_id(), dedup_id);
+                    let window = slot.index.dedup().expect("a FIFO queue has a window");
+                    if let Some(original) = window.lookup(key, now) {
+                        duplicates = true;
+                        appended.push(Appended {
+                            message_id: original.message_id,
+                            sequence_number: original.sequence_number,
+                            duplicate: true,
+                        });
+                        continue;
+                    }
+                    window.remember(
+                        key,
+                        content.message_id(),
+                        content.sequence_number(),
+                        content.sent_at_ms(),
+                    );
+                }
+            }
+            next_seq += 1;
+            appended.push(Appended {
+                message_id: content.message_id(),
+                sequence_number: content.sequence_number(),
+                duplicate: false,
+            });
+            content.share_sender(&mut state.senders);
+            let visible_at = now + m.delay_ms;
+            entries.push((seq, MessageState::new(Arc::new(content), visible_at, now)));
+        }
+        let records = entries
+            .iter()
+            .map(|(seq, s)| state::message_record(sealer, &slot.meta, *seq, s, now))
+            .collect::<Result<Vec<Record>, _>>()
+            .map_err(StoreError::Sealing)?;
+        let mut lsn = self.journal(&records)?;
+        if duplicates {
+            // A duplicate is answered as a success: its original must be durable too,
+            // even if another request's commit is still carrying it.
+            lsn = lsn.max(self.journal_tail());
+        }
+        // With a journal, new messages stay hidden until their records are durable.
+        let mut reveal = Vec::new();
+        let (mut ready, mut delayed) = (false, false);
+        for (seq, s) in entries {
+            if s.visible_at_ms > now {
+                delayed = true;
+            } else {
+                ready = true;
+            }
+            if self.log.is_some() {
+                reveal.push((seq, s.visible_at_ms));
+                slot.index.insert_hidden(seq, s);
+            } else {
+                slot.index.insert(seq, s);
+            }
+        }
+        if self.log.is_none() {
+            wake_for_new_messages(&slot.notify, ready, delayed);
+        }
+        state.next_seq = next_seq;
+        Ok((lsn, appended, (id, reveal)))
+    }
+}
+
+/// One queue's new messages to reveal: the queue's id, and each message's sequence
+/// number and when it becomes visible.
+type QueueReveal = (u64, Vec<(u64, EpochMs)>);
+
 /// Makes a send's messages visible when the wait for their durability ends.
 struct RevealOnDrop<'a> {
     store: &'a EmbeddedStore,
-    queue: u64,
-    messages: Vec<(u64, EpochMs)>,
+    /// Each queue's messages.
+    queues: Vec<QueueReveal>,
     now: EpochMs,
 }
 
 impl Drop for RevealOnDrop<'_> {
     fn drop(&mut self) {
-        if self.messages.is_empty() {
+        if self.queues.iter().all(|(_, messages)| messages.is_empty()) {
             return;
         }
         let mut state = self.store.state.lock();
-        if let Some(slot) = state.queues.get_mut(&self.queue) {
+        for (queue, messages) in &self.queues {
+            let Some(slot) = state.queues.get_mut(queue) else {
+                continue;
+            };
+            if messages.is_empty() {
+                continue;
+            }
             let (mut ready, mut delayed) = (false, false);
-            for &(seq, visible_at_ms) in &self.messages {
+            for &(seq, visible_at_ms) in messages {
                 slot.index.reveal(seq, visible_at_ms, self.now);
                 if visible_at_ms > self.now {
                     delayed = true;

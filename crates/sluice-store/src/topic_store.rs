@@ -4,6 +4,8 @@
 //! critical sections: the SNS service serialises its edits (`Sns::edits`), so no other
 //! edit can come between them.
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use sluice_core::clock::EpochMs;
 use sluice_core::sns::store::*;
@@ -196,6 +198,26 @@ impl TopicStore for EmbeddedStore {
             .flatten()
             .filter_map(|arn| topics.subscriptions.get(arn).cloned())
             .collect()
+    }
+
+    async fn topic_subscribers(&self, key: &TopicKey) -> Arc<[SubscriptionMeta]> {
+        let mut state = self.state.lock();
+        let topics = &mut state.topics;
+        if let Some(subscribers) = topics.subscribers.get(key) {
+            return subscribers.clone();
+        }
+        let subscribers: Arc<[SubscriptionMeta]> = topics
+            .by_topic
+            .get(key)
+            .into_iter()
+            .flatten()
+            .filter_map(|arn| topics.subscriptions.get(arn).cloned())
+            .collect();
+        // Kept only for a topic that exists, so publishes to missing topics leave nothing.
+        if topics.topics.contains_key(key) {
+            topics.subscribers.insert(key.clone(), subscribers.clone());
+        }
+        subscribers
     }
 
     async fn list_subscriptions(

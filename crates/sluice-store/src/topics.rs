@@ -5,6 +5,7 @@
 //! through [`TopicState::apply`], so they end in the same state.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use sluice_core::clock::EpochMs;
@@ -126,6 +127,9 @@ pub(crate) struct TopicState {
     pub by_topic: BTreeMap<TopicKey, BTreeSet<String>>,
     /// FIFO topics' deduplication windows.
     pub fifo: FifoWindows,
+    /// Each topic's subscriptions as publishes fan out to them, shared, kept until the
+    /// topic or one of its subscriptions changes (see `topic_subscribers`).
+    pub subscribers: BTreeMap<TopicKey, Arc<[SubscriptionMeta]>>,
 }
 
 impl TopicState {
@@ -134,6 +138,7 @@ impl TopicState {
         match record {
             Record::TopicSaved(topic) => {
                 let meta = topic.into_meta();
+                self.subscribers.remove(&meta.key);
                 self.by_topic.entry(meta.key.clone()).or_default();
                 self.topics.insert(meta.key.clone(), meta);
             }
@@ -143,6 +148,7 @@ impl TopicState {
                 name,
             } => {
                 let key = TopicKey::new(&region, &account_id, &name);
+                self.subscribers.remove(&key);
                 self.topics.remove(&key);
                 self.fifo.forget_topic(&key);
                 for arn in self.by_topic.remove(&key).unwrap_or_default() {
@@ -151,6 +157,7 @@ impl TopicState {
             }
             Record::SubscriptionSaved(subscription) => {
                 let meta = subscription.into_meta()?;
+                self.subscribers.remove(&meta.topic);
                 // A subscription outlives nothing: its topic must still exist.
                 if let Some(arns) = self.by_topic.get_mut(&meta.topic) {
                     arns.insert(meta.arn.clone());
@@ -159,6 +166,7 @@ impl TopicState {
             }
             Record::SubscriptionRemoved { arn } => {
                 if let Some(meta) = self.subscriptions.remove(&arn) {
+                    self.subscribers.remove(&meta.topic);
                     if let Some(arns) = self.by_topic.get_mut(&meta.topic) {
                         arns.remove(&arn);
                     }

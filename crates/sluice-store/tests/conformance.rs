@@ -274,6 +274,41 @@ async fn claims_oldest_first_and_hides_in_flight(b: &dyn Backend) {
     }
 }
 
+/// One step into several queues: each batch lands as its own `append` would, a missing
+/// queue fails alone, and everything appended survives the restart.
+async fn append_many_fills_each_queue(b: &dyn Backend) {
+    let store = b.open().await;
+    create(&*store, new_queue("a"), T0).await;
+    create(&*store, new_queue("b"), T0).await;
+    let results = store
+        .append_many(
+            vec![
+                (key("a"), messages(&["a1", "a2"], T0)),
+                (key("missing"), messages(&["lost"], T0)),
+                (key("b"), messages(&["b1"], T0)),
+            ],
+            T0,
+        )
+        .await;
+    assert_eq!(results.len(), 3);
+    assert_eq!(results[0].as_ref().map(Vec::len), Ok(2));
+    assert_eq!(results[1], Err(StoreError::NoSuchQueue));
+    assert_eq!(results[2].as_ref().map(Vec::len), Ok(1));
+    assert!(results[0].as_ref().unwrap().iter().all(|a| !a.duplicate));
+
+    let store = b.restart(store, T0 + 1).await;
+    let a = store
+        .claim_visible(&key("a"), claim(10, 30_000), T0 + 2)
+        .await
+        .unwrap();
+    assert_eq!(bodies(&a), ["a1", "a2"]);
+    let b_claimed = store
+        .claim_visible(&key("b"), claim(10, 30_000), T0 + 2)
+        .await
+        .unwrap();
+    assert_eq!(bodies(&b_claimed), ["b1"]);
+}
+
 async fn delayed_messages_wait(b: &dyn Backend) {
     let store = b.open().await;
     create(&*store, new_queue("q"), T0).await;
@@ -1752,6 +1787,7 @@ macro_rules! conformance_suite {
                 $backend;
                 queue_lifecycle,
                 claims_oldest_first_and_hides_in_flight,
+                append_many_fills_each_queue,
                 delayed_messages_wait,
                 ack_outcomes,
                 change_visibility_rules,

@@ -3,6 +3,8 @@
 //! for a durable store, durable before it returns. The embedded store implements it
 //! (and passes the conformance suite); a shared backend would implement the same trait.
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 
 use super::names::TopicKey;
@@ -143,6 +145,11 @@ pub trait TopicStore: Send + Sync + 'static {
     async fn remove_subscription(&self, arn: &str) -> TopicStoreResult<Option<SubscriptionMeta>>;
     /// Every subscription of a topic, in ARN order.
     async fn subscriptions_of_topic(&self, key: &TopicKey) -> Vec<SubscriptionMeta>;
+    /// The same subscriptions as one shared snapshot, what a publish fans out to. This
+    /// default copies them; a store may keep the snapshot until they change.
+    async fn topic_subscribers(&self, key: &TopicKey) -> Arc<[SubscriptionMeta]> {
+        self.subscriptions_of_topic(key).await.into()
+    }
     /// Subscriptions to topics of one account in one region, in ARN order, starting after
     /// `after`, at most `limit`.
     async fn list_subscriptions(

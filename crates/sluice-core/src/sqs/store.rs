@@ -200,6 +200,21 @@ pub trait QueueStore: Send + Sync + 'static {
         messages: Vec<NewMessage>,
         now: EpochMs,
     ) -> StoreResult<Vec<Appended>>;
+    /// Enqueues messages into several queues, each batch as [`QueueStore::append`]
+    /// would, answering each batch's outcome in order once all of them are durable. A
+    /// store with a journal takes them in one step and makes them durable together (one
+    /// publish's copies to every subscribed queue); this default appends them
+    /// concurrently.
+    async fn append_many(
+        &self,
+        batches: Vec<(QueueKey, Vec<NewMessage>)>,
+        now: EpochMs,
+    ) -> Vec<StoreResult<Vec<Appended>>> {
+        let appends = batches
+            .into_iter()
+            .map(|(key, messages)| async move { self.append(&key, messages, now).await });
+        futures_util::future::join_all(appends).await
+    }
     /// Receives visible messages, dead-lettering any over the receive limit.
     async fn claim_visible(
         &self,

@@ -181,6 +181,16 @@ pub async fn topic_lifecycle(b: &dyn Backend) {
     );
 }
 
+/// The shared snapshot a publish fans out to matches the topic's subscriptions.
+async fn assert_subscribers_current(store: &dyn TopicStore, topic: &str) {
+    let key = topic_key(topic);
+    assert_eq!(
+        store.topic_subscribers(&key).await.to_vec(),
+        store.subscriptions_of_topic(&key).await,
+        "topic {topic}"
+    );
+}
+
 pub async fn subscriptions_follow_their_topic(b: &dyn Backend) {
     let stores = b.open_stores().await;
     let store = &*stores.topics;
@@ -200,6 +210,10 @@ pub async fn subscriptions_follow_their_topic(b: &dyn Backend) {
     let mut news = vec![queue.clone(), hook.clone()];
     news.sort_by(|a, b| a.arn.cmp(&b.arn));
     assert_eq!(store.subscriptions_of_topic(&topic_key("news")).await, news);
+    assert_eq!(
+        store.topic_subscribers(&topic_key("news")).await.to_vec(),
+        news
+    );
     assert_eq!(
         store
             .list_subscriptions(REGION, ACCOUNT, None, 100)
@@ -235,7 +249,10 @@ pub async fn subscriptions_follow_their_topic(b: &dyn Backend) {
         .await
         .unwrap();
     assert_eq!(changed.attributes, attributes);
+    // Confirming and changing show in the snapshot publishes fan out to.
+    assert_subscribers_current(store, "news").await;
     let removed = store.remove_subscription(&mail.arn).await.unwrap();
+    assert_subscribers_current(store, "other").await;
     assert_eq!(removed.map(|s| s.arn), Some(mail.arn.clone()));
     assert_eq!(store.remove_subscription(&mail.arn).await, Ok(None));
     assert_eq!(
@@ -275,9 +292,12 @@ pub async fn subscriptions_follow_their_topic(b: &dyn Backend) {
         Err(TopicStoreError::NoSuchSubscription)
     );
 
+    assert_subscribers_current(store, "news").await;
+
     // Deleting a topic takes its subscriptions with it, for good.
     store.delete_topic(&topic_key("news")).await.unwrap();
     assert_eq!(store.subscription(&queue.arn).await, None);
+    assert!(store.topic_subscribers(&topic_key("news")).await.is_empty());
     let stores = b.restart_stores(stores, T0 + 20).await;
     let store = &*stores.topics;
     assert_eq!(store.subscription(&queue.arn).await, None);
@@ -295,6 +315,7 @@ pub async fn subscriptions_follow_their_topic(b: &dyn Backend) {
         .subscriptions_of_topic(&topic_key("news"))
         .await
         .is_empty());
+    assert!(store.topic_subscribers(&topic_key("news")).await.is_empty());
 }
 
 pub async fn reset_wipes_topics_and_subscriptions(b: &dyn Backend) {

@@ -43,6 +43,8 @@ pub const MESSAGE_ATTRIBUTES_FIELD: &str = "MessageAttributes";
 pub const LATEST_TIMESTAMP_MS: EpochMs = 253_402_300_799_999;
 /// Room, beyond the values, for a document's names and punctuation (a capacity hint).
 const LAYOUT_BYTES: usize = 512;
+/// The UnsubscribeURL field's name and punctuation (a capacity hint).
+const UNSUBSCRIBE_FIELD_BYTES: usize = 32;
 
 /// Formats epoch milliseconds as an SNS `Timestamp`: UTC, always three fraction digits.
 pub fn format_timestamp(epoch_ms: EpochMs) -> String {
@@ -136,6 +138,29 @@ impl Notification<'_> {
     /// The document, signed when `signing` is given. Standard topics sign every
     /// notification; FIFO topics pass `None`, as AWS sends theirs unsigned.
     pub fn to_json(&self, signing: Option<&Signing<'_>>) -> Result<String, SignError> {
+        Ok(self.template(signing)?.document(self.unsubscribe_url))
+    }
+
+    /// The string a signature of this notification covers (what [`Self::to_json`]
+    /// signs), for signing ahead of rendering.
+    pub fn string_to_sign(&self) -> String {
+        notification_string_to_sign(
+            self.message,
+            self.message_id,
+            self.subject,
+            &format_timestamp(self.timestamp_ms),
+            self.topic_arn,
+        )
+    }
+
+    /// The document with its `UnsubscribeURL` still to fill in: every subscription
+    /// that gets the same body gets the same document but for that one field (the
+    /// signature does not cover it), so a publish renders and signs once and fills in
+    /// each subscription's URL. This notification's own `unsubscribe_url` is not used.
+    pub fn template(
+        &self,
+        signing: Option<&Signing<'_>>,
+    ) -> Result<NotificationTemplate, SignError> {
         let timestamp = format_timestamp(self.timestamp_ms);
         let signature = match signing {
             Some(signing) => {
@@ -158,9 +183,7 @@ impl Notification<'_> {
         let mut doc = Document::with_capacity(
             self.message.len()
                 + self.topic_arn.len()
-                + self.unsubscribe_url.len()
                 + self.subject.map_or(0, str::len)
-                + attributes_bytes
                 + LAYOUT_BYTES,
         );
         doc.field("Type", NOTIFICATION_TYPE);
@@ -177,9 +200,40 @@ impl Notification<'_> {
         if let Some((signing, signature)) = &signature {
             doc.signature(signing, signature);
         }
-        doc.field("UnsubscribeURL", self.unsubscribe_url);
-        doc.attributes(self.message_attributes);
-        Ok(doc.finish())
+        let head = doc.out;
+        // The fields after UnsubscribeURL: never the first, so each opens with a comma.
+        let mut tail = Document {
+            out: String::with_capacity(attributes_bytes + 4),
+            empty: false,
+        };
+        tail.attributes(self.message_attributes);
+        Ok(NotificationTemplate {
+            head,
+            tail: tail.finish(),
+        })
+    }
+}
+
+/// A notification rendered but for its `UnsubscribeURL` (see [`Notification::template`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotificationTemplate {
+    /// From `{` through the signature fields.
+    head: String,
+    /// From after the UnsubscribeURL through the closing `}`.
+    tail: String,
+}
+
+impl NotificationTemplate {
+    /// The document one subscription receives: the template with its UnsubscribeURL.
+    pub fn document(&self, unsubscribe_url: &str) -> String {
+        let mut out = String::with_capacity(
+            self.head.len() + self.tail.len() + unsubscribe_url.len() + UNSUBSCRIBE_FIELD_BYTES,
+        );
+        out.push_str(&self.head);
+        out.push_str(",\n  \"UnsubscribeURL\" : ");
+        push_json_string(&mut out, unsubscribe_url);
+        out.push_str(&self.tail);
+        out
     }
 }
 

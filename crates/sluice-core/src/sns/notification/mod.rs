@@ -11,7 +11,7 @@ pub mod signature;
 pub use envelope::{
     format_timestamp, subscribe_url, subscription_confirmation_message,
     unsubscribe_confirmation_message, unsubscribe_url, Confirmation, ConfirmationKind,
-    EnvelopeAttribute, Notification, Signing,
+    EnvelopeAttribute, Notification, NotificationTemplate, Signing,
 };
 pub use memo::SignatureMemo;
 pub use signature::{

@@ -7,7 +7,8 @@ use super::publish::signing_cert_url;
 use super::Fanout;
 use crate::clock::EpochMs;
 use crate::sns::notification::{
-    unsubscribe_url, EnvelopeAttribute, Notification, SignError, SignatureVersion, Signing,
+    unsubscribe_url, EnvelopeAttribute, Notification, NotificationTemplate, SignError,
+    SignatureVersion, Signing,
 };
 use crate::sns::publish::{attribute_text, CheckedPublish};
 use crate::sns::store::{SubscriptionMeta, TopicMeta};
@@ -40,6 +41,58 @@ pub(crate) fn notification_json(
     published: &Published<'_>,
     fanout: &Fanout,
 ) -> Result<String, SignError> {
+    let template = notification_template(topic, checked, body, published, fanout)?;
+    Ok(template.document(&unsubscribe_url(&fanout.base_url, &subscription.arn)))
+}
+
+/// The Notification every subscription that gets `body` receives, but for its own
+/// UnsubscribeURL (see [`NotificationTemplate::document`]).
+pub(crate) fn notification_template(
+    topic: &TopicMeta,
+    checked: &CheckedPublish,
+    body: &str,
+    published: &Published<'_>,
+    fanout: &Fanout,
+) -> Result<NotificationTemplate, SignError> {
+    with_notification(
+        topic,
+        checked,
+        body,
+        published,
+        fanout,
+        |notification, signing| notification.template(signing),
+    )
+}
+
+/// The string the signature of that Notification covers, when it is signed (a FIFO
+/// topic's are not).
+pub(crate) fn notification_string_to_sign(
+    topic: &TopicMeta,
+    checked: &CheckedPublish,
+    body: &str,
+    published: &Published<'_>,
+    fanout: &Fanout,
+) -> Option<(SignatureVersion, String)> {
+    with_notification(
+        topic,
+        checked,
+        body,
+        published,
+        fanout,
+        |notification, signing| signing.map(|s| (s.version, notification.string_to_sign())),
+    )
+}
+
+/// Calls `f` with the Notification of a publish (its UnsubscribeURL left empty) and how
+/// it is signed.
+fn with_notification<T>(
+    topic: &TopicMeta,
+    checked: &CheckedPublish,
+    body: &str,
+    published: &Published<'_>,
+    fanout: &Fanout,
+    f: impl FnOnce(&Notification<'_>, Option<&Signing<'_>>) -> T,
+) -> T {
     let texts: Vec<(String, String, String)> = checked
         .attributes
         .iter()
@@ -54,7 +107,6 @@ pub(crate) fn notification_json(
         })
         .collect();
     let topic_arn = topic.key.arn();
-    let unsubscribe = unsubscribe_url(&fanout.base_url, &subscription.arn);
     let cert_url = signing_cert_url(&fanout.base_url);
     let signing = Signing {
         signer: fanout.signer.as_ref(),
@@ -68,9 +120,9 @@ pub(crate) fn notification_json(
         subject: checked.subject.as_deref(),
         message: body,
         timestamp_ms: published.published_at_ms,
-        unsubscribe_url: &unsubscribe,
+        unsubscribe_url: "",
         message_attributes: &attributes,
     };
     let signing = published.sequence_number.is_none().then_some(&signing);
-    notification.to_json(signing)
+    f(&notification, signing)
 }

@@ -88,6 +88,8 @@ pub struct Sns {
     outbox: Option<Arc<dyn DeliveryOutbox>>,
     /// Wakes the delivery worker when a delivery is enqueued.
     delivery_wake: Arc<tokio::sync::Notify>,
+    /// Publishes' signatures running on blocking threads: one per core at most.
+    signing_slots: Arc<tokio::sync::Semaphore>,
 }
 
 impl Sns {
@@ -120,6 +122,9 @@ impl Sns {
             fifo_lanes: fifo_lanes::FifoLanes::default(),
             outbox,
             delivery_wake: Arc::new(tokio::sync::Notify::new()),
+            signing_slots: Arc::new(tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(1, usize::from),
+            )),
         })
     }
 

@@ -22,14 +22,16 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::dead_letter::{sqs_error_code, DeadLetter};
-use super::document::{notification_json, Published};
+use super::document::{notification_string_to_sign, notification_template, Published};
 use super::{Sns, SnsContext};
 use crate::access::Access;
 use crate::sns::api::{PublishInput, PublishOutput};
 use crate::sns::error::{SnsError, SnsResult};
 use crate::sns::fifo::{self, sequence_number_text};
 use crate::sns::filter::FilterScope;
-use crate::sns::notification::{NotificationSigner, SignatureMemo};
+use crate::sns::notification::{
+    unsubscribe_url, NotificationSigner, NotificationTemplate, SignatureMemo,
+};
 use crate::sns::protocol::Protocol;
 use crate::sns::publish::{check, CheckedPublish};
 use crate::sns::store::{FifoAdmission, FifoPublish, SubscriptionMeta, TopicMeta};
@@ -197,7 +199,7 @@ impl Sns {
             ..fanout.clone()
         };
         let published_at = self.now();
-        let subscriptions = self.store.subscriptions_of_topic(&topic.key).await;
+        let subscriptions = self.store.topic_subscribers(&topic.key).await;
         let filter_attributes = checked.filter_attributes();
         let sqs_body = checked.body_for(SQS_PROTOCOL_KEY);
         let access = ctx.access.as_ref().map(|_| {
@@ -208,7 +210,29 @@ impl Sns {
                 &topic.key.account_id,
             )
         });
-        let mut deliveries = tokio::task::JoinSet::new();
+        let queues: Vec<&SubscriptionMeta> = subscriptions
+            .iter()
+            .filter(|s| s.protocol == Protocol::Sqs && !s.pending)
+            .filter(|s| self.passes_filter(s, &filter_attributes, sqs_body))
+            .collect();
+        let published = Published {
+            message_id: &stamp.message_id,
+            sequence_number: stamp.sequence_number.as_deref(),
+            published_at_ms: published_at,
+        };
+        // Every queue that takes the envelope gets the same document but for its
+        // UnsubscribeURL: rendered, and signed, once.
+        let envelope = if queues.iter().any(|s| !s.attributes.raw_message_delivery) {
+            // Signed first, so the HTTP/S documents of the same body share it too.
+            self.presign(topic, checked, sqs_body, &published, fanout)
+                .await;
+            Some(
+                notification_template(topic, checked, sqs_body, &published, fanout)
+                    .map_err(|e| e.to_string()),
+            )
+        } else {
+            None
+        };
         let http = self.spawn_http_deliveries(
             ctx,
             fanout,
@@ -218,21 +242,19 @@ impl Sns {
             &stamp.message_id,
             published_at,
         );
-        for subscription in subscriptions {
-            self.note_undelivered(topic, &subscription, checked, &stamp.message_id);
-            if subscription.protocol != Protocol::Sqs || subscription.pending {
-                continue;
-            }
-            if !self.passes_filter(&subscription, &filter_attributes, sqs_body) {
-                continue;
-            }
+        for subscription in subscriptions.iter() {
+            self.note_undelivered(topic, subscription, checked, &stamp.message_id);
+        }
+        let mut sends = Vec::with_capacity(queues.len());
+        let mut letters = Vec::with_capacity(queues.len());
+        for subscription in queues {
             let document = QueueDocument {
                 topic,
-                subscription: &subscription,
+                subscription,
                 checked,
                 stamp,
-                published_at_ms: published_at,
                 fanout,
+                envelope: envelope.as_ref(),
             };
             let message = match document.build() {
                 Ok(message) => message,
@@ -241,29 +263,24 @@ impl Sns {
                     continue;
                 }
             };
-            let sqs = fanout.sqs.clone();
-            let access = access.clone();
-            let sender_id = topic.key.account_id.clone();
-            let dead_letter =
-                DeadLetter::for_subscription(&subscription, &message, access.is_some());
-            deliveries.spawn(async move {
-                let result = sqs
-                    .send_from_service(&subscription.endpoint, access, &sender_id, message)
-                    .await;
-                if let (Err(e), Some(dead_letter)) = (&result, dead_letter) {
-                    let code = sqs_error_code(e.kind);
-                    dead_letter.send(&sqs, code, &e.message).await;
-                }
-                (subscription.arn, subscription.endpoint, result)
-            });
+            letters.push((
+                subscription.arn.clone(),
+                subscription.endpoint.clone(),
+                DeadLetter::for_subscription(subscription, &message, access.is_some()),
+            ));
+            sends.push((subscription.endpoint.clone(), message));
         }
-        while let Some(joined) = deliveries.join_next().await {
-            match joined {
-                Ok((_, _, Ok(_))) => {}
-                Ok((subscription, queue, Err(e))) => {
-                    tracing::warn!(%subscription, %queue, error = %e, "SNS delivery to SQS failed");
-                }
-                Err(e) => tracing::error!(error = %e, "SNS delivery task ended abnormally"),
+        // One store step for every queue's copy, so they become durable together. A
+        // task of its own, so a publish whose caller goes away still completes.
+        if !sends.is_empty() {
+            let sqs = fanout.sqs.clone();
+            let sender_id = topic.key.account_id.clone();
+            let deliveries = tokio::spawn(async move {
+                let sent = sqs.send_many_from_service(sends, access, &sender_id).await;
+                deliver_failures(&sqs, letters, sent).await;
+            });
+            if let Err(e) = deliveries.await {
+                tracing::error!(error = %e, "SNS delivery task ended abnormally");
             }
         }
         if let Some(http) = http {
@@ -272,6 +289,61 @@ impl Sns {
             }
         }
     }
+}
+
+impl Sns {
+    /// Signs a publish's notification on a blocking thread, so that the RSA signature
+    /// (the costliest step of a publish) runs beside other requests instead of holding
+    /// an async worker; the fan-out's `SignatureMemo` keeps it for the documents. At
+    /// most one signature per core runs at once. A failure is not reported here: the
+    /// document's own signing meets it again and the delivery is logged as not sent.
+    async fn presign(
+        &self,
+        topic: &TopicMeta,
+        checked: &CheckedPublish,
+        body: &str,
+        published: &Published<'_>,
+        fanout: &Fanout,
+    ) {
+        let Some((version, text)) =
+            notification_string_to_sign(topic, checked, body, published, fanout)
+        else {
+            return;
+        };
+        let Ok(permit) = self.signing_slots.clone().acquire_owned().await else {
+            return;
+        };
+        let signer = fanout.signer.clone();
+        let signed = tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            signer.sign(version, text.as_bytes()).is_ok()
+        })
+        .await;
+        if let Err(e) = signed {
+            tracing::error!(error = %e, "SNS signing task ended abnormally");
+        }
+    }
+}
+
+/// Logs each queue delivery that failed and sends it to its subscription's dead-letter
+/// queue, if it has one. `letters`: each delivery's subscription, queue and dead letter.
+async fn deliver_failures(
+    sqs: &Sqs,
+    letters: Vec<(String, String, Option<DeadLetter>)>,
+    sent: Vec<crate::sqs::error::SqsResult<crate::sqs::api::SendMessageOutput>>,
+) {
+    let mut dead_letters = Vec::new();
+    for ((subscription, queue, dead_letter), result) in letters.into_iter().zip(sent) {
+        let Err(e) = result else { continue };
+        tracing::warn!(%subscription, %queue, error = %e, "SNS delivery to SQS failed");
+        if let Some(dead_letter) = dead_letter {
+            dead_letters.push(async move {
+                let code = sqs_error_code(e.kind);
+                dead_letter.send(sqs, code, &e.message).await;
+            });
+        }
+    }
+    futures_util::future::join_all(dead_letters).await;
 }
 
 /// What one publish is delivered as: its MessageId and, on a FIFO topic, its sequence
@@ -324,13 +396,13 @@ struct QueueDocument<'a> {
     subscription: &'a SubscriptionMeta,
     checked: &'a CheckedPublish,
     stamp: &'a Stamp,
-    published_at_ms: u64,
     fanout: &'a Fanout,
+    /// The publish's envelope for queues without RawMessageDelivery.
+    envelope: Option<&'a Result<NotificationTemplate, String>>,
 }
 
 impl QueueDocument<'_> {
     fn build(&self) -> Result<ServiceMessage, String> {
-        let body = self.checked.body_for(SQS_PROTOCOL_KEY);
         // A FIFO queue takes the publish's deduplication id, so that its own window
         // drops a copy a retried publish delivers again; a standard queue takes none.
         let fifo_queue = self.subscription.endpoint.ends_with(FIFO_QUEUE_SUFFIX);
@@ -344,28 +416,20 @@ impl QueueDocument<'_> {
             .filter(|_| fifo_queue || !self.topic.attributes.fifo_topic);
         if self.subscription.attributes.raw_message_delivery {
             return Ok(ServiceMessage {
-                body: body.to_owned(),
+                body: self.checked.body_for(SQS_PROTOCOL_KEY).to_owned(),
                 attributes: sqs_attributes(self.checked),
                 group_id,
                 deduplication_id,
             });
         }
-        let published = Published {
-            message_id: &self.stamp.message_id,
-            sequence_number: self.stamp.sequence_number.as_deref(),
-            published_at_ms: self.published_at_ms,
-        };
-        let json = notification_json(
-            self.topic,
-            self.subscription,
-            self.checked,
-            body,
-            &published,
-            self.fanout,
-        )
-        .map_err(|e| e.to_string())?;
+        let envelope = self
+            .envelope
+            .ok_or("no envelope was rendered")?
+            .as_ref()
+            .map_err(String::clone)?;
+        let unsubscribe = unsubscribe_url(&self.fanout.base_url, &self.subscription.arn);
         Ok(ServiceMessage {
-            body: json,
+            body: envelope.document(&unsubscribe),
             attributes: MessageAttributeMap::new(),
             group_id,
             deduplication_id,

@@ -4,12 +4,13 @@
 //! and the message goes through the same checks and the same durable `append` as
 //! SendMessage.
 
-use super::messages::Outgoing;
+use super::messages::{apply_appended, Outgoing, Prepared};
 use super::{RequestContext, Sqs};
 use crate::access::Access;
 use crate::sqs::api::{MessageAttributeMap, SendMessageOutput};
 use crate::sqs::error::{SqsError, SqsResult};
 use crate::sqs::names::QueueKey;
+use crate::sqs::store::NewMessage;
 
 /// One message a service sends to a queue.
 #[derive(Debug, Clone, Default)]
@@ -60,5 +61,94 @@ impl Sqs {
             },
         )
         .await
+    }
+
+    /// Sends one message to each of several queues for a service, each checked as
+    /// [`Sqs::send_from_service`] checks it, the ones that pass appended in one store
+    /// step so they become durable together. Answers each send's outcome, in order,
+    /// once every appended message is durable.
+    pub async fn send_many_from_service(
+        &self,
+        sends: Vec<(String, ServiceMessage)>,
+        access: Option<Access>,
+        sender_id: &str,
+    ) -> Vec<SqsResult<SendMessageOutput>> {
+        let now = self.now();
+        let mut outcomes: Vec<SqsResult<SendMessageOutput>> = Vec::with_capacity(sends.len());
+        let mut batches: Vec<(QueueKey, Vec<NewMessage>)> = Vec::with_capacity(sends.len());
+        // For each send that passed its checks, its place in `outcomes`.
+        let mut places = Vec::with_capacity(sends.len());
+        for (queue_arn, message) in sends {
+            match self
+                .prepare_from_service(&queue_arn, access.clone(), sender_id, message, now)
+                .await
+            {
+                Ok((key, prepared)) => {
+                    places.push(outcomes.len());
+                    outcomes.push(Ok(prepared.reply));
+                    batches.push((key, vec![prepared.message]));
+                }
+                Err(e) => outcomes.push(Err(e)),
+            }
+        }
+        if batches.is_empty() {
+            return outcomes;
+        }
+        let appended = self.store.append_many(batches, now).await;
+        for (place, result) in places.into_iter().zip(appended) {
+            let outcome = &mut outcomes[place];
+            match (result, outcome.as_mut()) {
+                (Ok(appended), Ok(reply)) => {
+                    if let Some(a) = appended.first() {
+                        apply_appended(reply, a);
+                    }
+                }
+                (Err(e), _) => *outcome = Err(SqsError::from(e)),
+                (Ok(_), Err(_)) => {}
+            }
+        }
+        outcomes
+    }
+
+    /// One service send checked and prepared as `send_from_service` does, not yet
+    /// appended.
+    async fn prepare_from_service(
+        &self,
+        queue_arn: &str,
+        access: Option<Access>,
+        sender_id: &str,
+        message: ServiceMessage,
+        now: u64,
+    ) -> SqsResult<(QueueKey, Prepared)> {
+        let key = QueueKey::from_arn(queue_arn).ok_or_else(SqsError::queue_does_not_exist)?;
+        let ctx = RequestContext {
+            region: key.region.clone(),
+            account_id: key.account_id.clone(),
+            base_url: String::new(),
+            sender_id: sender_id.to_owned(),
+            trace_header: None,
+            access,
+        };
+        let queue = self.store.queue(&key).await;
+        self.authorize_as(&ctx, "SendMessage", &key, queue.as_ref())?;
+        let queue = queue.ok_or_else(SqsError::queue_does_not_exist)?;
+        self.check_key(&queue)?;
+        let body = Some(message.body);
+        let attributes = Some(message.attributes);
+        let prepared = self.prepare(
+            &ctx,
+            &queue,
+            Outgoing {
+                body: &body,
+                delay_seconds: None,
+                attributes: &attributes,
+                system_attributes: &None,
+                group_id: &message.group_id,
+                deduplication_id: &message.deduplication_id,
+                in_batch: false,
+            },
+            now,
+        )?;
+        Ok((queue.key, prepared))
     }
 }

@@ -53,9 +53,11 @@ pub async fn reload(
     Ok((next, reloaded))
 }
 
-/// Reloads on every SIGHUP until the process ends.
+/// Reloads on every SIGHUP while the server runs (it holds the services weakly, so a
+/// stopped server's store is released).
 #[cfg(unix)]
-pub fn on_hangup(mut config: Config, sqs: Arc<Sqs>, auth: Arc<Authenticator>) {
+pub fn on_hangup(mut config: Config, sqs: &Arc<Sqs>, auth: &Arc<Authenticator>) {
+    let (sqs, auth) = (Arc::downgrade(sqs), Arc::downgrade(auth));
     use tokio::signal::unix::{signal, SignalKind};
     let Ok(mut hangups) = signal(SignalKind::hangup()) else {
         tracing::warn!("cannot listen for SIGHUP: configuration reloads are off");
@@ -63,6 +65,9 @@ pub fn on_hangup(mut config: Config, sqs: Arc<Sqs>, auth: Arc<Authenticator>) {
     };
     tokio::spawn(async move {
         while hangups.recv().await.is_some() {
+            let (Some(sqs), Some(auth)) = (sqs.upgrade(), auth.upgrade()) else {
+                return;
+            };
             match reload(&config, &sqs, &auth).await {
                 Ok((next, changed)) => {
                     tracing::info!(
@@ -80,4 +85,4 @@ pub fn on_hangup(mut config: Config, sqs: Arc<Sqs>, auth: Arc<Authenticator>) {
 }
 
 #[cfg(not(unix))]
-pub fn on_hangup(_config: Config, _sqs: Arc<Sqs>, _auth: Arc<Authenticator>) {}
+pub fn on_hangup(_config: Config, _sqs: &Arc<Sqs>, _auth: &Arc<Authenticator>) {}

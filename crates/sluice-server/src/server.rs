@@ -323,11 +323,11 @@ pub async fn start_with_signal(
         stopping: stopping_rx,
         kinesis_subscriptions: Default::default(),
     }));
-    metrics.sources().set_sqs(sqs.clone());
-    metrics.sources().set_kinesis(kinesis.clone());
-    metrics.sources().set_store(store.clone());
-    metrics.sources().set_gates(gates.clone());
-    crate::reload::on_hangup(config.clone(), sqs.clone(), auth.clone());
+    metrics.sources().set_sqs(&sqs);
+    metrics.sources().set_kinesis(&kinesis);
+    metrics.sources().set_store(&store);
+    metrics.sources().set_gates(&gates);
+    crate::reload::on_hangup(config.clone(), &sqs, &auth);
     admin.set_ready(sqs.clone());
     let (stop_tx, stop_rx) = oneshot::channel::<()>();
     let sqs_for_stop = sqs.clone();

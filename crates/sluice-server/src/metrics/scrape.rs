@@ -1,6 +1,6 @@
 //! What a scrape reads at its moment: queue depths and counters, and the server's load.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, OnceLock, Weak};
 
 use parking_lot::Mutex;
 use prometheus_client::collector::Collector;
@@ -50,10 +50,11 @@ struct Sample {
 /// Where a scrape reads from; set as the server starts.
 pub struct ScrapeSources {
     per_queue: bool,
-    sqs: OnceLock<Arc<Sqs>>,
-    kinesis: OnceLock<Arc<Kinesis>>,
-    store: OnceLock<Arc<sluice_store::EmbeddedStore>>,
-    gates: OnceLock<Arc<Gates>>,
+    // Held weakly: the metrics outlive nothing they read.
+    sqs: OnceLock<Weak<Sqs>>,
+    kinesis: OnceLock<Weak<Kinesis>>,
+    store: OnceLock<Weak<sluice_store::EmbeddedStore>>,
+    gates: OnceLock<Weak<Gates>>,
     sample: Mutex<Sample>,
 }
 
@@ -77,30 +78,34 @@ impl ScrapeSources {
         }
     }
 
-    pub fn set_sqs(&self, sqs: Arc<Sqs>) {
-        let _ = self.sqs.set(sqs);
+    pub fn set_sqs(&self, sqs: &Arc<Sqs>) {
+        let _ = self.sqs.set(Arc::downgrade(sqs));
     }
 
-    pub fn set_kinesis(&self, kinesis: Arc<Kinesis>) {
-        let _ = self.kinesis.set(kinesis);
+    pub fn set_kinesis(&self, kinesis: &Arc<Kinesis>) {
+        let _ = self.kinesis.set(Arc::downgrade(kinesis));
     }
 
-    pub fn set_store(&self, store: Arc<sluice_store::EmbeddedStore>) {
-        let _ = self.store.set(store);
+    pub fn set_store(&self, store: &Arc<sluice_store::EmbeddedStore>) {
+        let _ = self.store.set(Arc::downgrade(store));
     }
 
-    pub fn set_gates(&self, gates: Arc<Gates>) {
-        let _ = self.gates.set(gates);
+    pub fn set_gates(&self, gates: &Arc<Gates>) {
+        let _ = self.gates.set(Arc::downgrade(gates));
     }
 
     /// Reads every queue's depth and counters, and the load, for the next encode.
     pub async fn refresh(&self) {
         let mut sample = Sample {
-            load: self.gates.get().map(|g| g.load()),
-            journal: self.store.get().and_then(|s| s.journal_stats()),
+            load: self.gates.get().and_then(Weak::upgrade).map(|g| g.load()),
+            journal: self
+                .store
+                .get()
+                .and_then(Weak::upgrade)
+                .and_then(|s| s.journal_stats()),
             ..Sample::default()
         };
-        if let Some(sqs) = self.sqs.get() {
+        if let Some(sqs) = self.sqs.get().and_then(Weak::upgrade) {
             let now = sqs.now();
             let activity: std::collections::HashMap<_, _> =
                 sqs.activity().snapshot().into_iter().collect();
@@ -131,7 +136,7 @@ impl ScrapeSources {
                 sample.queues.push((labels, folded));
             }
         }
-        if let Some(kinesis) = self.kinesis.get() {
+        if let Some(kinesis) = self.kinesis.get().and_then(Weak::upgrade) {
             for (stream, index, counts) in kinesis.activity().snapshot() {
                 let labels = ShardLabels {
                     account: stream.account_id,

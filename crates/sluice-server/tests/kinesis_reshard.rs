@@ -13,33 +13,15 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use aws_sdk_kinesis::config::retry::RetryConfig;
-use aws_sdk_kinesis::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_kinesis::primitives::Blob;
 use aws_sdk_kinesis::types::{
     PutRecordsRequestEntry, ScalingType, ShardFilter, ShardFilterType, ShardIteratorType,
 };
 use aws_sdk_kinesis::Client;
+use common::kinesis::kinesis_client;
 use sluice_server::Config;
 
 const STREAM: &str = "reshard";
-
-fn kinesis_client(endpoint: &str) -> Client {
-    let config = aws_sdk_kinesis::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new(common::REGION))
-        .endpoint_url(endpoint)
-        .credentials_provider(Credentials::new(
-            common::ACCESS_KEY,
-            "secret",
-            None,
-            None,
-            "test",
-        ))
-        .retry_config(RetryConfig::disabled())
-        .build();
-    Client::from_conf(config)
-}
 
 /// One acknowledged record: its key's counter, shard and sequence number.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -6,8 +6,6 @@ mod common;
 
 use std::collections::HashMap;
 
-use aws_sdk_kinesis::config::retry::RetryConfig;
-use aws_sdk_kinesis::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_kinesis::error::ProvideErrorMetadata;
 use aws_sdk_kinesis::primitives::{Blob, DateTime};
 use aws_sdk_kinesis::types::{
@@ -16,26 +14,9 @@ use aws_sdk_kinesis::types::{
     ShardFilter, ShardFilterType, ShardIteratorType, StreamMode, StreamModeDetails, StreamStatus,
 };
 use aws_sdk_kinesis::Client;
+use common::kinesis::kinesis_client;
 use sluice_core::clock::{Clock, ManualClock};
 use sluice_server::{Config, RunningServer};
-
-/// A client for `endpoint`; retries off so every call is one request.
-fn kinesis_client(endpoint: &str) -> Client {
-    let config = aws_sdk_kinesis::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new(common::REGION))
-        .endpoint_url(endpoint)
-        .credentials_provider(Credentials::new(
-            common::ACCESS_KEY,
-            "secret",
-            None,
-            None,
-            "test",
-        ))
-        .retry_config(RetryConfig::disabled())
-        .build();
-    Client::from_conf(config)
-}
 
 struct Kh {
     server: RunningServer,

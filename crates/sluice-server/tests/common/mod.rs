@@ -4,6 +4,7 @@
 
 #![allow(dead_code)]
 
+pub mod kinesis;
 pub mod process;
 pub mod sns_query;
 

@@ -17,18 +17,16 @@
 
 use std::path::Path;
 
-use aes_gcm::aead::{Aead, AeadCore, KeyInit, OsRng};
-use aes_gcm::{Aes256Gcm, Nonce};
 use sluice_core::kinesis::iterator::IteratorSealer;
 
-use crate::{material, NONCE_BYTES, TAG_BYTES};
+use crate::kept_key::KeptKey;
 
 /// The name of the shard iterator key's file in the key directory (`.key` is added).
 pub const ITERATOR_KEY_NAME: &str = "kinesis-shard-iterators";
 
 /// Seals and opens shard iterators with AES-256-GCM.
 pub struct AeadIteratorSealer {
-    cipher: Aes256Gcm,
+    key: KeptKey,
 }
 
 impl std::fmt::Debug for AeadIteratorSealer {
@@ -41,43 +39,26 @@ impl AeadIteratorSealer {
     /// The key kept in `key_dir` (generated there on first use), or a fresh one held in
     /// memory when there is no directory.
     pub fn open(key_dir: Option<&Path>) -> Result<Self, String> {
-        let key = match key_dir {
-            Some(dir) => material::load_or_generate(dir, ITERATOR_KEY_NAME)?,
-            None => material::random_key(),
-        };
         Ok(Self {
-            cipher: Aes256Gcm::new((&key).into()),
+            key: KeptKey::load(key_dir, ITERATOR_KEY_NAME)?,
         })
     }
 }
 
 impl IteratorSealer for AeadIteratorSealer {
     fn seal(&self, plaintext: &[u8]) -> Vec<u8> {
-        let nonce = Aes256Gcm::generate_nonce(&mut OsRng);
-        let ciphertext = self
-            .cipher
-            .encrypt(&nonce, plaintext)
-            .expect("AES-GCM seals any plaintext of this size");
-        let mut out = Vec::with_capacity(NONCE_BYTES + ciphertext.len());
-        out.extend_from_slice(&nonce);
-        out.extend_from_slice(&ciphertext);
-        out
+        self.key.seal(plaintext)
     }
 
     fn open(&self, sealed: &[u8]) -> Option<Vec<u8>> {
-        if sealed.len() < NONCE_BYTES + TAG_BYTES {
-            return None;
-        }
-        let (nonce, ciphertext) = sealed.split_at(NONCE_BYTES);
-        self.cipher
-            .decrypt(Nonce::from_slice(nonce), ciphertext)
-            .ok()
+        self.key.open(sealed)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{NONCE_BYTES, TAG_BYTES};
     use base64::engine::general_purpose::STANDARD as BASE64;
     use base64::Engine as _;
     use sluice_core::kinesis::iterator::{

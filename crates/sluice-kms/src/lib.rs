@@ -13,6 +13,7 @@
 
 mod config;
 mod envelope;
+mod kept_key;
 mod keyring;
 mod kinesis_iterators;
 mod kinesis_records;

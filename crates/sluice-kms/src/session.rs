@@ -4,18 +4,16 @@
 
 use std::path::Path;
 
-use aes_gcm::aead::{Aead, AeadCore, KeyInit, OsRng};
-use aes_gcm::{Aes256Gcm, Nonce};
 use sluice_core::sts::TokenSealer;
 
-use crate::{material, NONCE_BYTES};
+use crate::kept_key::KeptKey;
 
 /// The name of the token key's file in the key directory.
 pub const TOKEN_KEY_NAME: &str = "sts-session-tokens";
 
 /// Seals session tokens.
 pub struct TokenKey {
-    cipher: Aes256Gcm,
+    key: KeptKey,
 }
 
 impl std::fmt::Debug for TokenKey {
@@ -28,36 +26,19 @@ impl TokenKey {
     /// The key kept in `key_dir` (generated there on first use), or a fresh one held in
     /// memory when there is no directory.
     pub fn open(key_dir: Option<&Path>) -> Result<Self, String> {
-        let key = match key_dir {
-            Some(dir) => material::load_or_generate(dir, TOKEN_KEY_NAME)?,
-            None => material::random_key(),
-        };
         Ok(Self {
-            cipher: Aes256Gcm::new((&key).into()),
+            key: KeptKey::load(key_dir, TOKEN_KEY_NAME)?,
         })
     }
 }
 
 impl TokenSealer for TokenKey {
     fn seal(&self, plaintext: &[u8]) -> Vec<u8> {
-        let nonce = Aes256Gcm::generate_nonce(&mut OsRng);
-        let mut out = nonce.to_vec();
-        out.extend(
-            self.cipher
-                .encrypt(&nonce, plaintext)
-                .expect("AES-GCM seals any plaintext of this size"),
-        );
-        out
+        self.key.seal(plaintext)
     }
 
     fn open(&self, sealed: &[u8]) -> Option<Vec<u8>> {
-        if sealed.len() < NONCE_BYTES {
-            return None;
-        }
-        let (nonce, ciphertext) = sealed.split_at(NONCE_BYTES);
-        self.cipher
-            .decrypt(Nonce::from_slice(nonce), ciphertext)
-            .ok()
+        self.key.open(sealed)
     }
 }
 

@@ -53,6 +53,8 @@ pub struct Summary {
     pub queue_depth: Option<(u64, u64)>,
     /// Warning and error lines in the spawned server's log: count and the first few.
     pub server_log: Option<(usize, Vec<String>)>,
+    /// Lines the scenario adds to the notes (Kinesis: shard reads, subscriptions).
+    pub extra_notes: Vec<String>,
 }
 
 /// The figures of an SNS run: acknowledged publishes (messages published, batch
@@ -72,7 +74,7 @@ pub struct SnsFigures {
 /// One round of a comparison: A's figures and B's.
 pub type RoundFigures = (Option<SnsFigures>, Option<SnsFigures>);
 
-fn quantiles(h: &Histogram<u64>) -> [u64; 4] {
+pub fn quantiles(h: &Histogram<u64>) -> [u64; 4] {
     [
         h.value_at_quantile(0.50),
         h.value_at_quantile(0.90),
@@ -213,7 +215,10 @@ impl Summary {
                 .collect();
             let _ = writeln!(out, "- Errors: {}.", list.join(", "));
         }
-        if self.plan.consumers > 0 {
+        for note in &self.extra_notes {
+            let _ = writeln!(out, "- {note}");
+        }
+        if self.plan.consumers > 0 && self.plan.shards == 0 {
             let _ = writeln!(
                 out,
                 "- Empty receives: {} ({} came back early, before their wait time).",
@@ -251,7 +256,7 @@ impl Summary {
         if p.batch > 1 {
             let _ = write!(s, ", batches of {}", p.batch);
         }
-        if p.consumers > 0 {
+        if p.consumers > 0 && !p.wait.is_zero() {
             let _ = write!(s, ", receive wait {} s", p.wait.as_secs());
         }
         if let Some(g) = p.groups {
@@ -277,9 +282,14 @@ impl Summary {
         }
         let _ = write!(
             s,
-            ", {} load-generator thread(s), endpoint {}, queue `{}`",
-            self.client_threads, self.endpoint, self.queue
+            ", {} load-generator thread(s), endpoint {}, ",
+            self.client_threads, self.endpoint
         );
+        if p.shards > 0 {
+            let _ = write!(s, "stream `{}` of {} shards", self.queue, p.shards);
+        } else {
+            let _ = write!(s, "queue `{}`", self.queue);
+        }
         s
     }
 
@@ -308,10 +318,22 @@ impl Summary {
     }
 
     /// The run's headline messages/s: sends for `send`, deliveries (messages received)
-    /// for the SNS scenarios, else deletes (the whole loop).
+    /// for the SNS scenarios, records put, read or pushed for the Kinesis ones, else
+    /// deletes (the whole loop).
     pub fn headline_rate(&self) -> f64 {
         let find = |name: &str| self.row(name).and_then(|r| r.messages_per_s);
-        if self.scenario == "send" {
+        if self.plan.shards > 0 {
+            ["PutRecords", "PutRecord", "GetRecords"]
+                .iter()
+                .find_map(|&name| find(name))
+                .or_else(|| {
+                    self.rows
+                        .iter()
+                        .find(|r| r.operation.starts_with("SubscribeToShard"))
+                        .and_then(|r| r.messages_per_s)
+                })
+                .unwrap_or(0.0)
+        } else if self.scenario == "send" {
             find("SendMessage").unwrap_or(0.0)
         } else if self.plan.subscriptions > 0 {
             find("ReceiveMessage").unwrap_or(0.0)
@@ -426,7 +448,13 @@ impl Comparison {
         let _ = writeln!(
             out,
             "- Messages/s: {}.",
-            if self.scenario == "send" {
+            if self.scenario == "put" {
+                "Kinesis records acknowledged by PutRecords"
+            } else if self.scenario == "get" {
+                "Kinesis records read by GetRecords"
+            } else if self.scenario == "subscribe" {
+                "Kinesis records pushed by SubscribeToShard"
+            } else if self.scenario == "send" {
                 "messages sent (the loop's throughput)"
             } else if sns {
                 "deliveries, messages received from the subscribed queues"

@@ -11,8 +11,10 @@
 # on loopback. Each benchmark is killed after $RUN_TIMEOUT seconds (default 600) and the
 # peers are stopped on exit.
 # $DURATION (default 20 s) and $ROUNDS (default 5) set each `--vs` run's length; $FILL
-# (default 20000) the records `get` puts into each round's stream before reading it;
-# $STORE (default durable) the spawned Sluice's store.
+# (default 20000) the records `get` puts into each round's stream (both endpoints')
+# before reading it, $FILL_KINESIS_MOCK (default 4000) the same against kinesis-mock,
+# which takes about 30 s to take 20,000; $STORE (default durable) the spawned Sluice's
+# store.
 # Usage: docs/benchmarks/kinesis-peers.sh [extra sluice-bench flags, e.g. --shards 2]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -25,6 +27,7 @@ RUN_TIMEOUT="${RUN_TIMEOUT:-600}"
 DURATION="${DURATION:-20}"
 ROUNDS="${ROUNDS:-5}"
 FILL="${FILL:-20000}"
+FILL_KINESIS_MOCK="${FILL_KINESIS_MOCK:-4000}"
 STORE="${STORE:-durable}"
 TARGET_DIR="${CARGO_TARGET_DIR:-target}"
 
@@ -42,12 +45,14 @@ trap 'if [ -n "$PEER_PID" ]; then kill "$PEER_PID" 2>/dev/null || true; fi' EXIT
 # connections, because the peers are slow.
 for peer in $PEERS; do
   start_peer "$peer"
+  fill="$FILL"
+  if [ "$peer" = kinesis-mock ]; then fill="$FILL_KINESIS_MOCK"; fi
   for scenario in put get; do
     timeout "$RUN_TIMEOUT" "$BENCH" --spawn "$SLUICE" --store "$STORE" \
       --vs "http://127.0.0.1:$PORT" --vs-pid "$PEER_PID" --region us-east-1 \
       --name "sluice $STORE" --vs-name "$peer" \
       --scenario "$scenario" --connections 4 --duration "$DURATION" --rounds "$ROUNDS" \
-      --fill "$FILL" --out "$OUT" "$@"
+      --fill "$fill" --out "$OUT" "$@"
   done
   kill "$PEER_PID" 2>/dev/null || true
   wait "$PEER_PID" 2>/dev/null || true

@@ -85,6 +85,7 @@ pub async fn drive_vs(cli: &Cli, vs: &str, rounds: u32) -> Result<Comparison, St
         errors: (0, 0),
         plan: None,
         details: Vec::new(),
+        kinesis: Vec::new(),
     };
     let mut failure = None;
     for r in 1..=rounds {
@@ -108,6 +109,8 @@ pub async fn drive_vs(cli: &Cli, vs: &str, rounds: u32) -> Result<Comparison, St
         out.errors.1 += sb.errors.values().sum::<u64>();
         out.rounds.push((sa.headline_rate(), sb.headline_rate()));
         out.details.push((sa.sns_figures(), sb.sns_figures()));
+        out.kinesis
+            .push((sa.kinesis_figures(), sb.kinesis_figures()));
         out.plan = Some(sa.plan.clone());
     }
     if let Some(s) = spawned {

@@ -74,6 +74,18 @@ pub struct SnsFigures {
 /// One round of a comparison: A's figures and B's.
 pub type RoundFigures = (Option<SnsFigures>, Option<SnsFigures>);
 
+/// The figures of a Kinesis run's main operation (`PutRecords`, `GetRecords`, or the
+/// subscription's events): records/s, requests/s, latency, and the server's CPU.
+#[derive(Debug, Clone, Copy)]
+pub struct KinesisFigures {
+    pub records_per_s: f64,
+    pub requests_per_s: f64,
+    pub p50_us: u64,
+    pub p99_us: u64,
+    /// Server CPU time over the window's length (1.0 is one core busy), when known.
+    pub server_cores: Option<f64>,
+}
+
 pub fn quantiles(h: &Histogram<u64>) -> [u64; 4] {
     [
         h.value_at_quantile(0.50),
@@ -342,6 +354,25 @@ impl Summary {
         }
     }
 
+    /// The Kinesis figures, for the Kinesis scenarios.
+    pub fn kinesis_figures(&self) -> Option<KinesisFigures> {
+        if self.plan.shards == 0 {
+            return None;
+        }
+        let row = self.rows.iter().find(|r| {
+            ["PutRecords", "PutRecord", "GetRecords"].contains(&r.operation.as_str())
+                || r.operation.starts_with("SubscribeToShard")
+        })?;
+        let secs = self.elapsed.as_secs_f64().max(f64::EPSILON);
+        Some(KinesisFigures {
+            records_per_s: row.messages_per_s.unwrap_or(0.0),
+            requests_per_s: row.requests_per_s.unwrap_or(0.0),
+            p50_us: row.latency_us[0],
+            p99_us: row.latency_us[2],
+            server_cores: self.server.map(|s| s.cpu.as_secs_f64() / secs),
+        })
+    }
+
     /// The SNS figures, for runs that published.
     pub fn sns_figures(&self) -> Option<SnsFigures> {
         if self.plan.subscriptions == 0 {
@@ -383,6 +414,8 @@ pub struct Comparison {
     pub plan: Option<Plan>,
     /// SNS scenarios: each round's figures for A and for B.
     pub details: Vec<RoundFigures>,
+    /// Kinesis scenarios: each round's figures for A and for B.
+    pub kinesis: Vec<(Option<KinesisFigures>, Option<KinesisFigures>)>,
 }
 
 /// A/B, or infinity when B did nothing.
@@ -465,6 +498,9 @@ impl Comparison {
         if sns {
             out.push_str(&self.sns_table());
         }
+        if self.kinesis.iter().any(|(a, b)| a.is_some() || b.is_some()) {
+            out.push_str(&self.kinesis_table());
+        }
         let _ = writeln!(
             out,
             "- Errors: {} against A, {} against B.",
@@ -524,14 +560,50 @@ impl Comparison {
         out
     }
 
+    /// Per round and endpoint: records/s, requests/s, p50/p99 of the main operation,
+    /// and the server's CPU (in cores) when its process is known.
+    fn kinesis_table(&self) -> String {
+        let mut out = String::from(
+            "\n| round | endpoint | records/s | requests/s | p50 ms | p99 ms | server CPU (cores) |\n|---:|---|---:|---:|---:|---:|---:|\n",
+        );
+        for (i, (a, b)) in self.kinesis.iter().enumerate() {
+            for (name, f) in [("A", a), ("B", b)] {
+                let Some(f) = f else { continue };
+                let _ = writeln!(
+                    out,
+                    "| {} | {name} | {:.0} | {:.0} | {} | {} | {} |",
+                    i + 1,
+                    f.records_per_s,
+                    f.requests_per_s,
+                    ms(f.p50_us),
+                    ms(f.p99_us),
+                    f.server_cores
+                        .map_or_else(|| "–".to_owned(), |c| format!("{c:.2}"))
+                );
+            }
+        }
+        out.push('\n');
+        out
+    }
+
     /// Appends a dated section to a Markdown results file.
     pub fn append_to(&self, path: &Path) -> std::io::Result<()> {
         let args: Vec<String> = std::env::args().collect();
         let plan = self.plan.as_ref().map_or_else(String::new, |p| {
-            let mut text = format!(
-                "{} producers and {} consumers per endpoint, body {} B, ",
-                p.producers, p.consumers, p.size
-            );
+            let mut text = if p.shards > 0 {
+                format!(
+                    "{} producers and {} consumers per endpoint, records of {} B, a fresh stream of {} shards per round and endpoint, ",
+                    p.producers, p.consumers, p.size, p.shards
+                )
+            } else {
+                format!(
+                    "{} producers and {} consumers per endpoint, body {} B, ",
+                    p.producers, p.consumers, p.size
+                )
+            };
+            if p.shards > 0 && p.producers > 0 && p.batch > 1 {
+                let _ = write!(text, "PutRecords of {}, ", p.batch);
+            }
             if p.subscriptions > 0 {
                 let _ = write!(
                     text,

@@ -30,6 +30,9 @@ const INITIAL_RESPONSE: &str = "initial-response";
 const SUBSCRIBE_EVENT: &str = "SubscribeToShardEvent";
 /// How long the subscriptions may take to answer their first event.
 const READY_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long subscriptions keep reading after the stop, for the events of the last puts
+/// (so they are not miscounted as undelivered).
+const STOP_GRACE: Duration = Duration::from_millis(500);
 
 /// Which side of a record was seen first.
 enum Seen {
@@ -262,10 +265,20 @@ async fn subscriber(
         }
     }
     let mut stop = run.subscribe();
+    let mut grace_ends = None;
     loop {
-        let next = tokio::select! {
-            next = reader.next() => next,
-            () = stopped(&mut stop) => break,
+        let next = match grace_ends {
+            None => tokio::select! {
+                next = reader.next() => next,
+                () = stopped(&mut stop) => {
+                    grace_ends = Some(tokio::time::Instant::now() + STOP_GRACE);
+                    continue;
+                }
+            },
+            Some(end) => match tokio::time::timeout_at(end, reader.next()).await {
+                Ok(next) => next,
+                Err(_) => break,
+            },
         };
         let arrived = Instant::now();
         let arrived_ns = now_nanos();

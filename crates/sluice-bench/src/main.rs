@@ -42,6 +42,8 @@ const MAX_SIZE_BYTES: usize = 1_048_576;
 const DEFAULT_CLIENT_THREADS: usize = 2;
 const MAX_CLIENT_THREADS: usize = 64;
 const DEFAULT_ROUNDS: u32 = 5;
+/// Most records `get` puts into its stream before the window.
+const MAX_FILL: u64 = 100_000_000;
 const MAX_ROUNDS: u32 = 100;
 
 /// Load generator for SQS (AWS JSON 1.0), SNS (AWS Query) and Kinesis (AWS JSON 1.1)
@@ -302,6 +304,12 @@ fn validate(cli: &Cli) -> Result<(), String> {
         .is_some_and(|n| !(1..=scenarios::MAX_SHARDS).contains(&n))
     {
         return Err(format!("--shards must be 1 to {}", scenarios::MAX_SHARDS));
+    }
+    if cli.rate.is_some() && matches!(cli.scenario, Scenario::Put | Scenario::Get) {
+        return Err("put and get run flat out; --rate is for subscribe".to_owned());
+    }
+    if !(1..=MAX_FILL).contains(&cli.fill) {
+        return Err(format!("--fill must be 1 to {MAX_FILL}"));
     }
     if cli.scenario.is_kinesis() && cli.queue.is_some() {
         return Err("put, get and subscribe make their own stream; leave out --queue".to_owned());

@@ -131,7 +131,7 @@ async fn run_scenario(
             })
             .await;
             extra_notes.push(format!(
-                "Stream filled with {} records of {} B before the window; shards read to their end {} times in it (each then read again from TRIM_HORIZON).",
+                "Stream filled with {} records of {} B before the window; shards read to their end {} times (each then read again from TRIM_HORIZON).",
                 cli.fill,
                 run.plan.size,
                 exhausted.load(Ordering::Relaxed)

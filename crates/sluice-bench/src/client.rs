@@ -1,5 +1,5 @@
-//! A minimal HTTP/1.1 keep-alive client for SQS's AWS JSON 1.0 calls and SNS's AWS Query
-//! calls: one TCP connection, one request at a time, reconnecting after any error. Small on purpose so the load
+//! A minimal HTTP/1.1 keep-alive client for SQS's AWS JSON 1.0 calls, SNS's AWS Query
+//! calls and Kinesis's AWS JSON 1.1 calls: one TCP connection, one request at a time, reconnecting after any error. Small on purpose so the load
 //! generator spends its CPU on little more than copying bytes.
 
 use std::fmt;
@@ -21,6 +21,10 @@ const INITIAL_BUFFER_BYTES: usize = 16 * 1024;
 pub const TARGET_PREFIX: &str = "AmazonSQS.";
 /// Content type of AWS JSON 1.0 requests.
 const CONTENT_TYPE: &str = "application/x-amz-json-1.0";
+/// Prefix of the `X-Amz-Target` header of Kinesis calls.
+pub const KINESIS_TARGET_PREFIX: &str = "Kinesis_20131202.";
+/// Content type of AWS JSON 1.1 requests (Kinesis).
+pub const KINESIS_CONTENT_TYPE: &str = "application/x-amz-json-1.1";
 /// Content type of AWS Query requests (SNS).
 const QUERY_CONTENT_TYPE: &str = "application/x-www-form-urlencoded";
 
@@ -33,13 +37,19 @@ pub static AUTHORIZATION: std::sync::OnceLock<Authorization> = std::sync::OnceLo
 pub struct Authorization {
     pub sqs: Vec<u8>,
     pub sns: Vec<u8>,
+    /// Kinesis, with an `X-Amz-Date` line too: kinesalite refuses an `Authorization`
+    /// header without one.
+    pub kinesis: Vec<u8>,
 }
 
 impl Authorization {
     pub fn new(region: &str) -> Self {
+        let mut kinesis = authorization_line(region, "kinesis", "host;x-amz-date;x-amz-target");
+        kinesis.extend_from_slice(b"X-Amz-Date: 20000101T000000Z\r\n");
         Self {
             sqs: authorization_line(region, "sqs", "host;x-amz-target"),
             sns: authorization_line(region, "sns", "host"),
+            kinesis,
         }
     }
 }
@@ -59,6 +69,42 @@ pub enum Api<'a> {
     Sqs(&'a str),
     /// SNS, AWS Query: the action is a form parameter of the body.
     Sns,
+    /// Kinesis, AWS JSON 1.1: `X-Amz-Target: Kinesis_20131202.<action>`.
+    Kinesis(&'a str),
+}
+
+/// Writes the request line and headers of a POST of `body_len` bytes to `api`.
+pub fn write_head(buf: &mut Vec<u8>, host: &str, api: Api<'_>, body_len: usize) {
+    buf.extend_from_slice(b"POST / HTTP/1.1\r\nHost: ");
+    buf.extend_from_slice(host.as_bytes());
+    let content_type = match api {
+        Api::Sqs(action) => {
+            buf.extend_from_slice(b"\r\nX-Amz-Target: ");
+            buf.extend_from_slice(TARGET_PREFIX.as_bytes());
+            buf.extend_from_slice(action.as_bytes());
+            CONTENT_TYPE
+        }
+        Api::Sns => QUERY_CONTENT_TYPE,
+        Api::Kinesis(action) => {
+            buf.extend_from_slice(b"\r\nX-Amz-Target: ");
+            buf.extend_from_slice(KINESIS_TARGET_PREFIX.as_bytes());
+            buf.extend_from_slice(action.as_bytes());
+            KINESIS_CONTENT_TYPE
+        }
+    };
+    buf.extend_from_slice(b"\r\nContent-Type: ");
+    buf.extend_from_slice(content_type.as_bytes());
+    buf.extend_from_slice(b"\r\nContent-Length: ");
+    buf.extend_from_slice(body_len.to_string().as_bytes());
+    buf.extend_from_slice(b"\r\n");
+    if let Some(auth) = AUTHORIZATION.get() {
+        buf.extend_from_slice(match api {
+            Api::Sqs(_) => &auth.sqs,
+            Api::Sns => &auth.sns,
+            Api::Kinesis(_) => &auth.kinesis,
+        });
+    }
+    buf.extend_from_slice(b"\r\n");
 }
 
 /// Why a call produced no HTTP response.
@@ -152,6 +198,16 @@ impl Conn {
         self.call_api(Api::Sns, body, timeout).await
     }
 
+    /// Calls `Kinesis_20131202.<action>` with a JSON body (AWS JSON 1.1).
+    pub async fn call_kinesis(
+        &mut self,
+        action: &str,
+        body: &[u8],
+        timeout: Duration,
+    ) -> Result<Response<'_>, ClientError> {
+        self.call_api(Api::Kinesis(action), body, timeout).await
+    }
+
     async fn call_api(
         &mut self,
         api: Api<'_>,
@@ -185,30 +241,7 @@ impl Conn {
             self.stream = Some(stream);
         }
         self.wbuf.clear();
-        self.wbuf.extend_from_slice(b"POST / HTTP/1.1\r\nHost: ");
-        self.wbuf.extend_from_slice(self.host.as_bytes());
-        let content_type = match api {
-            Api::Sqs(action) => {
-                self.wbuf.extend_from_slice(b"\r\nX-Amz-Target: ");
-                self.wbuf.extend_from_slice(TARGET_PREFIX.as_bytes());
-                self.wbuf.extend_from_slice(action.as_bytes());
-                CONTENT_TYPE
-            }
-            Api::Sns => QUERY_CONTENT_TYPE,
-        };
-        self.wbuf.extend_from_slice(b"\r\nContent-Type: ");
-        self.wbuf.extend_from_slice(content_type.as_bytes());
-        self.wbuf.extend_from_slice(b"\r\nContent-Length: ");
-        self.wbuf
-            .extend_from_slice(body.len().to_string().as_bytes());
-        self.wbuf.extend_from_slice(b"\r\n");
-        if let Some(auth) = AUTHORIZATION.get() {
-            self.wbuf.extend_from_slice(match api {
-                Api::Sqs(_) => &auth.sqs,
-                Api::Sns => &auth.sns,
-            });
-        }
-        self.wbuf.extend_from_slice(b"\r\n");
+        write_head(&mut self.wbuf, &self.host, api, body.len());
         self.wbuf.extend_from_slice(body);
         let stream = self.stream.as_mut().expect("connected above");
         stream.write_all(&self.wbuf).await?;

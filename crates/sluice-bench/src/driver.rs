@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::client::Conn;
+use crate::kinesis;
 use crate::report::{self, Comparison, Summary};
 use crate::scenarios::{self, Shape};
 use crate::setup;
@@ -84,6 +85,7 @@ pub async fn drive_vs(cli: &Cli, vs: &str, rounds: u32) -> Result<Comparison, St
         errors: (0, 0),
         plan: None,
         details: Vec::new(),
+        kinesis: Vec::new(),
     };
     let mut failure = None;
     for r in 1..=rounds {
@@ -107,6 +109,8 @@ pub async fn drive_vs(cli: &Cli, vs: &str, rounds: u32) -> Result<Comparison, St
         out.errors.1 += sb.errors.values().sum::<u64>();
         out.rounds.push((sa.headline_rate(), sb.headline_rate()));
         out.details.push((sa.sns_figures(), sb.sns_figures()));
+        out.kinesis
+            .push((sa.kinesis_figures(), sb.kinesis_figures()));
         out.plan = Some(sa.plan.clone());
     }
     if let Some(s) = spawned {
@@ -119,13 +123,13 @@ pub async fn drive_vs(cli: &Cli, vs: &str, rounds: u32) -> Result<Comparison, St
 }
 
 /// Where one measurement goes.
-struct Target<'a> {
-    addr: std::net::SocketAddr,
+pub struct Target<'a> {
+    pub addr: std::net::SocketAddr,
     spawned: Option<&'a Spawned>,
     /// The server's process id when it was not spawned here (`--pid`, `--vs-pid`), so
     /// its CPU time can be read all the same.
     pid: Option<u32>,
-    store: &'static str,
+    pub store: &'static str,
 }
 
 impl Target<'_> {
@@ -139,9 +143,23 @@ impl Target<'_> {
     }
 }
 
+/// One measured window against one target, of a Kinesis scenario or a queue one.
+async fn measure(
+    cli: &Cli,
+    target: &Target<'_>,
+    duration: Duration,
+    tag: &str,
+) -> Result<Summary, String> {
+    if cli.scenario.is_kinesis() {
+        kinesis::measure(cli, target, duration, tag).await
+    } else {
+        measure_queues(cli, target, duration, tag).await
+    }
+}
+
 /// One measured window against one target: create the queue (its default name gets
 /// `tag` appended), run the workers, drain, collect, delete the queue if ours.
-async fn measure(
+async fn measure_queues(
     cli: &Cli,
     target: &Target<'_>,
     duration: Duration,
@@ -165,20 +183,7 @@ async fn measure(
             )
         }
     };
-    let plan = scenarios::plan(
-        cli.scenario,
-        &Shape {
-            connections: cli.connections,
-            producers: cli.producers,
-            consumers: cli.consumers,
-            size: cli.size,
-            groups: cli.groups,
-            rate: cli.rate,
-            max_backlog: cli.max_backlog,
-            subscriptions: cli.subscriptions,
-            batch: cli.batch,
-        },
-    );
+    let plan = scenarios::plan(cli.scenario, &shape(cli));
     let mut admin = Conn::new(addr);
     let (urls, topic) = if cli.scenario.is_sns() {
         let topic = setup::create_topic(&mut admin, &queue).await?;
@@ -222,49 +227,10 @@ async fn measure(
         }
     );
 
-    let server_before = target.usage();
-    let client_before = spawn::usage("self");
-    let machine_before = spawn::machine_cpu();
-    run.live.set_measuring(true);
-    let started = Instant::now();
-    let tasks = scenarios::start(&run);
-    let progress = tokio::spawn(progress(Arc::clone(&run), started));
-    let mut stop = run.subscribe();
-    let budget_spent = tokio::select! {
-        _ = tokio::time::sleep(duration) => false,
-        _ = stopped(&mut stop) => true,
-    };
-    run.live.set_measuring(false);
-    let elapsed = started.elapsed();
-    if budget_spent {
-        eprintln!(
-            "sluice-bench: --max-requests {} reached after {:.2} s",
-            cli.max_requests,
-            elapsed.as_secs_f64()
-        );
-    }
-    let server_after = target.usage();
-    let client_after = spawn::usage("self");
-    let machine_after = spawn::machine_cpu();
-    run.request_stop();
-    progress.abort();
-
-    let mut rec = Recorder::new();
-    let drain_deadline = tokio::time::Instant::now() + drain;
-    let mut stuck = 0;
-    for mut task in tasks {
-        match tokio::time::timeout_at(drain_deadline, &mut task).await {
-            Ok(Ok(r)) => rec.merge(&r),
-            Ok(Err(e)) => eprintln!("sluice-bench: a worker failed: {e}"),
-            Err(_) => {
-                task.abort();
-                stuck += 1;
-            }
-        }
-    }
-    if stuck > 0 {
-        eprintln!("sluice-bench: {stuck} workers had not stopped {drain:?} after the end");
-    }
+    let window = run_window(&run, target, duration, drain, cli.max_requests, || {
+        scenarios::start(&run)
+    })
+    .await;
 
     let mut queue_depth = Some((0, 0));
     for url in &urls {
@@ -290,17 +256,6 @@ async fn measure(
             }
         }
     }
-    let server = match (server_before, server_after) {
-        (Some(b), Some(a)) => Some(spawn::Usage {
-            cpu: a.cpu.saturating_sub(b.cpu),
-            peak_rss_kib: a.peak_rss_kib,
-        }),
-        _ => None,
-    };
-    let client_cpu = match (client_before, client_after) {
-        (Some(b), Some(a)) => Some(a.cpu.saturating_sub(b.cpu)),
-        _ => None,
-    };
     let live = &run.live;
     Ok(Summary {
         scenario: cli.scenario.name(),
@@ -309,20 +264,118 @@ async fn measure(
         queue,
         plan: run.plan.clone(),
         client_threads: cli.client_threads,
-        elapsed,
-        rows: report::rows(live, &rec, elapsed),
+        elapsed: window.elapsed,
+        rows: report::rows(live, &window.rec, window.elapsed),
         errors: live.error_codes(),
         empty_receives: live.empty_receives.load(Ordering::Relaxed),
         early_empty_receives: live.early_empty_receives.load(Ordering::Relaxed),
-        server,
-        client_cpu,
-        machine_cpu: machine_before.zip(machine_after).map(|(b, a)| b.until(a)),
+        server: window.server,
+        client_cpu: window.client_cpu,
+        machine_cpu: window.machine_cpu,
         queue_depth,
         server_log: None,
+        extra_notes: Vec::new(),
     })
 }
 
-fn store_label(cli: &Cli) -> &'static str {
+/// What one measured window gave: its length, the workers' histograms merged, and the
+/// CPU time the server, the load generator and the machine spent in it.
+pub struct Window {
+    pub elapsed: Duration,
+    pub rec: Recorder,
+    pub server: Option<spawn::Usage>,
+    pub client_cpu: Option<Duration>,
+    pub machine_cpu: Option<spawn::MachineCpu>,
+}
+
+/// Opens the measured window, starts the workers, prints progress, closes the window
+/// at `duration` (or when the request budget is spent), then gives the workers `drain`
+/// to stop and merges their histograms.
+pub async fn run_window(
+    run: &Arc<Run>,
+    target: &Target<'_>,
+    duration: Duration,
+    drain: Duration,
+    max_requests: u64,
+    start: impl FnOnce() -> Vec<tokio::task::JoinHandle<Recorder>>,
+) -> Window {
+    let server_before = target.usage();
+    let client_before = spawn::usage("self");
+    let machine_before = spawn::machine_cpu();
+    run.live.set_measuring(true);
+    let started = Instant::now();
+    let tasks = start();
+    let progress = tokio::spawn(progress(Arc::clone(run), started));
+    let mut stop = run.subscribe();
+    let budget_spent = tokio::select! {
+        _ = tokio::time::sleep(duration) => false,
+        _ = stopped(&mut stop) => true,
+    };
+    run.live.set_measuring(false);
+    let elapsed = started.elapsed();
+    if budget_spent {
+        eprintln!(
+            "sluice-bench: --max-requests {max_requests} reached after {:.2} s",
+            elapsed.as_secs_f64()
+        );
+    }
+    let server_after = target.usage();
+    let client_after = spawn::usage("self");
+    let machine_after = spawn::machine_cpu();
+    run.request_stop();
+    progress.abort();
+
+    let mut rec = Recorder::new();
+    let drain_deadline = tokio::time::Instant::now() + drain;
+    let mut stuck = 0;
+    for mut task in tasks {
+        match tokio::time::timeout_at(drain_deadline, &mut task).await {
+            Ok(Ok(r)) => rec.merge(&r),
+            Ok(Err(e)) => eprintln!("sluice-bench: a worker failed: {e}"),
+            Err(_) => {
+                task.abort();
+                stuck += 1;
+            }
+        }
+    }
+    if stuck > 0 {
+        eprintln!("sluice-bench: {stuck} workers had not stopped {drain:?} after the end");
+    }
+    Window {
+        elapsed,
+        rec,
+        server: match (server_before, server_after) {
+            (Some(b), Some(a)) => Some(spawn::Usage {
+                cpu: a.cpu.saturating_sub(b.cpu),
+                peak_rss_kib: a.peak_rss_kib,
+            }),
+            _ => None,
+        },
+        client_cpu: match (client_before, client_after) {
+            (Some(b), Some(a)) => Some(a.cpu.saturating_sub(b.cpu)),
+            _ => None,
+        },
+        machine_cpu: machine_before.zip(machine_after).map(|(b, a)| b.until(a)),
+    }
+}
+
+/// The scenario knobs the command line gives.
+pub fn shape(cli: &Cli) -> Shape {
+    Shape {
+        connections: cli.connections,
+        producers: cli.producers,
+        consumers: cli.consumers,
+        size: cli.size,
+        groups: cli.groups,
+        rate: cli.rate,
+        max_backlog: cli.max_backlog,
+        subscriptions: cli.subscriptions,
+        batch: cli.batch,
+        shards: cli.shards,
+    }
+}
+
+pub fn store_label(cli: &Cli) -> &'static str {
     match cli.spawn {
         Some(_) => cli.store.name(),
         None => "external",

@@ -1,12 +1,13 @@
-//! `sluice-bench`: drives an SQS endpoint (AWS JSON 1.0 over HTTP/1.1 keep-alive), or
-//! SNS publishing into SQS queues (AWS Query), with one of a few load scenarios for a
-//! bounded time and request count, then reports throughput and latency per operation
+//! `sluice-bench`: drives an SQS endpoint (AWS JSON 1.0 over HTTP/1.1 keep-alive), SNS
+//! publishing into SQS queues (AWS Query), or Kinesis (AWS JSON 1.1, SubscribeToShard
+//! event streams), with one of a few load scenarios for a bounded time and request count, then reports throughput and latency per operation
 //! as Markdown. With `--spawn` it starts a
 //! `sluice` server itself and reports that server's CPU time and peak memory too.
 
 mod chart;
 mod client;
 mod driver;
+mod kinesis;
 mod report;
 mod scenarios;
 mod setup;
@@ -41,9 +42,12 @@ const MAX_SIZE_BYTES: usize = 1_048_576;
 const DEFAULT_CLIENT_THREADS: usize = 2;
 const MAX_CLIENT_THREADS: usize = 64;
 const DEFAULT_ROUNDS: u32 = 5;
+/// Most records `get` puts into its stream before the window.
+const MAX_FILL: u64 = 100_000_000;
 const MAX_ROUNDS: u32 = 100;
 
-/// Load generator for SQS endpoints (AWS JSON 1.0). Loopback only.
+/// Load generator for SQS (AWS JSON 1.0), SNS (AWS Query) and Kinesis (AWS JSON 1.1)
+/// endpoints. Loopback only.
 #[derive(Debug, Parser)]
 #[command(name = "sluice-bench", version)]
 pub struct Cli {
@@ -129,9 +133,16 @@ pub struct Cli {
     #[arg(long)]
     pub subscriptions: Option<usize>,
     /// `publish` and `fanout`: messages per publish, 1 for `Publish`, 2 to 10 for
-    /// `PublishBatch` (default 1 for `publish`, 10 for `fanout`).
+    /// `PublishBatch` (default 1 for `publish`, 10 for `fanout`). `put` and `get`:
+    /// records per `PutRecords`, 1 to 500 (default 500).
     #[arg(long)]
     pub batch: Option<usize>,
+    /// Kinesis scenarios: shards of the stream (default 4).
+    #[arg(long)]
+    pub shards: Option<usize>,
+    /// `get`: records put into the stream before the measured window.
+    #[arg(long, default_value_t = kinesis::DEFAULT_FILL)]
+    pub fill: u64,
     /// `publish` and `fanout`: subscribe the queues with RawMessageDelivery, so they get
     /// the message itself rather than the signed envelope.
     #[arg(long)]
@@ -271,17 +282,37 @@ fn validate(cli: &Cli) -> Result<(), String> {
             ));
         }
     }
-    if cli
-        .batch
-        .is_some_and(|b| !(1..=scenarios::BATCH_ENTRIES_MAX).contains(&b))
-    {
-        return Err(format!(
-            "--batch must be 1 to {}",
-            scenarios::BATCH_ENTRIES_MAX
-        ));
+    let batch_max = if cli.scenario.is_kinesis() {
+        scenarios::DEFAULT_PUT_BATCH
+    } else {
+        scenarios::BATCH_ENTRIES_MAX
+    };
+    if cli.batch.is_some_and(|b| !(1..=batch_max).contains(&b)) {
+        return Err(format!("--batch must be 1 to {batch_max}"));
     }
-    if (cli.subscriptions.is_some() || cli.batch.is_some() || cli.raw) && !cli.scenario.is_sns() {
-        return Err("--subscriptions, --batch and --raw are for publish and fanout".to_owned());
+    if (cli.subscriptions.is_some() || cli.raw) && !cli.scenario.is_sns() {
+        return Err("--subscriptions and --raw are for publish and fanout".to_owned());
+    }
+    if cli.batch.is_some() && !(cli.scenario.is_sns() || cli.scenario.is_kinesis()) {
+        return Err("--batch is for publish, fanout, put and get".to_owned());
+    }
+    if cli.shards.is_some() && !cli.scenario.is_kinesis() {
+        return Err("--shards is for put, get and subscribe".to_owned());
+    }
+    if cli
+        .shards
+        .is_some_and(|n| !(1..=scenarios::MAX_SHARDS).contains(&n))
+    {
+        return Err(format!("--shards must be 1 to {}", scenarios::MAX_SHARDS));
+    }
+    if cli.rate.is_some() && matches!(cli.scenario, Scenario::Put | Scenario::Get) {
+        return Err("put and get run flat out; --rate is for subscribe".to_owned());
+    }
+    if !(1..=MAX_FILL).contains(&cli.fill) {
+        return Err(format!("--fill must be 1 to {MAX_FILL}"));
+    }
+    if cli.scenario.is_kinesis() && cli.queue.is_some() {
+        return Err("put, get and subscribe make their own stream; leave out --queue".to_owned());
     }
     if cli.scenario.is_sns() && cli.queue.is_some() {
         return Err(

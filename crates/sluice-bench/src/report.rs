@@ -53,6 +53,8 @@ pub struct Summary {
     pub queue_depth: Option<(u64, u64)>,
     /// Warning and error lines in the spawned server's log: count and the first few.
     pub server_log: Option<(usize, Vec<String>)>,
+    /// Lines the scenario adds to the notes (Kinesis: shard reads, subscriptions).
+    pub extra_notes: Vec<String>,
 }
 
 /// The figures of an SNS run: acknowledged publishes (messages published, batch
@@ -72,7 +74,19 @@ pub struct SnsFigures {
 /// One round of a comparison: A's figures and B's.
 pub type RoundFigures = (Option<SnsFigures>, Option<SnsFigures>);
 
-fn quantiles(h: &Histogram<u64>) -> [u64; 4] {
+/// The figures of a Kinesis run's main operation (`PutRecords`, `GetRecords`, or the
+/// subscription's events): records/s, requests/s, latency, and the server's CPU.
+#[derive(Debug, Clone, Copy)]
+pub struct KinesisFigures {
+    pub records_per_s: f64,
+    pub requests_per_s: f64,
+    pub p50_us: u64,
+    pub p99_us: u64,
+    /// Server CPU time over the window's length (1.0 is one core busy), when known.
+    pub server_cores: Option<f64>,
+}
+
+pub fn quantiles(h: &Histogram<u64>) -> [u64; 4] {
     [
         h.value_at_quantile(0.50),
         h.value_at_quantile(0.90),
@@ -213,7 +227,10 @@ impl Summary {
                 .collect();
             let _ = writeln!(out, "- Errors: {}.", list.join(", "));
         }
-        if self.plan.consumers > 0 {
+        for note in &self.extra_notes {
+            let _ = writeln!(out, "- {note}");
+        }
+        if self.plan.consumers > 0 && self.plan.shards == 0 {
             let _ = writeln!(
                 out,
                 "- Empty receives: {} ({} came back early, before their wait time).",
@@ -251,7 +268,7 @@ impl Summary {
         if p.batch > 1 {
             let _ = write!(s, ", batches of {}", p.batch);
         }
-        if p.consumers > 0 {
+        if p.consumers > 0 && !p.wait.is_zero() {
             let _ = write!(s, ", receive wait {} s", p.wait.as_secs());
         }
         if let Some(g) = p.groups {
@@ -277,9 +294,14 @@ impl Summary {
         }
         let _ = write!(
             s,
-            ", {} load-generator thread(s), endpoint {}, queue `{}`",
-            self.client_threads, self.endpoint, self.queue
+            ", {} load-generator thread(s), endpoint {}, ",
+            self.client_threads, self.endpoint
         );
+        if p.shards > 0 {
+            let _ = write!(s, "stream `{}` of {} shards", self.queue, p.shards);
+        } else {
+            let _ = write!(s, "queue `{}`", self.queue);
+        }
         s
     }
 
@@ -308,16 +330,47 @@ impl Summary {
     }
 
     /// The run's headline messages/s: sends for `send`, deliveries (messages received)
-    /// for the SNS scenarios, else deletes (the whole loop).
+    /// for the SNS scenarios, records put, read or pushed for the Kinesis ones, else
+    /// deletes (the whole loop).
     pub fn headline_rate(&self) -> f64 {
         let find = |name: &str| self.row(name).and_then(|r| r.messages_per_s);
-        if self.scenario == "send" {
+        if self.plan.shards > 0 {
+            ["PutRecords", "PutRecord", "GetRecords"]
+                .iter()
+                .find_map(|&name| find(name))
+                .or_else(|| {
+                    self.rows
+                        .iter()
+                        .find(|r| r.operation.starts_with("SubscribeToShard"))
+                        .and_then(|r| r.messages_per_s)
+                })
+                .unwrap_or(0.0)
+        } else if self.scenario == "send" {
             find("SendMessage").unwrap_or(0.0)
         } else if self.plan.subscriptions > 0 {
             find("ReceiveMessage").unwrap_or(0.0)
         } else {
             find("DeleteMessageBatch").unwrap_or(0.0)
         }
+    }
+
+    /// The Kinesis figures, for the Kinesis scenarios.
+    pub fn kinesis_figures(&self) -> Option<KinesisFigures> {
+        if self.plan.shards == 0 {
+            return None;
+        }
+        let row = self.rows.iter().find(|r| {
+            ["PutRecords", "PutRecord", "GetRecords"].contains(&r.operation.as_str())
+                || r.operation.starts_with("SubscribeToShard")
+        })?;
+        let secs = self.elapsed.as_secs_f64().max(f64::EPSILON);
+        Some(KinesisFigures {
+            records_per_s: row.messages_per_s.unwrap_or(0.0),
+            requests_per_s: row.requests_per_s.unwrap_or(0.0),
+            p50_us: row.latency_us[0],
+            p99_us: row.latency_us[2],
+            server_cores: self.server.map(|s| s.cpu.as_secs_f64() / secs),
+        })
     }
 
     /// The SNS figures, for runs that published.
@@ -361,6 +414,8 @@ pub struct Comparison {
     pub plan: Option<Plan>,
     /// SNS scenarios: each round's figures for A and for B.
     pub details: Vec<RoundFigures>,
+    /// Kinesis scenarios: each round's figures for A and for B.
+    pub kinesis: Vec<(Option<KinesisFigures>, Option<KinesisFigures>)>,
 }
 
 /// A/B, or infinity when B did nothing.
@@ -426,7 +481,13 @@ impl Comparison {
         let _ = writeln!(
             out,
             "- Messages/s: {}.",
-            if self.scenario == "send" {
+            if self.scenario == "put" {
+                "Kinesis records acknowledged by PutRecords"
+            } else if self.scenario == "get" {
+                "Kinesis records read by GetRecords"
+            } else if self.scenario == "subscribe" {
+                "Kinesis records pushed by SubscribeToShard"
+            } else if self.scenario == "send" {
                 "messages sent (the loop's throughput)"
             } else if sns {
                 "deliveries, messages received from the subscribed queues"
@@ -436,6 +497,9 @@ impl Comparison {
         );
         if sns {
             out.push_str(&self.sns_table());
+        }
+        if self.kinesis.iter().any(|(a, b)| a.is_some() || b.is_some()) {
+            out.push_str(&self.kinesis_table());
         }
         let _ = writeln!(
             out,
@@ -496,14 +560,50 @@ impl Comparison {
         out
     }
 
+    /// Per round and endpoint: records/s, requests/s, p50/p99 of the main operation,
+    /// and the server's CPU (in cores) when its process is known.
+    fn kinesis_table(&self) -> String {
+        let mut out = String::from(
+            "\n| round | endpoint | records/s | requests/s | p50 ms | p99 ms | server CPU (cores) |\n|---:|---|---:|---:|---:|---:|---:|\n",
+        );
+        for (i, (a, b)) in self.kinesis.iter().enumerate() {
+            for (name, f) in [("A", a), ("B", b)] {
+                let Some(f) = f else { continue };
+                let _ = writeln!(
+                    out,
+                    "| {} | {name} | {:.0} | {:.0} | {} | {} | {} |",
+                    i + 1,
+                    f.records_per_s,
+                    f.requests_per_s,
+                    ms(f.p50_us),
+                    ms(f.p99_us),
+                    f.server_cores
+                        .map_or_else(|| "–".to_owned(), |c| format!("{c:.2}"))
+                );
+            }
+        }
+        out.push('\n');
+        out
+    }
+
     /// Appends a dated section to a Markdown results file.
     pub fn append_to(&self, path: &Path) -> std::io::Result<()> {
         let args: Vec<String> = std::env::args().collect();
         let plan = self.plan.as_ref().map_or_else(String::new, |p| {
-            let mut text = format!(
-                "{} producers and {} consumers per endpoint, body {} B, ",
-                p.producers, p.consumers, p.size
-            );
+            let mut text = if p.shards > 0 {
+                format!(
+                    "{} producers and {} consumers per endpoint, records of {} B, a fresh stream of {} shards per round and endpoint, ",
+                    p.producers, p.consumers, p.size, p.shards
+                )
+            } else {
+                format!(
+                    "{} producers and {} consumers per endpoint, body {} B, ",
+                    p.producers, p.consumers, p.size
+                )
+            };
+            if p.shards > 0 && p.producers > 0 && p.batch > 1 {
+                let _ = write!(text, "PutRecords of {}, ", p.batch);
+            }
             if p.subscriptions > 0 {
                 let _ = write!(
                     text,

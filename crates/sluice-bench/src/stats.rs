@@ -27,9 +27,20 @@ pub enum Op {
     Publish,
     /// SNS `PublishBatch` (AWS Query).
     PublishBatch,
+    /// Kinesis `PutRecord` (AWS JSON 1.1).
+    PutRecord,
+    /// Kinesis `PutRecords`.
+    PutRecords,
+    /// Kinesis `GetShardIterator`.
+    GetShardIterator,
+    /// Kinesis `GetRecords`.
+    GetRecords,
+    /// Kinesis `SubscribeToShard`: each event pushed counts as one request, its records
+    /// as its messages; the latency is from a put's acknowledgement to its event.
+    SubscribeToShard,
 }
 
-pub const OP_COUNT: usize = 6;
+pub const OP_COUNT: usize = 11;
 pub const OPS: [Op; OP_COUNT] = [
     Op::SendMessage,
     Op::SendMessageBatch,
@@ -37,10 +48,16 @@ pub const OPS: [Op; OP_COUNT] = [
     Op::PublishBatch,
     Op::ReceiveMessage,
     Op::DeleteMessageBatch,
+    Op::PutRecord,
+    Op::PutRecords,
+    Op::GetShardIterator,
+    Op::GetRecords,
+    Op::SubscribeToShard,
 ];
 
 impl Op {
-    /// The action name, as in `X-Amz-Target: AmazonSQS.<name>` (or SNS's `Action=`).
+    /// The action name, as in `X-Amz-Target: AmazonSQS.<name>` (or SNS's `Action=`, or
+    /// `Kinesis_20131202.<name>`).
     pub fn name(self) -> &'static str {
         match self {
             Self::SendMessage => "SendMessage",
@@ -49,6 +66,11 @@ impl Op {
             Self::DeleteMessageBatch => "DeleteMessageBatch",
             Self::Publish => "Publish",
             Self::PublishBatch => "PublishBatch",
+            Self::PutRecord => "PutRecord",
+            Self::PutRecords => "PutRecords",
+            Self::GetShardIterator => "GetShardIterator",
+            Self::GetRecords => "GetRecords",
+            Self::SubscribeToShard => "SubscribeToShard",
         }
     }
 
@@ -61,7 +83,7 @@ impl Op {
     }
 }
 
-fn new_histogram() -> Histogram<u64> {
+pub fn new_histogram() -> Histogram<u64> {
     Histogram::new_with_bounds(HISTOGRAM_LOW_US, HISTOGRAM_HIGH_US, HISTOGRAM_SIGFIG)
         .expect("valid histogram bounds")
 }
@@ -105,6 +127,11 @@ impl Live {
 
     pub fn set_measuring(&self, on: bool) {
         self.measuring.store(on, Ordering::SeqCst);
+    }
+
+    /// Whether the measured window is open.
+    pub fn is_measuring(&self) -> bool {
+        self.measuring.load(Ordering::Relaxed)
     }
 
     /// Counts a successful request that handled `messages` messages.
@@ -206,7 +233,7 @@ impl Recorder {
     }
 }
 
-fn duration_us(d: Duration) -> u64 {
+pub fn duration_us(d: Duration) -> u64 {
     u64::try_from(d.as_micros())
         .unwrap_or(u64::MAX)
         .max(HISTOGRAM_LOW_US)

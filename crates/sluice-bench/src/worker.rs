@@ -50,6 +50,8 @@ pub struct Plan {
     /// SNS scenarios: messages carry the filter attribute and each subscription's filter
     /// policy accepts half its values.
     pub filtered: bool,
+    /// Kinesis scenarios: shards of the stream (0 for the queue scenarios).
+    pub shards: usize,
 }
 
 impl Plan {

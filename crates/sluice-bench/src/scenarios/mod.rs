@@ -36,6 +36,16 @@ pub const DEFAULT_PUBLISH_SUBSCRIPTIONS: usize = 1;
 pub const DEFAULT_FANOUT_SUBSCRIPTIONS: usize = 10;
 /// Most subscriptions a run makes.
 pub const MAX_SUBSCRIPTIONS: usize = 100;
+/// Shards of the Kinesis scenarios' stream unless `--shards` says otherwise.
+pub const DEFAULT_SHARDS: usize = 4;
+/// Most shards a run makes.
+pub const MAX_SHARDS: usize = 256;
+/// Records per `PutRecords` unless `--batch` says otherwise (the Kinesis maximum).
+pub const DEFAULT_PUT_BATCH: usize = 500;
+/// Largest payload of one `PutRecords` (the Kinesis limit: data and partition keys).
+pub const PUT_RECORDS_PAYLOAD_MAX_BYTES: usize = 10 * 1024 * 1024;
+/// Records per second the `subscribe` producer puts unless `--rate` says otherwise.
+pub const SUBSCRIBE_DEFAULT_RATE: f64 = 200.0;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Scenario {
@@ -56,6 +66,16 @@ pub enum Scenario {
     /// SNS: producers `PublishBatch` of 10 to a topic with 10 queues whose filter
     /// policies each accept half the messages; consumers drain the queues.
     Fanout,
+    /// Kinesis: every connection sends `PutRecords` of `--batch` (500) records to a
+    /// stream of `--shards` (4) shards.
+    Put,
+    /// Kinesis: a stream is filled first (`--fill` records, not measured), then every
+    /// connection reads it shard by shard with `GetRecords` (Limit 10000) from
+    /// TRIM_HORIZON, over and over.
+    Get,
+    /// Kinesis: one `SubscribeToShard` (LATEST) per shard through a registered consumer
+    /// while a producer `PutRecord`s at `--rate` (200/s); measures put-to-event latency.
+    Subscribe,
 }
 
 impl Scenario {
@@ -68,7 +88,15 @@ impl Scenario {
             Self::Longpoll => "longpoll",
             Self::Publish => "publish",
             Self::Fanout => "fanout",
+            Self::Put => "put",
+            Self::Get => "get",
+            Self::Subscribe => "subscribe",
         }
+    }
+
+    /// Whether the scenario drives Kinesis rather than SQS.
+    pub fn is_kinesis(self) -> bool {
+        matches!(self, Self::Put | Self::Get | Self::Subscribe)
     }
 
     pub fn is_fifo(self) -> bool {
@@ -94,6 +122,8 @@ pub struct Shape {
     pub subscriptions: Option<usize>,
     /// Entries per send or publish, overriding the scenario's.
     pub batch: Option<usize>,
+    /// Kinesis scenarios: shards of the stream.
+    pub shards: Option<usize>,
 }
 
 /// Works out who does what.
@@ -120,6 +150,7 @@ pub fn plan(scenario: Scenario, shape: &Shape) -> Plan {
         max_backlog: None,
         subscriptions: 0,
         filtered: false,
+        shards: 0,
     };
     let max_backlog = Some(shape.max_backlog.unwrap_or(DEFAULT_MAX_BACKLOG).max(1));
     match scenario {
@@ -187,10 +218,43 @@ pub fn plan(scenario: Scenario, shape: &Shape) -> Plan {
                 ..base
             }
         }
+        Scenario::Put | Scenario::Get | Scenario::Subscribe => {
+            let shards = shape.shards.unwrap_or(DEFAULT_SHARDS).clamp(1, MAX_SHARDS);
+            let fits = (PUT_RECORDS_PAYLOAD_MAX_BYTES / (shape.size + 32)).max(1);
+            let put_batch = shape
+                .batch
+                .unwrap_or(DEFAULT_PUT_BATCH)
+                .clamp(1, DEFAULT_PUT_BATCH.min(fits));
+            let kinesis = Plan {
+                batch: put_batch,
+                wait: Duration::ZERO,
+                shards,
+                ..base
+            };
+            match scenario {
+                Scenario::Put => Plan {
+                    producers: shape.producers.unwrap_or(shape.connections).max(1),
+                    ..kinesis
+                },
+                Scenario::Get => Plan {
+                    producers: 0,
+                    consumers: shape.consumers.unwrap_or(shape.connections).max(1),
+                    ..kinesis
+                },
+                _ => Plan {
+                    producers: shape.producers.unwrap_or(1).max(1),
+                    // One subscription per shard.
+                    consumers: shards,
+                    batch: 1,
+                    rate: Some(shape.rate.unwrap_or(SUBSCRIBE_DEFAULT_RATE)),
+                    ..kinesis
+                },
+            }
+        }
     }
 }
 
-/// Starts every worker of the run; each task hands back its histograms.
+/// Starts every worker of a queue run; each task hands back its histograms.
 pub fn start(run: &Arc<Run>) -> Vec<JoinHandle<Recorder>> {
     let mut tasks = Vec::new();
     for _ in 0..run.plan.producers {
@@ -220,6 +284,7 @@ mod tests {
             max_backlog: None,
             subscriptions: None,
             batch: None,
+            shards: None,
         }
     }
 
@@ -275,5 +340,17 @@ mod tests {
             ),
             (1, 4, 2)
         );
+        let put = plan(Scenario::Put, &shape(16, 100));
+        assert_eq!(
+            (put.producers, put.consumers, put.batch, put.shards),
+            (16, 0, 500, 4)
+        );
+        let big = plan(Scenario::Put, &shape(4, 1_048_576));
+        assert_eq!(big.batch, 9);
+        let get = plan(Scenario::Get, &shape(4, 100));
+        assert_eq!((get.producers, get.consumers), (0, 4));
+        let sub = plan(Scenario::Subscribe, &shape(16, 100));
+        assert_eq!((sub.producers, sub.consumers, sub.batch), (1, 4, 1));
+        assert_eq!(sub.rate, Some(SUBSCRIBE_DEFAULT_RATE));
     }
 }

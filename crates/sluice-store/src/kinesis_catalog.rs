@@ -332,6 +332,22 @@ impl StreamCatalog for EmbeddedStore {
         Ok(self.state.lock().kinesis.usage(region, account_id))
     }
 
+    async fn stream_accounts(&self) -> CatalogResult<Vec<(String, String)>> {
+        let state = self.state.lock();
+        let mut accounts: Vec<(String, String)> = Vec::new();
+        // Streams are kept in key order (region, account, name): each account's run of
+        // streams is contiguous.
+        for key in state.kinesis.streams.keys() {
+            if accounts
+                .last()
+                .is_none_or(|(r, a)| *r != key.region || *a != key.account_id)
+            {
+                accounts.push((key.region.clone(), key.account_id.clone()));
+            }
+        }
+        Ok(accounts)
+    }
+
     async fn change_stream(
         &self,
         key: &StreamKey,

@@ -217,6 +217,9 @@ pub trait StreamCatalog: Send + Sync + 'static {
 
     async fn account_usage(&self, region: &str, account_id: &str) -> CatalogResult<AccountUsage>;
 
+    /// Every (region, account) that has streams, in order: what housekeeping walks.
+    async fn stream_accounts(&self) -> CatalogResult<Vec<(String, String)>>;
+
     /// Applies `change` if the stream is still at `expected_revision`, answering it at its
     /// new revision; [`CatalogError::Conflict`] otherwise.
     async fn change_stream(

@@ -49,8 +49,6 @@ pub fn start(
         keyring,
         settings,
     );
-    let region = config.region.clone();
-    let account_id = config.account_id.clone();
     let weak = Arc::downgrade(&kinesis);
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_millis(HOUSEKEEPING_INTERVAL_MS));
@@ -60,15 +58,25 @@ pub fn start(
             let Some(kinesis) = weak.upgrade() else {
                 return;
             };
-            match kinesis
-                .housekeeping(&region, &account_id, clock.now_ms())
-                .await
-            {
-                Ok(report) if report != Default::default() => {
-                    tracing::debug!(?report, "kinesis housekeeping")
+            // Every region and account with streams, not only the server's own.
+            let accounts = match kinesis.stream_accounts().await {
+                Ok(accounts) => accounts,
+                Err(e) => {
+                    tracing::warn!(error = %e.message, "kinesis housekeeping failed");
+                    continue;
                 }
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e.message, "kinesis housekeeping failed"),
+            };
+            for (region, account_id) in accounts {
+                match kinesis
+                    .housekeeping(&region, &account_id, clock.now_ms())
+                    .await
+                {
+                    Ok(report) if report != Default::default() => {
+                        tracing::debug!(?report, region, account_id, "kinesis housekeeping")
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e.message, "kinesis housekeeping failed"),
+                }
             }
         }
     });

@@ -279,6 +279,7 @@ pub async fn kinesis_consumers(b: &dyn Backend) {
 pub async fn kinesis_account_usage_and_limits(b: &dyn Backend) {
     let stores = b.open_stores().await;
     let catalog = &*stores.catalog;
+    assert_eq!(catalog.stream_accounts().await.unwrap(), Vec::new());
     let s = catalog
         .create_stream(new_stream("s", 3, T0), 5)
         .await
@@ -353,6 +354,18 @@ pub async fn kinesis_account_usage_and_limits(b: &dyn Backend) {
     assert_eq!(
         catalog.account_settings(REGION, ACCOUNT).await.unwrap(),
         settings
+    );
+    // Each region and account with streams, once, in order; another account's stream
+    // adds its own.
+    let mut other = new_stream("o", 1, T0 + 2);
+    other.key = StreamKey::new(REGION, "999999999999", "o");
+    catalog.create_stream(other, 5).await.unwrap();
+    assert_eq!(
+        catalog.stream_accounts().await.unwrap(),
+        vec![
+            (REGION.to_owned(), ACCOUNT.to_owned()),
+            (REGION.to_owned(), "999999999999".to_owned()),
+        ]
     );
 }
 

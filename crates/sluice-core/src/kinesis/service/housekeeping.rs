@@ -21,6 +21,11 @@ pub struct HousekeepingReport {
 const STREAMS_PAGE: usize = 100;
 
 impl Kinesis {
+    /// Every (region, account) that has streams: where a housekeeping pass goes.
+    pub async fn stream_accounts(&self) -> KinesisResult<Vec<(String, String)>> {
+        self.catalog.stream_accounts().await.map_err(catalog_error)
+    }
+
     /// One pass over every stream of an account in a region at `now`.
     pub async fn housekeeping(
         &self,

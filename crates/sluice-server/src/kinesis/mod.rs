@@ -46,9 +46,7 @@ pub fn action_label(action: &str) -> Option<&'static str> {
 
 /// Whether `action` is one this server answers (served, or answered as unsupported).
 pub fn is_action(action: &str) -> bool {
-    action == "SubscribeToShard"
-        || operations::ACTIONS.contains(&action)
-        || unsupported::ACTIONS.contains(&action)
+    action_label(action).is_some()
 }
 
 pub async fn serve(app: Arc<AppState>, request: Incoming) -> Response {

@@ -188,3 +188,20 @@ def test_admin_off_loopback_needs_a_token_but_probes_do_not():
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+def test_a_loopback_admin_refuses_requests_for_other_hosts(processes):
+    """DNS rebinding: a page whose name now points at 127.0.0.1 sends its own Host."""
+    import http.client
+
+    process = processes("--in-memory")
+    conn = http.client.HTTPConnection("127.0.0.1", process.admin_port, timeout=10)
+    conn.request("GET", "/console/queues", headers={"Host": "rebound.example"})
+    refused = conn.getresponse()
+    refused.read()
+    assert refused.status == 421
+    conn.request("GET", "/console/queues", headers={"Host": f"localhost:{process.admin_port}"})
+    allowed = conn.getresponse()
+    allowed.read()
+    assert allowed.status == 200
+    conn.close()

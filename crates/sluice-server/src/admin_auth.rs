@@ -1,5 +1,7 @@
 //! Who may use the admin listener. On loopback (the default) anyone on the machine may,
-//! as with any local tool. Listening elsewhere, every route but the probes (`/health`,
+//! as with any local tool, as long as the request names a loopback host: a page elsewhere
+//! that rebinds its own name to 127.0.0.1 (DNS rebinding) sends its own name as `Host`
+//! and is refused with 421, so it cannot read the console or act through it. Listening elsewhere, every route but the probes (`/health`,
 //! `/ready`, which load balancers and Kubernetes call without credentials) needs either
 //! the configured admin token (`Authorization: Bearer <token>`) or a SigV4 signature of
 //! one of the server's identities, checked as the API checks it; the server refuses to
@@ -98,7 +100,23 @@ pub fn same_secret(given: &str, expected: &str) -> bool {
 
 /// The middleware: passes a request the guard allows, answers 401 otherwise.
 pub async fn guard(State(guard): State<Arc<AdminGuard>>, request: Request, next: Next) -> Response {
-    if !guard.required || OPEN_PATHS.contains(&request.uri().path()) {
+    if !guard.required {
+        let host = request
+            .headers()
+            .get("host")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        if !is_loopback_host(host) {
+            tracing::warn!(
+                host,
+                path = request.uri().path(),
+                "admin request for another host refused"
+            );
+            return (StatusCode::MISDIRECTED_REQUEST, "not a loopback host\n").into_response();
+        }
+        return next.run(request).await;
+    }
+    if OPEN_PATHS.contains(&request.uri().path()) {
         return next.run(request).await;
     }
     let authorization = request
@@ -142,6 +160,24 @@ pub async fn guard(State(guard): State<Arc<AdminGuard>>, request: Request, next:
     refused(request.uri().path(), "no credentials")
 }
 
+/// Whether a `Host` header names this machine's loopback: `localhost`, an IPv4 address in
+/// 127.0.0.0/8 or `[::1]`, with or without a port. (No Host at all, as an HTTP/1.0 client
+/// may send, is a local tool's request.)
+fn is_loopback_host(host: &str) -> bool {
+    if host.is_empty() {
+        return true;
+    }
+    let name = if let Some(rest) = host.strip_prefix('[') {
+        rest.split(']').next().unwrap_or_default()
+    } else {
+        host.rsplit_once(':').map_or(host, |(name, _)| name)
+    };
+    name.eq_ignore_ascii_case("localhost")
+        || name
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
 /// The service a SigV4 Authorization header's credential scope names
 /// (`Credential=KEY/DATE/REGION/SERVICE/aws4_request`): any service's signature of an
 /// identity is accepted here.
@@ -182,6 +218,29 @@ mod tests {
                       SignedHeaders=host;x-amz-date, Signature=00";
         assert_eq!(credential_service(header).as_deref(), Some("sqs"));
         assert_eq!(credential_service("AWS4-HMAC-SHA256 Signature=00"), None);
+    }
+
+    #[test]
+    fn only_loopback_names_pass_as_hosts() {
+        for host in [
+            "127.0.0.1:9326",
+            "localhost:9326",
+            "LOCALHOST",
+            "[::1]:9326",
+            "127.1.2.3",
+            "",
+        ] {
+            assert!(is_loopback_host(host), "{host}");
+        }
+        for host in [
+            "evil.example:9326",
+            "evil.example",
+            "10.0.0.1:9326",
+            "[2001:db8::1]:1",
+            "127.0.0.1.evil.example",
+        ] {
+            assert!(!is_loopback_host(host), "{host}");
+        }
     }
 
     #[test]

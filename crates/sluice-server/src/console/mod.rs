@@ -220,6 +220,27 @@ fn form(body: &[u8]) -> HashMap<String, String> {
 /// The console and an action's accepted form fields.
 type AcceptedForm = (std::sync::Arc<Console>, HashMap<String, String>);
 
+/// Logs a console action's outcome (`action` on `resource`) and words the notice the
+/// page shows: `done` when it succeeded, `failed` followed by AWS's message when not.
+fn report<T: std::fmt::Display>(
+    action: &str,
+    resource: &str,
+    outcome: Result<T, String>,
+    done: impl FnOnce(&T) -> String,
+    failed: &str,
+) -> String {
+    match outcome {
+        Ok(out) => {
+            tracing::info!(action, resource, result = %out, "console action");
+            done(&out)
+        }
+        Err(e) => {
+            tracing::info!(action, resource, error = %e, "console action failed");
+            format!("{failed}: {e}")
+        }
+    }
+}
+
 /// What every console action starts with: the console (once the server is ready) and
 /// the posted form, refused unless it carries the page's token from the same site.
 fn action_form(

@@ -22,7 +22,7 @@ use sluice_core::sqs::store::{Peeked, QueueMeta};
 use sluice_core::sqs::{QueueKey, RequestContext};
 
 use super::html::{definition_table, notice, Html};
-use super::{action_form, back_to, escape, json, starting, timestamp, Console};
+use super::{action_form, back_to, escape, json, report, starting, timestamp, Console};
 use crate::admin::AdminState;
 use crate::admin_auth::AdminCaller;
 
@@ -577,16 +577,13 @@ pub async fn send(
         .sqs
         .send_message(&acting(&console, &key, &caller, "SendMessage"), input)
         .await;
-    let text = match outcome {
-        Ok(out) => {
-            tracing::info!(action = "send", queue = %key.arn(), message_id = %out.message_id, "console action");
-            format!("Sent message {}.", out.message_id)
-        }
-        Err(e) => {
-            tracing::info!(action = "send", queue = %key.arn(), error = %e.message, "console action failed");
-            format!("The message was not sent: {}", e.message)
-        }
-    };
+    let text = report(
+        "send",
+        &key.arn(),
+        outcome.map(|out| out.message_id).map_err(|e| e.message),
+        |id| format!("Sent message {id}."),
+        "The message was not sent",
+    );
     back_to(&queue_path(&key), &text)
 }
 
@@ -605,20 +602,17 @@ pub async fn purge(
     let input = QueueUrlInput {
         queue_url: Some(key.url(&console.base_url)),
     };
-    let text = match console
+    let outcome = console
         .sqs
         .purge_queue(&acting(&console, &key, &caller, "PurgeQueue"), input)
-        .await
-    {
-        Ok(_) => {
-            tracing::info!(action = "purge", queue = %key.arn(), "console action");
-            "The queue was purged.".to_owned()
-        }
-        Err(e) => {
-            tracing::info!(action = "purge", queue = %key.arn(), error = %e.message, "console action failed");
-            format!("The queue was not purged: {}", e.message)
-        }
-    };
+        .await;
+    let text = report(
+        "purge",
+        &key.arn(),
+        outcome.map(|_| "purged").map_err(|e| e.message),
+        |_| "The queue was purged.".to_owned(),
+        "The queue was not purged",
+    );
     back_to(&queue_path(&key), &text)
 }
 
@@ -655,23 +649,20 @@ pub async fn redrive(
         destination_arn: None,
         max_number_of_messages_per_second: rate,
     };
-    let text = match console
+    let outcome = console
         .sqs
         .start_message_move_task(
             &acting(&console, &key, &caller, "StartMessageMoveTask"),
             input,
         )
-        .await
-    {
-        Ok(out) => {
-            tracing::info!(action = "redrive", queue = %key.arn(), task = %out.task_handle, "console action");
-            "The redrive started.".to_owned()
-        }
-        Err(e) => {
-            tracing::info!(action = "redrive", queue = %key.arn(), error = %e.message, "console action failed");
-            format!("The redrive did not start: {}", e.message)
-        }
-    };
+        .await;
+    let text = report(
+        "redrive",
+        &key.arn(),
+        outcome.map(|out| out.task_handle).map_err(|e| e.message),
+        |_| "The redrive started.".to_owned(),
+        "The redrive did not start",
+    );
     back_to(&queue_path(&key), &text)
 }
 

@@ -17,7 +17,7 @@ use sluice_core::sns::{Fanout, SnsContext, TopicKey};
 use sluice_core::sqs::QueueKey;
 
 use super::html::{definition_table, notice, Html};
-use super::{action_form, back_to, escape, segment, starting, Console};
+use super::{action_form, back_to, escape, report, segment, starting, Console};
 use crate::admin::AdminState;
 use crate::admin_auth::AdminCaller;
 
@@ -298,15 +298,12 @@ pub async fn publish(
         message_deduplication_id: field("deduplication_id"),
         ..PublishInput::default()
     };
-    let text = match publish_one(&console, &key, &caller, input).await {
-        Ok(id) => {
-            tracing::info!(action = "publish", topic = %arn, message_id = %id, "console action");
-            format!("Published message {id}.")
-        }
-        Err(e) => {
-            tracing::info!(action = "publish", topic = %arn, error = %e, "console action failed");
-            format!("The message was not published: {e}")
-        }
-    };
+    let text = report(
+        "publish",
+        &arn,
+        publish_one(&console, &key, &caller, input).await,
+        |id| format!("Published message {id}."),
+        "The message was not published",
+    );
     back_to(&topic_path(&arn), &text)
 }

@@ -202,6 +202,12 @@ pub struct FileConfig {
     pub max_inflight_requests: Option<usize>,
     #[serde(default)]
     pub queues: Vec<QueueConfig>,
+    /// SNS topics the server creates (or brings up to date) at start, `[[topics]]`.
+    #[serde(default)]
+    pub topics: Vec<TopicConfig>,
+    /// Kinesis streams the server creates (or brings up to date) at start, `[[streams]]`.
+    #[serde(default)]
+    pub streams: Vec<StreamConfig>,
     /// Master keys of the local key service (SSE-KMS), `[[kms_keys]]`.
     #[serde(default)]
     pub kms_keys: Vec<sluice_kms::KeyConfig>,
@@ -232,17 +238,63 @@ pub struct QueueConfig {
 impl QueueConfig {
     /// Attribute values as the strings SQS takes.
     pub fn attribute_strings(&self) -> BTreeMap<String, String> {
-        self.attributes
-            .iter()
-            .map(|(k, v)| {
-                let s = match v {
-                    toml::Value::String(s) => s.clone(),
-                    other => other.to_string(),
-                };
-                (k.clone(), s)
-            })
-            .collect()
+        attribute_strings(&self.attributes)
     }
+}
+
+/// Attribute values written in TOML (strings, numbers, booleans) as the strings the
+/// APIs take.
+pub fn attribute_strings(attributes: &BTreeMap<String, toml::Value>) -> BTreeMap<String, String> {
+    attributes
+        .iter()
+        .map(|(k, v)| {
+            let s = match v {
+                toml::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            (k.clone(), s)
+        })
+        .collect()
+}
+
+/// An SNS topic the server creates (or brings up to date) at start and on a reload.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TopicConfig {
+    pub name: String,
+    /// SNS topic attribute names and values, e.g. `FifoTopic = true`.
+    #[serde(default)]
+    pub attributes: BTreeMap<String, toml::Value>,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+    /// Queues subscribed to the topic, `[[topics.subscriptions]]`.
+    #[serde(default)]
+    pub subscriptions: Vec<SubscriptionConfig>,
+}
+
+/// A queue subscription of a configured topic: `queue` names a queue of the same region
+/// and account, `endpoint` gives any queue's ARN (one of the two).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SubscriptionConfig {
+    pub queue: Option<String>,
+    pub endpoint: Option<String>,
+    /// Subscription attributes, e.g. `RawMessageDelivery = true`, `FilterPolicy = '...'`.
+    #[serde(default)]
+    pub attributes: BTreeMap<String, toml::Value>,
+}
+
+/// A Kinesis stream the server creates (or brings up to date) at start and on a reload.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StreamConfig {
+    pub name: String,
+    /// Shards of a provisioned stream; without it the stream is on-demand.
+    pub shard_count: Option<i64>,
+    /// Hours records are kept (24 to 8,760); AWS's 24 when not given.
+    pub retention_hours: Option<i64>,
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
 }
 
 /// The settings the server runs with.
@@ -260,6 +312,8 @@ pub struct Config {
     /// The HTTPS listener, if one runs.
     pub tls: Option<crate::tls::TlsConfig>,
     pub queues: Vec<QueueConfig>,
+    pub topics: Vec<TopicConfig>,
+    pub streams: Vec<StreamConfig>,
     /// Master keys of the local key service (see `encryption.rs`).
     pub kms_keys: Vec<sluice_kms::KeyConfig>,
     /// Bounds on request size, connections and concurrent work.
@@ -301,6 +355,8 @@ impl Config {
             base_url: None,
             tls: None,
             queues: Vec::new(),
+            topics: Vec::new(),
+            streams: Vec::new(),
             kms_keys: Vec::new(),
             limits: Limits::default(),
             test_clock: false,
@@ -399,6 +455,8 @@ impl Config {
             base_url: cli.base_url.or(file.base_url),
             tls,
             queues: file.queues,
+            topics: file.topics,
+            streams: file.streams,
             kms_keys: file.kms_keys,
             limits,
             test_clock: cli.test_clock,

@@ -13,6 +13,7 @@ pub mod idle;
 pub mod kinesis;
 pub mod limits;
 pub mod metrics;
+pub mod predefined;
 pub mod reload;
 pub mod server;
 pub mod sns;

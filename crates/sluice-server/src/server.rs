@@ -38,8 +38,7 @@ use tokio::sync::{mpsc, watch};
 
 use sluice_core::clock::{Clock, ManualClock, SystemClock};
 use sluice_core::sns::Sns;
-use sluice_core::sqs::api::{CreateQueueInput, SetQueueAttributesInput, TagQueueInput};
-use sluice_core::sqs::{RequestContext, Sqs};
+use sluice_core::sqs::Sqs;
 use sluice_core::sts::Sts;
 use sluice_store::{EmbeddedStore, StoreOptions};
 use tokio::sync::oneshot;
@@ -48,7 +47,7 @@ use tokio_rustls::TlsAcceptor;
 use crate::admin::AdminState;
 use crate::auth::identities::Identities;
 use crate::auth::Authenticator;
-use crate::config::{Config, QueueConfig};
+use crate::config::Config;
 use crate::connection::{ConnectionInfo, WithConnectionInfo};
 use crate::front::{router, AppState};
 use crate::idle::{Activity, Tracked};
@@ -214,7 +213,13 @@ pub async fn start_with_signal(
     let sts = Arc::new(Sts::new(roles, Arc::new(token_key)));
     admin_guard.accept_signatures(auth.clone(), sts.clone());
     let kinesis = crate::kinesis::start(&config, store.clone(), clock.clone(), keyring)?;
-    predefine_queues(&sqs, &config).await?;
+    crate::predefined::Declared {
+        sqs: &sqs,
+        sns: &sns,
+        kinesis: &kinesis,
+    }
+    .apply(&config)
+    .await?;
     sqs.start_background().await;
     // Deliveries to HTTP/S endpoints, resuming whatever the outbox held at the restart.
     let delivery = DeliveryWorker::start(
@@ -310,7 +315,7 @@ pub async fn start_with_signal(
     let (stopping_tx, stopping_rx) = watch::channel(false);
     let app = router(Arc::new(AppState {
         sqs: sqs.clone(),
-        sns,
+        sns: sns.clone(),
         sns_signing: sns_signing.clone(),
         sts,
         kinesis: kinesis.clone(),
@@ -327,7 +332,15 @@ pub async fn start_with_signal(
     metrics.sources().set_kinesis(&kinesis);
     metrics.sources().set_store(&store);
     metrics.sources().set_gates(&gates);
-    crate::reload::on_hangup(config.clone(), &sqs, &auth);
+    crate::reload::on_hangup(
+        config.clone(),
+        crate::reload::Services {
+            sqs: sqs.clone(),
+            sns: sns.clone(),
+            kinesis: kinesis.clone(),
+            auth: auth.clone(),
+        },
+    );
     admin.set_ready(sqs.clone());
     let (stop_tx, stop_rx) = oneshot::channel::<()>();
     let sqs_for_stop = sqs.clone();
@@ -573,99 +586,4 @@ fn is_connection_error(e: &std::io::Error) -> bool {
             | std::io::ErrorKind::ConnectionAborted
             | std::io::ErrorKind::ConnectionReset
     )
-}
-
-/// Creates each configured queue, or brings an existing one to the configured
-/// attributes and tags. Dead-letter queues are created before the queues that use
-/// them whatever the file's order, so applying the same file twice changes nothing.
-pub(crate) async fn predefine_queues(sqs: &Arc<Sqs>, config: &Config) -> Result<(), String> {
-    let ctx = RequestContext {
-        region: config.region.clone(),
-        account_id: config.account_id.clone(),
-        base_url: config
-            .base_url
-            .clone()
-            .unwrap_or_else(|| match &config.tls {
-                Some(tls) if tls.only => format!("https://{}", tls.listen),
-                _ => format!("http://{}", config.listen),
-            }),
-        sender_id: config.account_id.clone(),
-        trace_header: None,
-        access: None,
-    };
-    let mut pending: Vec<&QueueConfig> = config.queues.iter().collect();
-    while !pending.is_empty() {
-        let mut next = Vec::new();
-        let mut last_error = None;
-        for queue in &pending {
-            match apply_queue(sqs, &ctx, queue).await {
-                Ok(()) => {}
-                Err(e) => {
-                    last_error = Some(format!("queue {}: {e}", queue.name));
-                    next.push(*queue);
-                }
-            }
-        }
-        if next.len() == pending.len() {
-            return Err(format!(
-                "cannot predefine queues: {}",
-                last_error.unwrap_or_default()
-            ));
-        }
-        pending = next;
-    }
-    Ok(())
-}
-
-async fn apply_queue(
-    sqs: &Arc<Sqs>,
-    ctx: &RequestContext,
-    queue: &QueueConfig,
-) -> Result<(), String> {
-    let attributes = queue.attribute_strings();
-    let created = sqs
-        .create_queue(
-            ctx,
-            CreateQueueInput {
-                queue_name: Some(queue.name.clone()),
-                attributes: Some(attributes.clone()),
-                tags: Some(queue.tags.clone()),
-            },
-        )
-        .await;
-    let url = match created {
-        Ok(out) => out.queue_url,
-        Err(e) if e.kind == sluice_core::sqs::SqsErrorKind::QueueNameExists => {
-            sluice_core::sqs::QueueKey::new(&ctx.region, &ctx.account_id, &queue.name)
-                .url(&ctx.base_url)
-        }
-        Err(e) => return Err(e.message),
-    };
-    let settable: std::collections::BTreeMap<String, String> = attributes
-        .into_iter()
-        .filter(|(k, _)| k != "FifoQueue")
-        .collect();
-    if !settable.is_empty() {
-        sqs.set_queue_attributes(
-            ctx,
-            SetQueueAttributesInput {
-                queue_url: Some(url.clone()),
-                attributes: Some(settable),
-            },
-        )
-        .await
-        .map_err(|e| e.message)?;
-    }
-    if !queue.tags.is_empty() {
-        sqs.tag_queue(
-            ctx,
-            TagQueueInput {
-                queue_url: Some(url),
-                tags: Some(queue.tags.clone()),
-            },
-        )
-        .await
-        .map_err(|e| e.message)?;
-    }
-    Ok(())
 }

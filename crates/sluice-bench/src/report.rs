@@ -176,9 +176,14 @@ impl Summary {
         if let Some(f) = self.sns_figures() {
             let _ = writeln!(
                 out,
-                "- SNS: {:.0} acknowledged publishes/s, {:.0} deliveries/s received from {} queue(s) ({} per publish expected); publish p50 {} ms, p99 {} ms; server CPU per 10,000 deliveries: {}.",
+                "- SNS: {:.0} acknowledged publishes/s, {:.0} deliveries/s {} {} queue(s) ({} per publish expected); publish p50 {} ms, p99 {} ms; server CPU per 10,000 deliveries: {}.",
                 f.publishes_per_s,
                 f.deliveries_per_s,
+                if self.plan.consumers == 0 {
+                    "appended (no consumers) to"
+                } else {
+                    "received from"
+                },
                 self.plan.subscriptions,
                 self.plan.deliveries_per_message(),
                 ms(f.publish_p50_us),
@@ -379,13 +384,19 @@ impl Summary {
             return None;
         }
         let publish = self.row("Publish").or_else(|| self.row("PublishBatch"));
-        let deliveries_per_s = self
-            .row("ReceiveMessage")
-            .and_then(|r| r.messages_per_s)
-            .unwrap_or(0.0);
+        let publishes_per_s = publish.and_then(|r| r.messages_per_s).unwrap_or(0.0);
+        // With no consumers, a delivery is an acknowledged publish's durable append to
+        // each queue it reaches; otherwise, a message received from a queue.
+        let deliveries_per_s = if self.plan.consumers == 0 {
+            publishes_per_s * self.plan.deliveries_per_message() as f64
+        } else {
+            self.row("ReceiveMessage")
+                .and_then(|r| r.messages_per_s)
+                .unwrap_or(0.0)
+        };
         let deliveries = deliveries_per_s * self.elapsed.as_secs_f64();
         Some(SnsFigures {
-            publishes_per_s: publish.and_then(|r| r.messages_per_s).unwrap_or(0.0),
+            publishes_per_s,
             deliveries_per_s,
             publish_p50_us: publish.map_or(0, |r| r.latency_us[0]),
             publish_p99_us: publish.map_or(0, |r| r.latency_us[2]),

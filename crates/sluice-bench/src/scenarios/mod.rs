@@ -207,12 +207,19 @@ pub fn plan(scenario: Scenario, shape: &Shape) -> Plan {
                 .clamp(1, MAX_SUBSCRIPTIONS);
             let (producers, consumers) = split(half);
             let default_batch = if fanout { BATCH_ENTRIES_MAX } else { 1 };
+            // `--consumers 0`: the fan-out alone; nothing drains the queues, so nothing
+            // caps the backlog, and deliveries are the acknowledged appends.
+            let fan_out_only = shape.consumers == Some(0);
             Plan {
                 producers,
-                // Every queue needs a consumer.
-                consumers: consumers.max(subscriptions),
+                // Every queue needs a consumer, unless none is wanted.
+                consumers: if fan_out_only {
+                    0
+                } else {
+                    consumers.max(subscriptions)
+                },
                 batch: shape.batch.unwrap_or(default_batch).clamp(1, batch),
-                max_backlog,
+                max_backlog: if fan_out_only { None } else { max_backlog },
                 subscriptions,
                 filtered: fanout,
                 ..base
@@ -323,6 +330,17 @@ mod tests {
         assert_eq!(
             (fanout.subscriptions, fanout.deliveries_per_message()),
             (10, 5)
+        );
+        let fan_out_only = plan(
+            Scenario::Fanout,
+            &Shape {
+                consumers: Some(0),
+                ..shape(16, 100)
+            },
+        );
+        assert_eq!(
+            (fan_out_only.consumers, fan_out_only.max_backlog),
+            (0, None)
         );
         let single = plan(
             Scenario::Fanout,

@@ -307,7 +307,7 @@ mod tests {
             );
             assert_eq!(c.attributes().len(), old.content.attributes.len());
             for (name, a) in &old.content.attributes {
-                let v = &c.attributes()[name];
+                let v = c.attributes().get(name).expect("attribute kept");
                 assert_eq!(v.string_value, a.string_value);
                 assert_eq!(
                     v.binary_value.as_ref().map(|b| &b.0),
@@ -316,7 +316,10 @@ mod tests {
                 assert_eq!(v.data_type, a.data_type);
             }
             assert_eq!(
-                c.system_attributes().keys().collect::<Vec<_>>(),
+                c.system_attributes()
+                    .iter()
+                    .map(|(k, _)| k)
+                    .collect::<Vec<_>>(),
                 old.content
                     .system_attributes
                     .iter()

@@ -2,7 +2,9 @@
 //! messages leave empty (attributes, FIFO ids, sequence number, dead-letter source) sit
 //! behind optional boxes that cost one pointer when absent, the body is a `Box<str>`,
 //! and the sender id, the same few values across millions of messages, is shared
-//! ([`SharedStrings`]). Journals and snapshots still store the flat layout of
+//! ([`SharedStrings`]). Attributes are an exact-sized sorted list ([`AttributeList`]), not
+//! a `BTreeMap`, whose first node has room for eleven entries (over 1.5 KB for one
+//! attribute). Journals and snapshots still store the flat layout of
 //! [`MessageFields`], field for field, so the in-memory layout can change freely.
 
 use std::collections::HashSet;
@@ -10,7 +12,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::api::MessageAttributeMap;
+use super::api::{MessageAttributeMap, MessageAttributeValue};
 use crate::clock::EpochMs;
 
 /// A message's fields, flat: how a send builds one, and the stored (postcard) layout.
@@ -46,8 +48,60 @@ pub struct MessageContent {
 /// Message and system attributes, present only when a message has either.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Attributes {
-    message: MessageAttributeMap,
-    system: MessageAttributeMap,
+    message: AttributeList,
+    system: AttributeList,
+}
+
+/// A message's attributes as it keeps them: sorted by name, in one allocation of exactly
+/// their size. Read like a map (`get`, `iter` in name order).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AttributeList(Box<[(String, MessageAttributeValue)]>);
+
+impl AttributeList {
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The attribute named `name`, if there is one.
+    pub fn get(&self, name: &str) -> Option<&MessageAttributeValue> {
+        self.0
+            .binary_search_by(|(n, _)| n.as_str().cmp(name))
+            .ok()
+            .map(|i| &self.0[i].1)
+    }
+
+    /// The attributes in name order.
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &MessageAttributeValue)> {
+        self.0.iter().map(|(name, value)| (name, value))
+    }
+
+    /// The attributes as a map, as the APIs take them.
+    pub fn to_map(&self) -> MessageAttributeMap {
+        self.0.iter().cloned().collect()
+    }
+}
+
+impl From<MessageAttributeMap> for AttributeList {
+    fn from(map: MessageAttributeMap) -> Self {
+        // A map iterates in key order, so the list is sorted.
+        Self(map.into_iter().collect())
+    }
+}
+
+impl<'a> IntoIterator for &'a AttributeList {
+    type Item = (&'a String, &'a MessageAttributeValue);
+    type IntoIter = std::iter::Map<
+        std::slice::Iter<'a, (String, MessageAttributeValue)>,
+        fn(&'a (String, MessageAttributeValue)) -> (&'a String, &'a MessageAttributeValue),
+    >;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter().map(|(name, value)| (name, value))
+    }
 }
 
 /// Fields only FIFO and dead-lettered messages carry.
@@ -68,14 +122,15 @@ impl Extras {
     }
 }
 
-static NO_ATTRIBUTES: MessageAttributeMap = MessageAttributeMap::new();
+static NO_ATTRIBUTES: std::sync::LazyLock<AttributeList> =
+    std::sync::LazyLock::new(AttributeList::default);
 
 impl From<MessageFields> for MessageContent {
     fn from(f: MessageFields) -> Self {
         let attributes = (!f.attributes.is_empty() || !f.system_attributes.is_empty()).then(|| {
             Box::new(Attributes {
-                message: f.attributes,
-                system: f.system_attributes,
+                message: f.attributes.into(),
+                system: f.system_attributes.into(),
             })
         });
         let mut content = Self {
@@ -111,16 +166,16 @@ impl MessageContent {
         &self.body
     }
 
-    pub fn attributes(&self) -> &MessageAttributeMap {
+    pub fn attributes(&self) -> &AttributeList {
         self.attributes
             .as_ref()
-            .map_or(&NO_ATTRIBUTES, |a| &a.message)
+            .map_or(&*NO_ATTRIBUTES, |a| &a.message)
     }
 
-    pub fn system_attributes(&self) -> &MessageAttributeMap {
+    pub fn system_attributes(&self) -> &AttributeList {
         self.attributes
             .as_ref()
-            .map_or(&NO_ATTRIBUTES, |a| &a.system)
+            .map_or(&*NO_ATTRIBUTES, |a| &a.system)
     }
 
     pub fn sender_id(&self) -> &str {
@@ -202,10 +257,10 @@ impl MessageContent {
 struct StoredRef<'a> {
     message_id: u128,
     body: &'a str,
-    #[serde(serialize_with = "stored_attributes::serialize")]
-    attributes: &'a MessageAttributeMap,
-    #[serde(serialize_with = "stored_attributes::serialize")]
-    system_attributes: &'a MessageAttributeMap,
+    #[serde(serialize_with = "stored_attributes::serialize_list")]
+    attributes: &'a AttributeList,
+    #[serde(serialize_with = "stored_attributes::serialize_list")]
+    system_attributes: &'a AttributeList,
     sender_id: &'a str,
     sent_at_ms: EpochMs,
     group_id: Option<&'a str>,
@@ -219,8 +274,8 @@ impl StoredRef<'_> {
         MessageFields {
             message_id: self.message_id,
             body: self.body.to_owned(),
-            attributes: self.attributes.clone(),
-            system_attributes: self.system_attributes.clone(),
+            attributes: self.attributes.to_map(),
+            system_attributes: self.system_attributes.to_map(),
             sender_id: self.sender_id.to_owned(),
             sent_at_ms: self.sent_at_ms,
             group_id: self.group_id.map(str::to_owned),
@@ -283,9 +338,10 @@ impl SharedStrings {
 mod stored_attributes {
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+    use super::AttributeList;
     use crate::sqs::api::{Blob, MessageAttributeMap, MessageAttributeValue};
 
-    #[derive(Serialize, Deserialize)]
+    #[derive(Deserialize)]
     struct Stored {
         string_value: Option<String>,
         binary_value: Option<Vec<u8>>,
@@ -294,17 +350,43 @@ mod stored_attributes {
         data_type: String,
     }
 
-    pub fn serialize<S: Serializer>(map: &MessageAttributeMap, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(map.iter().map(|(name, v)| {
-            let stored = Stored {
-                string_value: v.string_value.clone(),
-                binary_value: v.binary_value.as_ref().map(|b| b.0.clone()),
-                string_list_values: v.string_list_values.clone(),
-                binary_list_values: v
-                    .binary_list_values
-                    .as_ref()
-                    .map(|l| l.iter().map(|b| b.0.clone()).collect()),
-                data_type: v.data_type.clone(),
+    /// [`Stored`], borrowed: the same encoding, without copying a value.
+    #[derive(Serialize)]
+    struct StoredRef<'a> {
+        string_value: Option<&'a str>,
+        binary_value: Option<&'a [u8]>,
+        string_list_values: Option<&'a [String]>,
+        binary_list_values: Option<BlobList<'a>>,
+        data_type: &'a str,
+    }
+
+    /// A list of blobs encoded as a list of byte lists.
+    struct BlobList<'a>(&'a [Blob]);
+
+    impl Serialize for BlobList<'_> {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.collect_seq(self.0.iter().map(|b| b.0.as_slice()))
+        }
+    }
+
+    /// Serializes a message's attribute list.
+    pub fn serialize_list<S: Serializer>(list: &&AttributeList, s: S) -> Result<S::Ok, S::Error> {
+        serialize(*list, s)
+    }
+
+    /// Serializes any attributes read in name order (a map, or a message's list).
+    pub fn serialize<'a, A, S>(attributes: A, s: S) -> Result<S::Ok, S::Error>
+    where
+        A: IntoIterator<Item = (&'a String, &'a MessageAttributeValue)>,
+        S: Serializer,
+    {
+        s.collect_seq(attributes.into_iter().map(|(name, v)| {
+            let stored = StoredRef {
+                string_value: v.string_value.as_deref(),
+                binary_value: v.binary_value.as_ref().map(|b| b.0.as_slice()),
+                string_list_values: v.string_list_values.as_deref(),
+                binary_list_values: v.binary_list_values.as_deref().map(BlobList),
+                data_type: &v.data_type,
             };
             (name, stored)
         }))
@@ -362,6 +444,51 @@ mod tests {
         }
         let plain = MessageContent::from(MessageFields::default());
         assert!(plain.attributes.is_none() && plain.extras.is_none());
+    }
+
+    #[test]
+    fn attribute_lists_read_like_sorted_maps() {
+        let value = |v: &str| MessageAttributeValue {
+            string_value: Some(v.into()),
+            data_type: "String".into(),
+            ..Default::default()
+        };
+        let map: MessageAttributeMap =
+            [("b".to_owned(), value("2")), ("a".to_owned(), value("1"))].into();
+        let list = AttributeList::from(map.clone());
+        assert_eq!(list.len(), 2);
+        assert_eq!(list.get("a"), Some(&value("1")));
+        assert_eq!(list.get("b"), Some(&value("2")));
+        assert_eq!(list.get("c"), None);
+        assert_eq!(
+            list.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(),
+            ["a", "b"]
+        );
+        assert_eq!(list.to_map(), map);
+        assert!(AttributeList::default().is_empty());
+    }
+
+    #[test]
+    fn the_stored_layout_is_the_flat_fields_layout() {
+        let mut fields = rich();
+        fields.attributes.insert(
+            "bin".to_owned(),
+            MessageAttributeValue {
+                binary_value: Some(crate::sqs::api::Blob(vec![0, 1, 255])),
+                string_list_values: Some(vec!["x".into(), "y".into()]),
+                binary_list_values: Some(vec![
+                    crate::sqs::api::Blob(vec![7]),
+                    crate::sqs::api::Blob(vec![]),
+                ]),
+                data_type: "Binary.custom".into(),
+                ..Default::default()
+            },
+        );
+        let content = MessageContent::from(fields.clone());
+        let stored = postcard::to_allocvec(&content).unwrap();
+        assert_eq!(stored, postcard::to_allocvec(&fields).unwrap());
+        let back: MessageContent = postcard::from_bytes(&stored).unwrap();
+        assert_eq!(back.to_fields(), fields);
     }
 
     #[test]

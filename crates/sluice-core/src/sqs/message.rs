@@ -217,10 +217,13 @@ pub fn validate_system_attributes(attrs: &MessageAttributeMap) -> SqsResult<()> 
 
 /// The bytes a message counts against MaximumMessageSize: the body plus, for each
 /// attribute, its name, its data type and its value.
-pub fn message_size_bytes(body: &str, attrs: &MessageAttributeMap) -> usize {
+pub fn message_size_bytes<'a>(
+    body: &str,
+    attrs: impl IntoIterator<Item = (&'a String, &'a MessageAttributeValue)>,
+) -> usize {
     body.len()
         + attrs
-            .iter()
+            .into_iter()
             .map(|(name, v)| {
                 name.len()
                     + v.data_type.len()
@@ -266,12 +269,15 @@ pub fn md5_of_attributes(attrs: &MessageAttributeMap) -> Option<String> {
 /// `.*` (every attribute), a `prefix.*` pattern (every name that starts with the prefix:
 /// AWS gives `Hello` and `Help.Me` for `Hel.*`) or an exact name. Names that match
 /// nothing, even ones no attribute could have, are no error.
-pub fn filter_attributes(attrs: &MessageAttributeMap, requested: &[String]) -> MessageAttributeMap {
-    if requested.is_empty() || attrs.is_empty() {
+pub fn filter_attributes<'a>(
+    attrs: impl IntoIterator<Item = (&'a String, &'a MessageAttributeValue)>,
+    requested: &[String],
+) -> MessageAttributeMap {
+    if requested.is_empty() {
         return MessageAttributeMap::new();
     }
     attrs
-        .iter()
+        .into_iter()
         .filter(|(name, _)| {
             requested.iter().any(|r| {
                 matches!(r.as_str(), "All" | "*" | ".*")

@@ -7,8 +7,10 @@
 //! per-process token of its page and, when the browser says where it came from, come from
 //! the console's own origin; each one is logged.
 
+pub mod history;
 mod html;
 mod queues;
+pub mod sampler;
 mod streams;
 mod topics;
 
@@ -52,6 +54,8 @@ pub struct Console {
     pub account_id: String,
     /// A per-process secret every action form carries (CSRF defence).
     token: String,
+    /// The last hour of queue depths and activity, and shard writes.
+    history: Arc<history::History>,
 }
 
 impl Console {
@@ -67,7 +71,9 @@ impl Console {
             sns_signing,
             kinesis,
         } = services;
+        let history = Arc::new(history::History::new(sqs.now()));
         Arc::new(Self {
+            history,
             sqs,
             sns,
             sns_signing,
@@ -77,6 +83,11 @@ impl Console {
             account_id,
             token: uuid::Uuid::new_v4().simple().to_string(),
         })
+    }
+
+    /// The history the sampler feeds (see `sampler::spawn`).
+    pub fn history(&self) -> &Arc<history::History> {
+        &self.history
     }
 
     /// The hidden field every action form carries.

@@ -1,12 +1,14 @@
 //! The built-in console: `GET /console` on the admin listener. Server-rendered HTML that
 //! reads without JavaScript; a small embedded script (`assets/console.js`) adds live
-//! counts and move-task progress. Nothing loads from elsewhere.
+//! counts, rates, charts and move-task progress. Nothing loads from elsewhere. The charts
+//! of the last hour come from a sampler the server runs (`sampler.rs`, `history.rs`).
 //!
 //! Pages read through the services and stores as an open caller (no policy checks: the
 //! admin listener binds loopback by default). Every action (a POST form) must carry the
 //! per-process token of its page and, when the browser says where it came from, come from
 //! the console's own origin; each one is logged.
 
+mod charts;
 pub mod history;
 mod html;
 mod queues;
@@ -121,6 +123,10 @@ pub fn routes() -> Router<Arc<AdminState>> {
         .route(
             "/console/queues/{region}/{account}/{name}/tasks.json",
             get(queues::tasks_json),
+        )
+        .route(
+            "/console/queues/{region}/{account}/{name}/history.json",
+            get(queues::history_json),
         )
         .route(
             "/console/queues/{region}/{account}/{name}/send",

@@ -448,4 +448,12 @@ test("a stream shows its shards, lineage and recent records", async (t) => {
   const records = page.locator("table.records");
   assert.match(await records.allTextContents().then((t) => t.join("\n")), /hello <stream>/);
   assert.match(await records.allTextContents().then((t) => t.join("\n")), /\/wA=/);
+  // Write rates per shard over the last minute, and charts of the stream's writes.
+  const rates = await shards.locator('[data-field="records_rate"]').allTextContents();
+  assert.ok(rates.some((r) => Number(r) > 0), `records/s ${rates}`);
+  await page.getByRole("img", { name: /Records written per second over the last hour/ }).waitFor();
+  await page.getByRole("img", { name: /Bytes written per second over the last hour/ }).waitFor();
+  const history = await (await fetch(`${page.url()}/history.json`)).json();
+  assert.ok(history.rows.at(-1).records > 0);
+  assert.ok(history.shards.some((s) => s.bytes_rate !== "0"));
 });

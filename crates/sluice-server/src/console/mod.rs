@@ -145,6 +145,10 @@ pub fn routes() -> Router<Arc<AdminState>> {
         .route("/console/topics/{arn}/publish", post(topics::publish))
         .route("/console/streams", get(streams::list))
         .route("/console/streams/{arn}", get(streams::show))
+        .route(
+            "/console/streams/{arn}/history.json",
+            get(streams::history_json),
+        )
 }
 
 async fn css() -> Response {

@@ -339,6 +339,52 @@ test("a dead-letter queue is redriven to its source, with progress", async (t) =
   await table.locator('[data-field="status"]', { hasText: "COMPLETED" }).waitFor();
 });
 
+test("a queue's rates and charts of the last hour show what was sent, live", async (t) => {
+  const name = unique("rates");
+  const url = await createQueue(name);
+  const n = 12;
+  for (let i = 0; i < n; i++) await sqs("SendMessage", { QueueUrl: url, MessageBody: `m${i}` });
+  const { Messages } = await sqs("ReceiveMessage", { QueueUrl: url, MaxNumberOfMessages: 2 });
+  assert.equal(Messages.length, 2);
+
+  // The JSON endpoints work out the current point on demand: no sample to wait for.
+  const history = await (await fetch(`${queuePage(name)}/history.json`)).json();
+  assert.ok(history.rates.sent > 0, `sent rate ${history.rates.sent}`);
+  assert.ok(history.rates.received > 0, `received rate ${history.rates.received}`);
+  assert.equal(history.rates.deleted, 0);
+  const last = history.rows.at(-1);
+  assert.deepEqual([last.visible, last.in_flight, last.delayed], [n - 2, 2, 0]);
+  assert.ok(last.sent > 0);
+  const list = await (await fetch(`${admin}/console/queues.json`)).json();
+  const listed = list.queues.find((q) => q.arn === arnOf(name));
+  assert.notEqual(listed.sent_rate, "0");
+  assert.equal(listed.deleted_rate, "0");
+
+  // Without the script: the charts are images named by a summary, with their tables.
+  const page = await open(t, queuePage(name), { script: false });
+  const depthChart = page.getByRole("img", { name: "Depth over the last hour" });
+  await depthChart.waitFor();
+  assert.match(await page.locator("#depth-chart-desc").textContent(),
+    new RegExp(`latest Visible ${n - 2}, In flight 2, Delayed 0`));
+  const rateChart = page.getByRole("img", { name: /Sends, receives and deletes per second over the last hour/ });
+  assert.notEqual(await rateChart.locator('polyline[data-series="sent"]').getAttribute("points"), "");
+  assert.ok(await page.locator('figure[data-chart="rate-chart"] details tbody tr').count() >= 1);
+  const row = page.locator(`[data-live-queues] tr[data-arn="${arnOf(name)}"]`);
+  assert.notEqual(await row.locator('[data-field="sent_rate"]').textContent(), "0");
+  assert.equal(await row.locator('[data-field="deleted_rate"]').textContent(), "0");
+  const listPage = await open(t, `${admin}/console/queues`, { script: false });
+  const listRow = listPage.locator(`tr[data-arn="${arnOf(name)}"]`);
+  assert.notEqual(await listRow.locator('[data-field="sent_rate"]').textContent(), "0");
+
+  // With the script: a delete shows in the chart's summary and the rates without a reload.
+  const live = await open(t, queuePage(name));
+  await sqs("DeleteMessage", { QueueUrl: url, ReceiptHandle: Messages[0].ReceiptHandle });
+  await live.locator("#depth-chart-desc", { hasText: "In flight 1," }).waitFor({ state: "attached", timeout: 10_000 });
+  const liveRow = live.locator(`[data-live-queues] tr[data-arn="${arnOf(name)}"]`);
+  await liveRow.locator('[data-field="deleted_rate"]').filter({ hasNotText: /^0$/ }).waitFor({ timeout: 10_000 });
+  assert.notEqual(await live.locator('polyline[data-series="in_flight"]').getAttribute("points"), "");
+});
+
 test("a topic shows its subscriptions and filter policies, and publishes", async (t) => {
   const topicName = unique("topic");
   const xml = await sns({ Action: "CreateTopic", Name: topicName });
@@ -402,4 +448,12 @@ test("a stream shows its shards, lineage and recent records", async (t) => {
   const records = page.locator("table.records");
   assert.match(await records.allTextContents().then((t) => t.join("\n")), /hello <stream>/);
   assert.match(await records.allTextContents().then((t) => t.join("\n")), /\/wA=/);
+  // Write rates per shard over the last minute, and charts of the stream's writes.
+  const rates = await shards.locator('[data-field="records_rate"]').allTextContents();
+  assert.ok(rates.some((r) => Number(r) > 0), `records/s ${rates}`);
+  await page.getByRole("img", { name: /Records written per second over the last hour/ }).waitFor();
+  await page.getByRole("img", { name: /Bytes written per second over the last hour/ }).waitFor();
+  const history = await (await fetch(`${page.url()}/history.json`)).json();
+  assert.ok(history.rows.at(-1).records > 0);
+  assert.ok(history.shards.some((s) => s.bytes_rate !== "0"));
 });

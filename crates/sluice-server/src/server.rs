@@ -295,7 +295,7 @@ pub async fn start_with_signal(
     let sns_signing = Arc::new(crate::sns::SigningKey::new(
         config.data_dir.as_ref().map(|dir| dir.join("kms")),
     ));
-    admin.set_console(crate::console::Console::new(
+    let console = crate::console::Console::new(
         crate::console::Services {
             sqs: sqs.clone(),
             sns: sns.clone(),
@@ -308,11 +308,13 @@ pub async fn start_with_signal(
             .unwrap_or_else(|| format!("http://{addr}")),
         config.region.clone(),
         config.account_id.clone(),
-    ));
+    );
+    admin.set_console(console.clone());
     let gates = Gates::new(limits);
     // Streaming responses (SubscribeToShard) end when this turns true, as long polls are
     // answered, so open streams do not hold their connections past the stop.
     let (stopping_tx, stopping_rx) = watch::channel(false);
+    crate::console::sampler::spawn(console.history(), &sqs, &kinesis, stopping_rx.clone());
     let app = router(Arc::new(AppState {
         sqs: sqs.clone(),
         sns: sns.clone(),

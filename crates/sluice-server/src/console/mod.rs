@@ -1,14 +1,18 @@
 //! The built-in console: `GET /console` on the admin listener. Server-rendered HTML that
 //! reads without JavaScript; a small embedded script (`assets/console.js`) adds live
-//! counts and move-task progress. Nothing loads from elsewhere.
+//! counts, rates, charts and move-task progress. Nothing loads from elsewhere. The charts
+//! of the last hour come from a sampler the server runs (`sampler.rs`, `history.rs`).
 //!
 //! Pages read through the services and stores as an open caller (no policy checks: the
 //! admin listener binds loopback by default). Every action (a POST form) must carry the
 //! per-process token of its page and, when the browser says where it came from, come from
 //! the console's own origin; each one is logged.
 
+mod charts;
+pub mod history;
 mod html;
 mod queues;
+pub mod sampler;
 mod streams;
 mod topics;
 
@@ -52,6 +56,8 @@ pub struct Console {
     pub account_id: String,
     /// A per-process secret every action form carries (CSRF defence).
     token: String,
+    /// The last hour of queue depths and activity, and shard writes.
+    history: Arc<history::History>,
 }
 
 impl Console {
@@ -67,7 +73,9 @@ impl Console {
             sns_signing,
             kinesis,
         } = services;
+        let history = Arc::new(history::History::new(sqs.now()));
         Arc::new(Self {
+            history,
             sqs,
             sns,
             sns_signing,
@@ -77,6 +85,11 @@ impl Console {
             account_id,
             token: uuid::Uuid::new_v4().simple().to_string(),
         })
+    }
+
+    /// The history the sampler feeds (see `sampler::spawn`).
+    pub fn history(&self) -> &Arc<history::History> {
+        &self.history
     }
 
     /// The hidden field every action form carries.
@@ -112,6 +125,10 @@ pub fn routes() -> Router<Arc<AdminState>> {
             get(queues::tasks_json),
         )
         .route(
+            "/console/queues/{region}/{account}/{name}/history.json",
+            get(queues::history_json),
+        )
+        .route(
             "/console/queues/{region}/{account}/{name}/send",
             post(queues::send),
         )
@@ -128,6 +145,10 @@ pub fn routes() -> Router<Arc<AdminState>> {
         .route("/console/topics/{arn}/publish", post(topics::publish))
         .route("/console/streams", get(streams::list))
         .route("/console/streams/{arn}", get(streams::show))
+        .route(
+            "/console/streams/{arn}/history.json",
+            get(streams::history_json),
+        )
 }
 
 async fn css() -> Response {

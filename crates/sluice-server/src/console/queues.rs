@@ -1,7 +1,8 @@
-//! Queues: the list with live depths, and each queue's page (attributes, tags, policy,
-//! dead-letter links, a peek that changes nothing, and the send, purge and redrive
-//! actions with move-task progress).
+//! Queues: the list with live depths and rates, and each queue's page (charts of the
+//! last hour, attributes, tags, policy, dead-letter links, a peek that changes nothing,
+//! and the send, purge and redrive actions with move-task progress).
 
+use std::collections::HashMap;
 use std::fmt::Write;
 use std::sync::Arc;
 
@@ -12,6 +13,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Extension;
 use base64::Engine;
 use serde::Serialize;
+use sluice_core::sqs::activity::ActivityCounts;
 use sluice_core::sqs::api::{
     ListMessageMoveTasksInput, ListMessageMoveTasksResultEntry, QueueUrlInput, SendMessageInput,
     StartMessageMoveTaskInput,
@@ -21,7 +23,10 @@ use sluice_core::sqs::queue::Phase;
 use sluice_core::sqs::store::{Peeked, QueueMeta};
 use sluice_core::sqs::{QueueKey, RequestContext};
 
+use super::charts::{self, number_text, Series, Spec};
+use super::history::{QueueRates, QueueRow, RATE_WINDOW_MS, SAMPLE_PERIOD_MS, WINDOW_MS};
 use super::html::{definition_table, notice, Html};
+use super::sampler;
 use super::{action_form, back_to, escape, json, report, starting, timestamp, Console};
 use crate::admin::AdminState;
 use crate::admin_auth::AdminCaller;
@@ -100,6 +105,104 @@ fn depth_cells(counts: QueueCounts) -> String {
     )
 }
 
+/// The column headings of [`rate_cells`].
+const RATE_HEADINGS: &str =
+    r#"<th scope="col">Sent/s</th><th scope="col">Received/s</th><th scope="col">Deleted/s</th>"#;
+
+fn rate_cells(rates: QueueRates) -> String {
+    format!(
+        r#"<td data-field="sent_rate">{}</td><td data-field="received_rate">{}</td><td data-field="deleted_rate">{}</td>"#,
+        number_text(rates.sent),
+        number_text(rates.received),
+        number_text(rates.deleted)
+    )
+}
+
+/// A queue's depth now and its rates over the last minute; `None` when it is gone.
+async fn live(
+    console: &Console,
+    meta: &QueueMeta,
+    activity: &HashMap<QueueKey, ActivityCounts>,
+    now: u64,
+) -> Option<(QueueCounts, QueueRates)> {
+    let point = sampler::queue_point(&console.sqs, &meta.key, activity, now).await?;
+    let rates = console
+        .history()
+        .queue_rates(&meta.key, meta.created_at_ms, point);
+    let counts = QueueCounts {
+        visible: point.visible,
+        in_flight: point.in_flight,
+        delayed: point.delayed,
+    };
+    Some((counts, rates))
+}
+
+const DEPTH_CHART: Spec = Spec {
+    id: "depth-chart",
+    title: "Depth over the last hour",
+    unit: "messages",
+    series: &[
+        Series {
+            field: "visible",
+            label: "Visible",
+        },
+        Series {
+            field: "in_flight",
+            label: "In flight",
+        },
+        Series {
+            field: "delayed",
+            label: "Delayed",
+        },
+    ],
+};
+
+const RATE_CHART: Spec = Spec {
+    id: "rate-chart",
+    title: "Sends, receives and deletes per second over the last hour",
+    unit: "per second",
+    series: &[
+        Series {
+            field: "sent",
+            label: "Sent",
+        },
+        Series {
+            field: "received",
+            label: "Received",
+        },
+        Series {
+            field: "deleted",
+            label: "Deleted",
+        },
+    ],
+};
+
+fn depth_rows(rows: &[QueueRow]) -> Vec<charts::Row> {
+    rows.iter()
+        .map(|r| {
+            let values = vec![r.visible as f64, r.in_flight as f64, r.delayed as f64];
+            (r.at_ms, values)
+        })
+        .collect()
+}
+
+fn rate_rows(rows: &[QueueRow]) -> Vec<charts::Row> {
+    rows.iter()
+        .map(|r| (r.at_ms, vec![r.sent, r.received, r.deleted]))
+        .collect()
+}
+
+/// A queue's chart rows of the last hour up to now; `None` when it is gone.
+async fn history_rows(console: &Console, meta: &QueueMeta, now: u64) -> Option<Vec<QueueRow>> {
+    let activity = sampler::activity(&console.sqs);
+    let point = sampler::queue_point(&console.sqs, &meta.key, &activity, now).await?;
+    Some(
+        console
+            .history()
+            .queue_rows(&meta.key, meta.created_at_ms, point),
+    )
+}
+
 /// How long ago the queue's oldest message was sent, as a short text; `None` when the
 /// queue is empty.
 async fn oldest_age(console: &Console, key: &QueueKey, now: u64) -> Option<String> {
@@ -145,9 +248,10 @@ pub async fn list(State(state): State<Arc<AdminState>>, uri: Uri) -> Response {
     let mut queues = store.all_queues().await;
     queues.sort_by(|a, b| a.key.cmp(&b.key));
     let now = console.sqs.now();
+    let activity = sampler::activity(&console.sqs);
     let mut rows = String::new();
     for q in &queues {
-        let Ok(counts) = store.counts(&q.key, now).await else {
+        let Some((counts, rates)) = live(&console, q, &activity, now).await else {
             continue;
         };
         let arn = q.key.arn();
@@ -156,12 +260,13 @@ pub async fn list(State(state): State<Arc<AdminState>>, uri: Uri) -> Response {
             .unwrap_or_default();
         let _ = write!(
             rows,
-            r#"<tr data-arn="{arn_attr}"><th scope="row">{link}</th><td>{region}</td><td>{account}</td>{depth}<td data-field="oldest_age">{age}</td><td>{dlq}</td></tr>"#,
+            r#"<tr data-arn="{arn_attr}"><th scope="row">{link}</th><td>{region}</td><td>{account}</td>{depth}{rates}<td data-field="oldest_age">{age}</td><td>{dlq}</td></tr>"#,
             arn_attr = escape(&arn),
             link = queue_link(&q.key),
             region = escape(&q.key.region),
             account = escape(&q.key.account_id),
             depth = depth_cells(counts),
+            rates = rate_cells(rates),
             age = escape(
                 &oldest_age(&console, &q.key, now)
                     .await
@@ -174,8 +279,8 @@ pub async fn list(State(state): State<Arc<AdminState>>, uri: Uri) -> Response {
     } else {
         format!(
             r#"<table class="list" data-live-queues>
-<caption>{n} queue{s}; depths update every few seconds with JavaScript, or on reload</caption>
-<thead><tr><th scope="col">Name</th><th scope="col">Region</th><th scope="col">Account</th><th scope="col">Visible</th><th scope="col">In flight</th><th scope="col">Delayed</th><th scope="col">Oldest message</th><th scope="col">Dead-letter queue</th></tr></thead>
+<caption>{n} queue{s}; rates are messages per second over the last minute; depths and rates update every few seconds with JavaScript, or on reload</caption>
+<thead><tr><th scope="col">Name</th><th scope="col">Region</th><th scope="col">Account</th><th scope="col">Visible</th><th scope="col">In flight</th><th scope="col">Delayed</th>{RATE_HEADINGS}<th scope="col">Oldest message</th><th scope="col">Dead-letter queue</th></tr></thead>
 <tbody>{rows}</tbody>
 </table>"#,
             n = queues.len(),
@@ -192,24 +297,32 @@ struct Depth {
     visible: u64,
     in_flight: u64,
     delayed: u64,
+    /// Messages per second over the last minute, as the table shows them.
+    sent_rate: String,
+    received_rate: String,
+    deleted_rate: String,
     oldest_age: String,
 }
 
-/// Every queue's depth, for the live counts.
+/// Every queue's depth and rates, for the live counts.
 pub async fn list_json(State(state): State<Arc<AdminState>>) -> Response {
     let Some(console) = state.console() else {
         return starting();
     };
     let store = console.sqs.store();
     let now = console.sqs.now();
+    let activity = sampler::activity(&console.sqs);
     let mut out = Vec::new();
     for q in store.all_queues().await {
-        if let Ok(c) = store.counts(&q.key, now).await {
+        if let Some((c, rates)) = live(&console, &q, &activity, now).await {
             out.push(Depth {
                 arn: q.key.arn(),
                 visible: c.visible,
                 in_flight: c.in_flight,
                 delayed: c.delayed,
+                sent_rate: number_text(rates.sent),
+                received_rate: number_text(rates.received),
+                deleted_rate: number_text(rates.deleted),
                 oldest_age: oldest_age(&console, &q.key, now)
                     .await
                     .unwrap_or_else(|| "none".to_owned()),
@@ -358,7 +471,8 @@ pub async fn show(
         return not_found(&key);
     };
     let now = console.sqs.now();
-    let Ok(counts) = store.counts(&key, now).await else {
+    let activity = sampler::activity(&console.sqs);
+    let Some((counts, rates)) = live(&console, &meta, &activity, now).await else {
         return not_found(&key);
     };
     let arn = key.arn();
@@ -369,12 +483,13 @@ pub async fn show(
     let _ = write!(
         body,
         r#"<p class="arn">ARN <code>{arn}</code><br>URL <code>{url}</code></p>
-<table class="list" data-live-queues><caption>Depth</caption>
-<thead><tr><th scope="col">Visible</th><th scope="col">In flight</th><th scope="col">Delayed</th></tr></thead>
-<tbody><tr data-arn="{arn}">{depth}</tr></tbody></table>"#,
+<table class="list" data-live-queues><caption>Depth now, and messages per second over the last minute</caption>
+<thead><tr><th scope="col">Visible</th><th scope="col">In flight</th><th scope="col">Delayed</th>{RATE_HEADINGS}</tr></thead>
+<tbody><tr data-arn="{arn}">{depth}{rates}</tr></tbody></table>"#,
         arn = escape(&arn),
         url = escape(&key.url(&console.base_url)),
         depth = depth_cells(counts),
+        rates = rate_cells(rates),
     );
     if let Some(age) = oldest_age(&console, &key, now).await {
         let _ = write!(
@@ -383,6 +498,19 @@ pub async fn show(
             escape(&age)
         );
     }
+
+    // The last hour, redrawn live from its JSON.
+    let rows = history_rows(&console, &meta, now).await.unwrap_or_default();
+    let _ = write!(
+        body,
+        r#"<section aria-labelledby="activity-h" data-history="{path}/history.json"><h2 id="activity-h">Activity</h2>
+<p>A sample every {period} s over the last hour, and one now; rates are per second since the sample before. The charts follow along with JavaScript, or on reload.</p>
+{depth}{rates}</section>"#,
+        path = escape(&path),
+        period = SAMPLE_PERIOD_MS / 1_000,
+        depth = charts::render(&DEPTH_CHART, &depth_rows(&rows), now, WINDOW_MS),
+        rates = charts::render(&RATE_CHART, &rate_rows(&rows), now, WINDOW_MS),
+    );
 
     // Dead-letter links.
     let all = store.all_queues().await;
@@ -522,6 +650,42 @@ pub async fn show(
         );
     }
     Html::page(&format!("Queue {}", key.name), "queues", &body).into_response()
+}
+
+/// The queue's last hour (chart rows, oldest first, the last one now), its rates over
+/// the last minute, and each chart's summary, for the live charts.
+pub async fn history_json(
+    State(state): State<Arc<AdminState>>,
+    Path((region, account, name)): QueuePath,
+) -> Response {
+    let Some(console) = state.console() else {
+        return starting();
+    };
+    let key = QueueKey::new(&region, &account, &name);
+    let Some(meta) = console.sqs.store().queue(&key).await else {
+        return not_found(&key);
+    };
+    let now = console.sqs.now();
+    let activity = sampler::activity(&console.sqs);
+    let (Some((_, rates)), Some(rows)) = (
+        live(&console, &meta, &activity, now).await,
+        history_rows(&console, &meta, now).await,
+    ) else {
+        return not_found(&key);
+    };
+    let summaries = serde_json::json!({
+        DEPTH_CHART.id: charts::summary(&DEPTH_CHART, &depth_rows(&rows)),
+        RATE_CHART.id: charts::summary(&RATE_CHART, &rate_rows(&rows)),
+    });
+    json(&serde_json::json!({
+        "now_ms": now,
+        "window_ms": WINDOW_MS,
+        "sample_period_ms": SAMPLE_PERIOD_MS,
+        "rate_window_ms": RATE_WINDOW_MS,
+        "rates": rates,
+        "rows": rows,
+        "summaries": summaries,
+    }))
 }
 
 /// The queue's move tasks, for the progress bars.

@@ -1,7 +1,8 @@
 //! Streams: the list (of the server's region and account), and each stream's page with
-//! its summary, its shards and their lineage (parent and adjacent parent), its
-//! consumers, and a tail of each shard's recent records, shown as text when they are
-//! UTF-8. Everything is read through the Kinesis service as an open caller.
+//! its summary, charts of its writes over the last hour, its shards with their write
+//! rates and lineage (parent and adjacent parent), its consumers, and a tail of each
+//! shard's recent records, shown as text when they are UTF-8. Everything is read
+//! through the Kinesis service as an open caller.
 
 use std::fmt::Write;
 use std::sync::Arc;
@@ -14,10 +15,15 @@ use sluice_core::kinesis::api::{
     GetRecordsInput, GetShardIteratorInput, ListShardsInput, ListStreamConsumersInput,
     ListStreamsInput, Record, Shard, StreamInput,
 };
+use sluice_core::kinesis::names::{parse_shard_id, parse_stream_arn};
 use sluice_core::kinesis::KinesisContext;
 
+use super::charts::{self, number_text, Series, Spec};
+use super::history::{
+    ShardKey, ShardPoint, WriteRates, RATE_WINDOW_MS, SAMPLE_PERIOD_MS, WINDOW_MS,
+};
 use super::html::{definition_table, notice, Html};
-use super::{escape, segment, starting, timestamp, Console};
+use super::{escape, json, sampler, segment, starting, timestamp, Console};
 use crate::admin::AdminState;
 
 /// The most streams the list shows.
@@ -29,6 +35,50 @@ const TAIL_READS: usize = 10;
 
 fn stream_path(arn: &str) -> String {
     format!("/console/streams/{}", segment(arn))
+}
+
+const RECORDS_CHART: Spec = Spec {
+    id: "records-chart",
+    title: "Records written per second over the last hour",
+    unit: "records per second, all shards",
+    series: &[Series {
+        field: "records",
+        label: "Records",
+    }],
+};
+
+const BYTES_CHART: Spec = Spec {
+    id: "bytes-chart",
+    title: "Bytes written per second over the last hour",
+    unit: "bytes per second, all shards",
+    series: &[Series {
+        field: "bytes",
+        label: "Bytes",
+    }],
+};
+
+/// The stream's shards with counters, at `now`.
+fn shard_points(console: &Console, arn: &str, now: u64) -> Vec<(ShardKey, ShardPoint)> {
+    match parse_stream_arn(arn) {
+        Ok(stream) => sampler::shard_points(&console.kinesis, Some(&stream), now),
+        Err(_) => Vec::new(),
+    }
+}
+
+/// A shard's write rates over the last minute (none when it has had no writes).
+fn shard_rates(console: &Console, points: &[(ShardKey, ShardPoint)], shard_id: &str) -> WriteRates {
+    let index = parse_shard_id(shard_id);
+    points
+        .iter()
+        .find(|((_, i), _)| Some(*i) == index)
+        .map(|(key, point)| console.history().shard_rates(key, *point))
+        .unwrap_or_default()
+}
+
+fn chart_rows(rows: &[WriteRates], records: bool) -> Vec<charts::Row> {
+    rows.iter()
+        .map(|r| (r.at_ms, vec![if records { r.records } else { r.bytes }]))
+        .collect()
 }
 
 /// The region and account of `arn:aws:kinesis:REGION:ACCOUNT:stream/NAME`.
@@ -252,20 +302,38 @@ pub async fn show(
         "",
     ));
 
-    // Shards and their lineage.
+    // Writes over the last hour, redrawn live from their JSON.
+    let now = console.kinesis.now();
+    let points = shard_points(&console, &arn, now);
+    let history = console.history().stream_rows(&points);
+    let _ = write!(
+        body,
+        r#"<section aria-labelledby="writes-h" data-history="{path}/history.json"><h2 id="writes-h">Writes</h2>
+<p>All shards together: a sample every {period} s over the last hour, and one now; rates are per second since the sample before. The charts follow along with JavaScript, or on reload.</p>
+{records}{bytes}</section>"#,
+        path = escape(&stream_path(&arn)),
+        period = SAMPLE_PERIOD_MS / 1_000,
+        records = charts::render(&RECORDS_CHART, &chart_rows(&history, true), now, WINDOW_MS),
+        bytes = charts::render(&BYTES_CHART, &chart_rows(&history, false), now, WINDOW_MS),
+    );
+
+    // Shards, their write rates and their lineage.
     let shards = shards(&console, &ctx, &arn).await;
     let mut rows = String::new();
     for s in &shards {
         let open = s.sequence_number_range.ending_sequence_number.is_none();
+        let rates = shard_rates(&console, &points, &s.shard_id);
         let link = |id: &Option<String>| match id {
             Some(id) => format!(r##"<a href="#shard-{0}"><code>{0}</code></a>"##, escape(id)),
             None => "none".to_owned(),
         };
         let _ = write!(
             rows,
-            r#"<tr id="shard-{id}"><th scope="row"><code>{id}</code></th><td>{state}</td><td>{parent}</td><td>{adjacent}</td><td><code>{start}</code> to <code>{end}</code></td></tr>"#,
+            r#"<tr id="shard-{id}"><th scope="row"><code>{id}</code></th><td>{state}</td><td data-field="records_rate">{records}</td><td data-field="bytes_rate">{bytes}</td><td>{parent}</td><td>{adjacent}</td><td><code>{start}</code> to <code>{end}</code></td></tr>"#,
             id = escape(&s.shard_id),
             state = if open { "open" } else { "closed" },
+            records = number_text(rates.records),
+            bytes = number_text(rates.bytes),
             parent = link(&s.parent_shard_id),
             adjacent = link(&s.adjacent_parent_shard_id),
             start = escape(&s.hash_key_range.starting_hash_key),
@@ -275,8 +343,8 @@ pub async fn show(
     let _ = write!(
         body,
         r#"<section aria-labelledby="shards-h"><h2 id="shards-h">Shards</h2>
-<table class="list"><caption>{n} shard{s}, with the shards they were split or merged from</caption>
-<thead><tr><th scope="col">Shard</th><th scope="col">State</th><th scope="col">Parent</th><th scope="col">Adjacent parent</th><th scope="col">Hash keys</th></tr></thead>
+<table class="list" data-live-shards><caption>{n} shard{s}, with their writes per second over the last minute and the shards they were split or merged from</caption>
+<thead><tr><th scope="col">Shard</th><th scope="col">State</th><th scope="col">Records/s</th><th scope="col">Bytes/s</th><th scope="col">Parent</th><th scope="col">Adjacent parent</th><th scope="col">Hash keys</th></tr></thead>
 <tbody>{rows}</tbody></table></section>"#,
         n = shards.len(),
         s = if shards.len() == 1 { "" } else { "s" },
@@ -361,6 +429,54 @@ pub async fn show(
     }
     body.push_str("</section>");
     Html::page(&format!("Stream {}", summary.stream_name), "streams", &body).into_response()
+}
+
+#[derive(serde::Serialize)]
+struct ShardRates {
+    shard_id: String,
+    /// Per second over the last minute, as the shard table shows them.
+    records_rate: String,
+    bytes_rate: String,
+}
+
+/// The stream's writes over the last hour (chart rows, oldest first, the last one now),
+/// each written shard's rates over the last minute, and each chart's summary.
+pub async fn history_json(
+    State(state): State<Arc<AdminState>>,
+    Path(arn): Path<String>,
+) -> Response {
+    let Some(console) = state.console() else {
+        return starting();
+    };
+    if parse_stream_arn(&arn).is_err() {
+        return not_found(&arn);
+    }
+    let now = console.kinesis.now();
+    let points = shard_points(&console, &arn, now);
+    let rows = console.history().stream_rows(&points);
+    let shards: Vec<ShardRates> = points
+        .iter()
+        .map(|(key, point)| {
+            let rates = console.history().shard_rates(key, *point);
+            ShardRates {
+                shard_id: sluice_core::kinesis::names::shard_id(key.1),
+                records_rate: number_text(rates.records),
+                bytes_rate: number_text(rates.bytes),
+            }
+        })
+        .collect();
+    let summaries = serde_json::json!({
+        RECORDS_CHART.id: charts::summary(&RECORDS_CHART, &chart_rows(&rows, true)),
+        BYTES_CHART.id: charts::summary(&BYTES_CHART, &chart_rows(&rows, false)),
+    });
+    json(&serde_json::json!({
+        "now_ms": now,
+        "window_ms": WINDOW_MS,
+        "rate_window_ms": RATE_WINDOW_MS,
+        "rows": rows,
+        "shards": shards,
+        "summaries": summaries,
+    }))
 }
 
 #[cfg(test)]

@@ -308,6 +308,7 @@ pub async fn start_with_signal(
     // Streaming responses (SubscribeToShard) end when this turns true, as long polls are
     // answered, so open streams do not hold their connections past the stop.
     let (stopping_tx, stopping_rx) = watch::channel(false);
+    metrics.sources().set_sns(&sns);
     let app = router(Arc::new(AppState {
         sqs: sqs.clone(),
         sns,

@@ -161,6 +161,36 @@ def test_sns_topic_counters_follow_publishes_and_queue_deliveries(sqs, admin, ma
     assert "sluice_sns_http_outbox_pending_deliveries" in families
 
 
+def test_folding_makes_one_series_for_all_topics():
+    from conftest import SluiceProcess, make_client
+    from test_sns_topics import sns_client
+
+    process = SluiceProcess("--in-memory", "--metrics-fold-queues")
+    try:
+        sqs = make_client(process.endpoint)
+        sns = sns_client(process.endpoint)
+        url = sqs.create_queue(QueueName="folded")["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
+        # Published to from both topics, so the folded queue series says 3 as well.
+        for name, publishes in [("one", 1), ("two", 2)]:
+            topic = sns.create_topic(Name=name)["TopicArn"]
+            sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)
+            for i in range(publishes):
+                sns.publish(TopicArn=topic, Message=f"{name}{i}")
+        families = scrape(process.admin)
+        published = families["sluice_sns_number_of_messages_published"]
+        assert {s.labels["topic"] for s in published.samples} == {"*"}
+        assert value(families, "sluice_sns_number_of_messages_published", topic="*") == 3
+        assert value(
+            families, "sluice_sns_deliveries", topic="*", protocol="sqs", outcome="delivered"
+        ) == 3
+        assert value(families, "sluice_sqs_approximate_number_of_messages_visible", queue="*") == 3
+    finally:
+        process.close()
+
+
 def test_sns_http_deliveries_are_counted_and_the_outbox_drains(sqs, admin, unique_name):
     from test_sns_http import Endpoint, subscribe_confirmed
     from test_sns_topics import sns_client

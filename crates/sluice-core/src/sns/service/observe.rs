@@ -8,6 +8,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use super::dead_letter::{sqs_error_code, DeadLetter};
 use super::Sns;
 use crate::clock::Clock;
 use crate::sns::activity::{SnsActivity, TopicActivity};
@@ -17,6 +18,8 @@ use crate::sns::names::parse_topic_arn;
 use crate::sns::outbox::{DeliveryKind, NewDelivery, PendingDelivery};
 use crate::sns::protocol::Protocol;
 use crate::sns::store::SubscriptionMeta;
+use crate::sqs::error::SqsError;
+use crate::sqs::Sqs;
 
 /// How an HTTP/S attempt (or a delivery that never got one) ended, for the record.
 #[derive(Debug, Clone)]
@@ -159,19 +162,69 @@ pub(super) struct DeliveryRecorder {
 }
 
 impl DeliveryRecorder {
-    /// The record of one queue delivery (made once, so its attempt is the first).
-    pub(super) fn record(
+    /// The record of a queue delivery the queue took.
+    pub(super) fn delivered(&self, subscription_arn: String, queue_arn: String) -> DeliveryRecord {
+        self.record(subscription_arn, queue_arn, Outcome::Delivered, None, None)
+    }
+
+    /// Sends a queue delivery the queue refused to the subscription's dead-letter queue,
+    /// if it has one, and answers its record: dead-lettered, or dropped.
+    pub(super) async fn refused(
         &self,
-        subscription_arn: &str,
-        queue_arn: &str,
+        sqs: &Sqs,
+        subscription_arn: String,
+        queue_arn: String,
+        dead_letter: Option<DeadLetter>,
+        error: SqsError,
+    ) -> DeliveryRecord {
+        let dead_letter_queue = match dead_letter {
+            Some(dead_letter) => {
+                let target = dead_letter.queue_arn.clone();
+                let code = sqs_error_code(error.kind);
+                let sent = dead_letter.send(sqs, code, &error.message).await;
+                sent.then_some(target)
+            }
+            None => None,
+        };
+        let outcome = match dead_letter_queue {
+            Some(_) => Outcome::DeadLettered,
+            None => Outcome::Dropped,
+        };
+        let detail = Some(error.message);
+        self.record(
+            subscription_arn,
+            queue_arn,
+            outcome,
+            dead_letter_queue,
+            detail,
+        )
+    }
+
+    /// Records a queue delivery whose message could not be built (not sent, dropped).
+    pub(super) fn not_sent(&self, subscription: &SubscriptionMeta, reason: String) {
+        let record = self.record(
+            subscription.arn.clone(),
+            subscription.endpoint.clone(),
+            Outcome::Dropped,
+            None,
+            Some(reason),
+        );
+        self.keep(vec![record]);
+    }
+
+    /// The record of one queue delivery (made once, so its attempt is the first).
+    fn record(
+        &self,
+        subscription_arn: String,
+        queue_arn: String,
         outcome: Outcome,
         dead_letter_queue: Option<String>,
         detail: Option<String>,
     ) -> DeliveryRecord {
         DeliveryRecord {
             at_ms: self.clock.now_ms(),
-            subscription_arn: subscription_arn.to_owned(),
-            endpoint: queue_arn.to_owned(),
+            subscription_arn,
+            endpoint: queue_arn,
             protocol: Protocol::Sqs,
             kind: DeliveryKind::Notification,
             message_id: self.message_id.clone(),

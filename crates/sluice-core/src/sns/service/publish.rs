@@ -21,13 +21,12 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use super::dead_letter::{sqs_error_code, DeadLetter};
+use super::dead_letter::DeadLetter;
 use super::document::{notification_string_to_sign, notification_template, Published};
 use super::observe::DeliveryRecorder;
 use super::{Sns, SnsContext};
 use crate::access::Access;
 use crate::sns::api::{PublishInput, PublishOutput};
-use crate::sns::delivery_log::Outcome;
 use crate::sns::error::{SnsError, SnsResult};
 use crate::sns::fifo::{self, sequence_number_text};
 use crate::sns::filter::FilterScope;
@@ -266,14 +265,7 @@ impl Sns {
                 Ok(message) => message,
                 Err(reason) => {
                     tracing::warn!(subscription = %subscription.arn, %reason, "SNS delivery not sent");
-                    let (arn, queue) = (&subscription.arn, &subscription.endpoint);
-                    recorder.keep(vec![recorder.record(
-                        arn,
-                        queue,
-                        Outcome::Dropped,
-                        None,
-                        Some(reason),
-                    )]);
+                    recorder.not_sent(subscription, reason);
                     continue;
                 }
             };
@@ -352,34 +344,11 @@ async fn deliver_failures(
     let mut dead_letters = Vec::new();
     for ((subscription, queue, dead_letter), result) in letters.into_iter().zip(sent) {
         let Err(e) = result else {
-            records.push(recorder.record(&subscription, &queue, Outcome::Delivered, None, None));
+            records.push(recorder.delivered(subscription, queue));
             continue;
         };
         tracing::warn!(%subscription, %queue, error = %e, "SNS delivery to SQS failed");
-        dead_letters.push(async move {
-            let dead_letter_queue = match dead_letter {
-                Some(dead_letter) => {
-                    let target = dead_letter.queue_arn.clone();
-                    let code = sqs_error_code(e.kind);
-                    dead_letter
-                        .send(sqs, code, &e.message)
-                        .await
-                        .then_some(target)
-                }
-                None => None,
-            };
-            let outcome = match dead_letter_queue {
-                Some(_) => Outcome::DeadLettered,
-                None => Outcome::Dropped,
-            };
-            recorder.record(
-                &subscription,
-                &queue,
-                outcome,
-                dead_letter_queue,
-                Some(e.message),
-            )
-        });
+        dead_letters.push(recorder.refused(sqs, subscription, queue, dead_letter, e));
     }
     records.extend(futures_util::future::join_all(dead_letters).await);
     recorder.keep(records);

@@ -413,6 +413,17 @@ test("a topic shows its subscriptions and filter policies, and publishes", async
   await page.getByRole("status").filter({ hasText: "Published message" }).waitFor();
   const received = await sqs("ReceiveMessage", { QueueUrl: queueUrl, WaitTimeSeconds: 2 });
   assert.equal(received.Messages?.[0]?.Body, "hello from the console");
+
+  // The page it came back to lists the delivery: to the raw queue, delivered; the
+  // filtered-out queue got no attempt.
+  const deliveries = page.locator("section", { has: page.getByRole("heading", { name: "Recent deliveries" }) });
+  assert.equal(await deliveries.locator('[data-field="published"]').textContent(), "1");
+  const table = deliveries.getByRole("table", { name: /delivery attempt/ });
+  assert.equal(await table.locator("tbody tr").count(), 1);
+  const row = table.locator("tbody tr", { has: page.getByRole("link", { name: arnOf(queueName) }) });
+  assert.equal(await row.locator('[data-field="outcome"]').textContent(), "delivered");
+  assert.equal(await row.locator('[data-field="protocol"]').textContent(), "sqs");
+  assert.equal(await row.locator('[data-field="attempt"]').textContent(), "1");
 });
 
 test("a stream shows its shards, lineage and recent records", async (t) => {

@@ -1,6 +1,9 @@
 """The admin listener's /metrics, read with prometheus_client's own OpenMetrics parser:
-counters and gauges checked against known traffic, under both SQS protocols."""
+counters and gauges checked against known traffic, under both SQS protocols; SNS topics'
+publish and delivery counters after known publishes to queues and an HTTP endpoint."""
 
+import json
+import time
 import urllib.request
 
 from prometheus_client.openmetrics.parser import text_string_to_metric_families
@@ -122,3 +125,96 @@ def test_a_durable_server_reports_its_group_commits(tmp_path):
         assert value(after, "sluice_journal_bytes_since_snapshot") > 0
     finally:
         process.close()
+
+
+def test_sns_topic_counters_follow_publishes_and_queue_deliveries(sqs, admin, make_queue, unique_name):
+    from test_sns_topics import sns_client
+
+    sns = sns_client(sqs.meta.endpoint_url)
+    name = unique_name("topic")
+    topic = sns.create_topic(Name=name)["TopicArn"]
+    _, delivered_arn = make_queue("delivered")
+    _, filtered_arn = make_queue("filtered")
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=delivered_arn)
+    sns.subscribe(
+        TopicArn=topic, Protocol="sqs", Endpoint=filtered_arn,
+        Attributes={"FilterPolicy": json.dumps({"colour": ["never"]})},
+    )
+    published = 4
+    for i in range(published - 2):
+        sns.publish(TopicArn=topic, Message=f"m{i}")
+    batch = sns.publish_batch(
+        TopicArn=topic,
+        PublishBatchRequestEntries=[{"Id": f"e{i}", "Message": f"e{i}"} for i in range(2)],
+    )
+    assert len(batch["Successful"]) == 2
+
+    families = scrape(admin)
+    t = {"topic": name}
+    assert value(families, "sluice_sns_number_of_messages_published", **t) == published
+    deliveries = lambda outcome: value(
+        families, "sluice_sns_deliveries", protocol="sqs", outcome=outcome, **t
+    )
+    assert deliveries("delivered") == published
+    assert deliveries("filtered_out") == published
+    assert deliveries("dropped") == 0
+    assert "sluice_sns_http_outbox_pending_deliveries" in families
+
+
+def test_folding_makes_one_series_for_all_topics():
+    from conftest import SluiceProcess, make_client
+    from test_sns_topics import sns_client
+
+    process = SluiceProcess("--in-memory", "--metrics-fold-queues")
+    try:
+        sqs = make_client(process.endpoint)
+        sns = sns_client(process.endpoint)
+        url = sqs.create_queue(QueueName="folded")["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
+        # Published to from both topics, so the folded queue series says 3 as well.
+        for name, publishes in [("one", 1), ("two", 2)]:
+            topic = sns.create_topic(Name=name)["TopicArn"]
+            sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)
+            for i in range(publishes):
+                sns.publish(TopicArn=topic, Message=f"{name}{i}")
+        families = scrape(process.admin)
+        published = families["sluice_sns_number_of_messages_published"]
+        assert {s.labels["topic"] for s in published.samples} == {"*"}
+        assert value(families, "sluice_sns_number_of_messages_published", topic="*") == 3
+        assert value(
+            families, "sluice_sns_deliveries", topic="*", protocol="sqs", outcome="delivered"
+        ) == 3
+        assert value(families, "sluice_sqs_approximate_number_of_messages_visible", queue="*") == 3
+    finally:
+        process.close()
+
+
+def test_sns_http_deliveries_are_counted_and_the_outbox_drains(sqs, admin, unique_name):
+    from test_sns_http import Endpoint, subscribe_confirmed
+    from test_sns_topics import sns_client
+
+    sns = sns_client(sqs.meta.endpoint_url)
+    endpoint = Endpoint()
+    try:
+        name = unique_name("hooked")
+        topic = sns.create_topic(Name=name)["TopicArn"]
+        subscribe_confirmed(sns, endpoint, topic, "/metrics-hook")
+        published = 3
+        for i in range(published):
+            sns.publish(TopicArn=topic, Message=f"m{i}")
+        endpoint.wait_for("/metrics-hook", "Notification", published)
+        t = {"topic": name, "protocol": "http"}
+        deadline = time.monotonic() + 10
+        while True:
+            families = scrape(admin)
+            delivered = value(families, "sluice_sns_deliveries", outcome="delivered", **t)
+            if delivered == published:
+                break
+            assert time.monotonic() < deadline, f"{delivered} of {published} counted"
+            time.sleep(0.05)
+        assert value(families, "sluice_sns_number_of_messages_published", topic=name) == published
+        assert value(families, "sluice_sns_deliveries", outcome="retrying", **t) == 0
+    finally:
+        endpoint.server.shutdown()

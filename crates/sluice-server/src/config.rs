@@ -153,8 +153,8 @@ pub struct Cli {
     /// ProvisionedThroughputExceededException beyond them, to test clients' backoff.
     #[arg(long, env = "SLUICE_KINESIS_THROUGHPUT_LIMITS", value_parser = boolish())]
     pub kinesis_throughput_limits: bool,
-    /// Report queue metrics as one series for all queues rather than one per queue, for
-    /// servers with very many queues.
+    /// Report queue metrics as one series for all queues rather than one per queue, and
+    /// SNS topic metrics as one series for all topics, for servers with very many.
     #[arg(long, env = "SLUICE_METRICS_FOLD_QUEUES", value_parser = boolish())]
     pub metrics_fold_queues: bool,
     /// How log lines are written to stderr: `text` for people, `json` (one object a
@@ -325,7 +325,7 @@ pub struct Config {
     pub kinesis_status_delay_ms: u64,
     /// Whether Kinesis's per-shard throughput limits are enforced.
     pub kinesis_throughput_limits: bool,
-    /// Whether queue metrics are folded into one series.
+    /// Whether queue (and topic) metrics are folded into one series.
     pub metrics_fold_queues: bool,
     /// What the admin listener asks for off loopback.
     pub admin_token: Option<String>,

@@ -315,6 +315,7 @@ pub async fn start_with_signal(
     // answered, so open streams do not hold their connections past the stop.
     let (stopping_tx, stopping_rx) = watch::channel(false);
     crate::console::sampler::spawn(console.history(), &sqs, &kinesis, stopping_rx.clone());
+    metrics.sources().set_sns(&sns);
     let app = router(Arc::new(AppState {
         sqs: sqs.clone(),
         sns: sns.clone(),

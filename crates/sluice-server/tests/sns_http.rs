@@ -326,6 +326,45 @@ impl Server {
         self.sns(&params, "MessageId").await
     }
 
+    /// `sluice_sns_deliveries_total` of topic `name` for `outcome` over http (0 when the
+    /// series is absent), from the admin listener's /metrics.
+    async fn http_deliveries(&self, name: &str, outcome: &str) -> u64 {
+        let text = self.admin_get("/metrics").await;
+        let series = format!(
+            r#"sluice_sns_deliveries_total{{account="000000000000",topic="{name}",protocol="http",outcome="{outcome}"}} "#
+        );
+        text.lines()
+            .find_map(|line| line.strip_prefix(&series))
+            .map_or(0, |n| n.trim().parse().unwrap())
+    }
+
+    /// Waits (real time) until the topic's http deliveries with `outcome` number `count`.
+    async fn wait_for_deliveries(&self, name: &str, outcome: &str, count: u64) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let n = self.http_deliveries(name, outcome).await;
+            if n == count {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{name}: {n} deliveries {outcome}, expected {count}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    async fn admin_get(&self, path: &str) -> String {
+        let response = self
+            .http
+            .get(format!("{}{path}", self.admin))
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_success(), "GET {path}");
+        response.text().await.unwrap()
+    }
+
     async fn subscription_attribute(&self, arn: &str, name: &str) -> String {
         let params = [
             ("Action", "GetSubscriptionAttributes"),
@@ -612,6 +651,83 @@ async fn retries_follow_the_policy_then_dead_letter() {
     tokio::time::sleep(QUIET).await;
     assert_eq!(endpoint.of_kind("/fails", "Notification").len(), 4);
     assert_eq!(endpoint.of_kind("/hangs", "Notification").len(), 2);
+
+    // The metrics count each failed attempt that was retried, then the end of each.
+    server
+        .wait_for_deliveries("retried", "dead_lettered", 1)
+        .await;
+    server.wait_for_deliveries("retried", "dropped", 1).await;
+    assert_eq!(server.http_deliveries("retried", "retrying").await, 3 + 1);
+    assert_eq!(server.http_deliveries("retried", "delivered").await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_retry_that_succeeds_is_counted_and_listed() {
+    let data = tempfile::tempdir().unwrap();
+    let logs = tempfile::tempdir().unwrap();
+    let server = Server::start(data.path(), logs.path(), "flaky");
+    let (endpoint, base) = Endpoint::start().await;
+    let topic = server.topic("flaky", "1").await;
+    let policy = r#"{"healthyRetryPolicy":{"numRetries":2,"minDelayTarget":3,"maxDelayTarget":3}}"#;
+    endpoint.set_mode("/flaky", Mode::Fail(503));
+    let subscription = server
+        .subscribe_confirmed(
+            &endpoint,
+            &topic,
+            &format!("{base}/flaky"),
+            "/flaky",
+            &[("DeliveryPolicy", policy)],
+        )
+        .await;
+    let message_id = server.publish(&topic, "eventually", None).await;
+    endpoint.wait_for("/flaky", "Notification", 1).await;
+    server.wait_for_deliveries("flaky", "retrying", 1).await;
+    assert_eq!(server.http_deliveries("flaky", "delivered").await, 0);
+
+    // The endpoint recovers; the retry 3 s later is delivered.
+    endpoint.set_mode("/flaky", Mode::Accept);
+    server.advance(&endpoint, 3_000).await;
+    let got = endpoint.wait_for("/flaky", "Notification", 2).await;
+    assert_eq!(got[1].at_ms, 3_000);
+    server.wait_for_deliveries("flaky", "delivered", 1).await;
+    assert_eq!(server.http_deliveries("flaky", "retrying").await, 1);
+    assert_eq!(server.http_deliveries("flaky", "dead_lettered").await, 0);
+
+    // The console's topic page lists both attempts, newest first, after the
+    // subscription's confirmation.
+    let page = server
+        .admin_get(&format!("/console/topics/{}", topic.replace(':', "%3A")))
+        .await;
+    let section = page
+        .split(r#"<h2 id="deliveries-h">Recent deliveries</h2>"#)
+        .nth(1)
+        .expect("a Recent deliveries section")
+        .split("</section>")
+        .next()
+        .unwrap();
+    assert!(
+        section.contains("<caption>The last 3 delivery attempts"),
+        "{section}"
+    );
+    let rows: Vec<&str> = section.split("<tr>").skip(2).collect();
+    assert_eq!(rows.len(), 3, "{section}");
+    let field = |row: &str, name: &str| -> String {
+        let open = format!(r#"<td data-field="{name}">"#);
+        let start = row.find(&open).unwrap() + open.len();
+        row[start..][..row[start..].find("</td>").unwrap()].to_owned()
+    };
+    assert_eq!(field(rows[0], "outcome"), "delivered");
+    assert_eq!(field(rows[0], "http-status"), "200");
+    assert_eq!(field(rows[0], "attempt"), "2");
+    assert_eq!(field(rows[0], "protocol"), "http");
+    assert!(field(rows[0], "message").contains(&message_id));
+    assert!(field(rows[0], "endpoint").contains(&subscription));
+    assert_eq!(field(rows[1], "outcome"), "retrying");
+    assert_eq!(field(rows[1], "http-status"), "503");
+    assert_eq!(field(rows[1], "attempt"), "1");
+    assert!(field(rows[1], "detail").contains("HTTP 503"));
+    assert!(field(rows[2], "message").contains("SubscriptionConfirmation"));
+    assert_eq!(field(rows[2], "outcome"), "delivered");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

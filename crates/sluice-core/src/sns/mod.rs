@@ -10,12 +10,16 @@
 //! - `filter/`: filter policies; `notification/`: the documents SNS delivers.
 //! - `delivery/`: HTTP/S delivery policies, retry schedules and outbox entries;
 //!   `outbox.rs`: the `DeliveryOutbox` boundary HTTP/S deliveries wait behind.
+//! - `activity.rs`: each topic's publish and delivery counters; `delivery_log.rs`: its
+//!   recent delivery attempts and their outcomes (read by metrics and the console).
 //!
 //! - `publish.rs`: what a Publish must hold; `service/publish.rs`: fan-out to queues.
 
 pub mod access;
+pub mod activity;
 pub mod api;
 pub mod delivery;
+pub mod delivery_log;
 pub mod error;
 pub mod fifo;
 pub mod filter;
@@ -34,8 +38,8 @@ pub mod topic_attributes;
 pub use error::{SnsError, SnsErrorKind, SnsResult};
 pub use names::TopicKey;
 pub use service::{
-    dead_letter_target, delivered_by_sluice, signing_cert_url, AddPermissionInput, DeadLetter,
-    Fanout, Sns, SnsContext, SIGNING_CERT_PATH, SNS_SERVICE_PRINCIPAL,
+    dead_letter_target, delivered_by_sluice, signing_cert_url, AddPermissionInput, AttemptEnd,
+    DeadLetter, Fanout, Sns, SnsContext, SIGNING_CERT_PATH, SNS_SERVICE_PRINCIPAL,
 };
 
 /// The API version Query requests name.

@@ -1,5 +1,6 @@
 //! Topics: the list (of the server's region and account), each topic's page with its
-//! attributes and its subscriptions with their filter policies, and a form to publish a
+//! attributes, its subscriptions with their filter policies, its recent deliveries and
+//! what became of each (from the core's per-topic activity), and a form to publish a
 //! test message.
 
 use std::collections::BTreeMap;
@@ -11,13 +12,16 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
+use sluice_core::sns::activity::TopicActivity;
 use sluice_core::sns::api::PublishInput;
+use sluice_core::sns::delivery_log::{DeliveryRecord, RECENT_DELIVERIES_MAX};
 use sluice_core::sns::names::parse_topic_arn;
+use sluice_core::sns::outbox::DeliveryKind;
 use sluice_core::sns::{Fanout, SnsContext, TopicKey};
 use sluice_core::sqs::QueueKey;
 
 use super::html::{definition_table, notice, Html};
-use super::{action_form, back_to, escape, report, segment, starting, Console};
+use super::{action_form, back_to, escape, report, segment, starting, timestamp, Console};
 use crate::admin::AdminState;
 use crate::admin_auth::AdminCaller;
 
@@ -202,6 +206,9 @@ pub async fn show(
     }
     body.push_str("</section>");
 
+    let activity = console.sns.activity().get(&key);
+    body.push_str(&recent_deliveries(activity.as_deref()));
+
     // Attributes.
     let _ = write!(
         body,
@@ -248,6 +255,71 @@ pub async fn show(
         token = console.token_field(),
     );
     Html::page(&format!("Topic {}", key.name), "topics", &body).into_response()
+}
+
+/// One delivery attempt as a table row.
+fn delivery_row(r: &DeliveryRecord) -> String {
+    let protocol = r.protocol.as_str();
+    let attempt = match r.attempt {
+        0 => "not attempted".to_owned(),
+        n => n.to_string(),
+    };
+    let message = match r.kind {
+        DeliveryKind::Notification => format!("<code>{}</code>", escape(&r.message_id)),
+        kind => format!(
+            "<code>{}</code> ({})",
+            escape(&r.message_id),
+            escape(kind.as_str())
+        ),
+    };
+    let dead_letter = match &r.dead_letter_queue {
+        Some(queue) => endpoint_cell("sqs", queue),
+        None => "None".to_owned(),
+    };
+    format!(
+        r#"<tr><td data-field="time">{time}</td><td data-field="endpoint">{endpoint}<br><code>{arn}</code></td><td data-field="protocol">{protocol}</td><td data-field="outcome">{outcome}</td><td data-field="http-status">{status}</td><td data-field="attempt">{attempt}</td><td data-field="dead-letter">{dead_letter}</td><td data-field="message">{message}</td><td data-field="detail">{detail}</td></tr>"#,
+        time = escape(&timestamp(r.at_ms)),
+        endpoint = endpoint_cell(protocol, &r.endpoint),
+        arn = escape(&r.subscription_arn),
+        protocol = escape(protocol),
+        outcome = escape(&r.outcome.as_str().replace('_', " ")),
+        status = r
+            .http_status
+            .map_or_else(|| "None".to_owned(), |s| s.to_string()),
+        detail = escape(r.detail.as_deref().unwrap_or_default()),
+    )
+}
+
+/// The "Recent deliveries" section: the topic's publish count and its last delivery
+/// attempts, newest first.
+fn recent_deliveries(activity: Option<&TopicActivity>) -> String {
+    let mut out = String::from(
+        r#"<section aria-labelledby="deliveries-h"><h2 id="deliveries-h">Recent deliveries</h2>"#,
+    );
+    let records = activity
+        .map(TopicActivity::recent_deliveries)
+        .unwrap_or_default();
+    let published = activity.map_or(0, |a| a.counts().published);
+    let _ = write!(
+        out,
+        r#"<p>Messages published since the server started: <span data-field="published">{published}</span>.</p>"#
+    );
+    if records.is_empty() {
+        out.push_str("<p>No deliveries since the server started.</p>");
+    } else {
+        let rows: String = records.iter().map(delivery_row).collect();
+        let _ = write!(
+            out,
+            r#"<table class="list"><caption>The last {n} delivery attempt{s}, newest first (at most {max} are kept)</caption>
+<thead><tr><th scope="col">Time</th><th scope="col">Subscription</th><th scope="col">Protocol</th><th scope="col">Outcome</th><th scope="col">HTTP status</th><th scope="col">Attempt</th><th scope="col">Dead-letter queue</th><th scope="col">Message</th><th scope="col">Detail</th></tr></thead>
+<tbody>{rows}</tbody></table>"#,
+            n = records.len(),
+            s = if records.len() == 1 { "" } else { "s" },
+            max = RECENT_DELIVERIES_MAX,
+        );
+    }
+    out.push_str("</section>");
+    out
 }
 
 async fn publish_one(
@@ -306,4 +378,54 @@ pub async fn publish(
         "The message was not published",
     );
     back_to(&topic_path(&arn), &text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sluice_core::sns::delivery_log::Outcome;
+    use sluice_core::sns::protocol::Protocol;
+
+    fn http_record() -> DeliveryRecord {
+        DeliveryRecord {
+            at_ms: 1_700_000_000_123,
+            subscription_arn: "arn:aws:sns:us-east-1:000000000000:t:1".to_owned(),
+            endpoint: "http://example.com/<hook>".to_owned(),
+            protocol: Protocol::Http,
+            kind: DeliveryKind::Notification,
+            message_id: "m-1".to_owned(),
+            outcome: Outcome::DeadLettered,
+            http_status: Some(500),
+            attempt: 4,
+            dead_letter_queue: Some("arn:aws:sqs:us-east-1:000000000000:dlq".to_owned()),
+            detail: Some("The endpoint answered \"HTTP 500\"".to_owned()),
+        }
+    }
+
+    #[test]
+    fn a_delivery_row_shows_every_field_escaped() {
+        let row = delivery_row(&http_record());
+        assert!(row.contains(r#"<td data-field="time">2023-11-14 22:13:20.123 UTC</td>"#));
+        assert!(row.contains("<code>http://example.com/&lt;hook&gt;</code>"));
+        assert!(!row.contains("<hook>"));
+        assert!(row.contains(r#"<td data-field="outcome">dead lettered</td>"#));
+        assert!(row.contains(r#"<td data-field="http-status">500</td>"#));
+        assert!(row.contains(r#"<td data-field="attempt">4</td>"#));
+        assert!(row.contains(r#"href="/console/queues/us-east-1/000000000000/dlq""#));
+        assert!(row.contains("The endpoint answered &quot;HTTP 500&quot;"));
+    }
+
+    #[test]
+    fn the_section_has_a_captioned_table_or_says_there_is_nothing() {
+        let empty = recent_deliveries(None);
+        assert!(empty.contains("No deliveries since the server started."));
+        assert!(!empty.contains("<table"));
+        let activity = TopicActivity::default();
+        activity.published();
+        activity.record(vec![http_record()]);
+        let section = recent_deliveries(Some(&activity));
+        assert!(section.contains(r#"<span data-field="published">1</span>"#));
+        assert!(section.contains("<caption>The last 1 delivery attempt, newest first"));
+        assert_eq!(section.matches("<tr>").count(), 2, "the header and one row");
+    }
 }

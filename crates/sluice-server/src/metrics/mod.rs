@@ -6,9 +6,11 @@
 //!   is `unknown`, so clients cannot make new series).
 //! - `scrape.rs`: what is read at each scrape: queue depths (from the store, as
 //!   GetQueueAttributes reads them), each queue's sends, receives, deletes and empty
-//!   receives (the core's activity counters), and the server's connections, requests in
-//!   progress and waiting long polls. Queue series can be folded into one (`queue="*"`)
-//!   for deployments with very many queues.
+//!   receives (the core's activity counters), Kinesis shards' counters, each SNS topic's
+//!   publishes and deliveries by protocol and outcome and the HTTP/S outbox's depth, and
+//!   the server's connections, requests in progress and waiting long polls. Queue and
+//!   topic series can be folded into one each (`queue="*"`, `topic="*"`) for deployments
+//!   with very many queues or topics (`--metrics-fold-queues`).
 //!
 //! Names follow SQS's CloudWatch metrics where one exists
 //! (`ApproximateNumberOfMessagesVisible` is `sluice_sqs_approximate_number_of_messages_visible`).

@@ -1,4 +1,5 @@
-//! What a scrape reads at its moment: queue depths and counters, and the server's load.
+//! What a scrape reads at its moment: queue depths and counters, shard counters, topic
+//! publish and delivery counters and the HTTP/S outbox's depth, and the server's load.
 
 use std::sync::{Arc, OnceLock, Weak};
 
@@ -11,13 +12,15 @@ use prometheus_client::metrics::MetricType;
 use sluice_core::kinesis::activity::ShardCounts;
 use sluice_core::kinesis::names::shard_id;
 use sluice_core::kinesis::Kinesis;
+use sluice_core::sns::activity::TopicCounts;
+use sluice_core::sns::Sns;
 use sluice_core::sqs::activity::ActivityCounts;
 use sluice_core::sqs::attributes::QueueCounts;
 use sluice_core::sqs::Sqs;
 
 use crate::limits::{Gates, Load};
 
-/// The label a folded queue series carries.
+/// The label a folded queue (or topic) series carries.
 pub const ALL_QUEUES: &str = "*";
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
@@ -33,6 +36,20 @@ struct ShardLabels {
     shard: String,
 }
 
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct TopicLabels {
+    account: String,
+    topic: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct DeliveryLabels {
+    account: String,
+    topic: String,
+    protocol: &'static str,
+    outcome: &'static str,
+}
+
 #[derive(Debug, Clone, Default)]
 struct QueueSample {
     depth: QueueCounts,
@@ -43,16 +60,21 @@ struct QueueSample {
 struct Sample {
     queues: Vec<(QueueLabels, QueueSample)>,
     shards: Vec<(ShardLabels, ShardCounts)>,
+    topics: Vec<(TopicLabels, TopicCounts)>,
+    /// HTTP/S deliveries in the outbox, when there is one.
+    outbox_pending: Option<usize>,
     journal: Option<sluice_store::JournalStats>,
     load: Option<Load>,
 }
 
 /// Where a scrape reads from; set as the server starts.
 pub struct ScrapeSources {
+    /// One series per queue and per topic; `false` folds each into one (`*`).
     per_queue: bool,
     // Held weakly: the metrics outlive nothing they read.
     sqs: OnceLock<Weak<Sqs>>,
     kinesis: OnceLock<Weak<Kinesis>>,
+    sns: OnceLock<Weak<Sns>>,
     store: OnceLock<Weak<sluice_store::EmbeddedStore>>,
     gates: OnceLock<Weak<Gates>>,
     sample: Mutex<Sample>,
@@ -72,6 +94,7 @@ impl ScrapeSources {
             per_queue,
             sqs: OnceLock::new(),
             kinesis: OnceLock::new(),
+            sns: OnceLock::new(),
             store: OnceLock::new(),
             gates: OnceLock::new(),
             sample: Mutex::new(Sample::default()),
@@ -84,6 +107,10 @@ impl ScrapeSources {
 
     pub fn set_kinesis(&self, kinesis: &Arc<Kinesis>) {
         let _ = self.kinesis.set(Arc::downgrade(kinesis));
+    }
+
+    pub fn set_sns(&self, sns: &Arc<Sns>) {
+        let _ = self.sns.set(Arc::downgrade(sns));
     }
 
     pub fn set_store(&self, store: &Arc<sluice_store::EmbeddedStore>) {
@@ -144,6 +171,30 @@ impl ScrapeSources {
                     shard: shard_id(index),
                 };
                 sample.shards.push((labels, counts));
+            }
+        }
+        if let Some(sns) = self.sns.get().and_then(Weak::upgrade) {
+            let mut folded = TopicCounts::default();
+            for (key, counts) in sns.activity().snapshot() {
+                if self.per_queue {
+                    let labels = TopicLabels {
+                        account: key.account_id,
+                        topic: key.name,
+                    };
+                    sample.topics.push((labels, counts));
+                } else {
+                    folded.add(&counts);
+                }
+            }
+            if !self.per_queue {
+                let labels = TopicLabels {
+                    account: ALL_QUEUES.to_owned(),
+                    topic: ALL_QUEUES.to_owned(),
+                };
+                sample.topics.push((labels, folded));
+            }
+            if let Some(outbox) = sns.outbox() {
+                sample.outbox_pending = Some(outbox.pending_deliveries().await);
             }
         }
         *self.sample.lock() = sample;
@@ -264,11 +315,59 @@ const SHARD_FAMILIES: &Table<ShardCounts> = &[
     ),
 ];
 
+/// The SNS topic families with one value per topic: name, help, type, value.
+const TOPIC_FAMILIES: &Table<TopicCounts> = &[(
+    "sluice_sns_number_of_messages_published",
+    "Messages accepted for the topic by Publish and PublishBatch, each batch entry counted (NumberOfMessagesPublished)",
+    MetricType::Counter,
+    |t| t.published,
+)];
+
+/// Deliveries by topic, protocol and outcome; only the pairs that have happened, so a
+/// topic has at most one series per protocol and outcome.
+fn encode_deliveries(
+    encoder: &mut DescriptorEncoder,
+    topics: &[(TopicLabels, TopicCounts)],
+) -> Result<(), std::fmt::Error> {
+    let mut family = encoder.encode_descriptor(
+        "sluice_sns_deliveries",
+        "Notification deliveries by topic, protocol and outcome: delivered, retrying (an HTTP/S \
+         attempt failed and is retried), dead_lettered, dropped (failed with no dead-letter \
+         queue), not_delivered (protocols Sluice only logs), filtered_out (by the filter policy)",
+        None,
+        MetricType::Counter,
+    )?;
+    for (topic, counts) in topics {
+        for (protocol, outcome, n) in counts.nonzero_deliveries() {
+            let labels = DeliveryLabels {
+                account: topic.account.clone(),
+                topic: topic.topic.clone(),
+                protocol: protocol.as_str(),
+                outcome: outcome.as_str(),
+            };
+            ConstCounter::new(n).encode(family.encode_family(&labels)?)?;
+        }
+    }
+    Ok(())
+}
+
 impl Collector for ScrapeSources {
     fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
         let sample = self.sample.lock();
         encode_table(&mut encoder, QUEUE_FAMILIES, &sample.queues)?;
         encode_table(&mut encoder, SHARD_FAMILIES, &sample.shards)?;
+        encode_table(&mut encoder, TOPIC_FAMILIES, &sample.topics)?;
+        encode_deliveries(&mut encoder, &sample.topics)?;
+        if let Some(pending) = sample.outbox_pending {
+            let gauge = ConstGauge::new(pending as i64);
+            let metric = encoder.encode_descriptor(
+                "sluice_sns_http_outbox_pending_deliveries",
+                "HTTP/S deliveries in the outbox: enqueued and not yet delivered, dead-lettered or dropped (all topics)",
+                None,
+                gauge.metric_type(),
+            )?;
+            gauge.encode(metric)?;
+        }
         if let Some(journal) = &sample.journal {
             let counters: [(&str, &str, u64); 2] = [
                 (

@@ -1,7 +1,8 @@
 //! The SNS delivery worker: a background task that takes due deliveries from the HTTP/S
 //! outbox (`sluice_core::sns::outbox`) and POSTs them to their endpoints with AWS's
 //! headers, then settles each attempt: delivered, retried when the policy says, or
-//! dead-lettered once the retries run out.
+//! dead-lettered once the retries run out. Each attempt's outcome is recorded in its
+//! topic's activity (`Sns::record_http_attempt`: counters and recent deliveries).
 //!
 //! AWS's rule for the outcome: an answer of 200 to 499 is a delivery (a 4xx is the
 //! endpoint's own verdict, not retried); any other status, a connection failure or no
@@ -31,9 +32,10 @@ use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use parking_lot::Mutex;
 use sluice_core::clock::{Clock, EpochMs};
+use sluice_core::sns::delivery_log::Outcome;
 use sluice_core::sns::limits::{HTTP_DELIVERIES_IN_FLIGHT_MAX, HTTP_USER_AGENT};
 use sluice_core::sns::outbox::{DeliveryKind, DeliveryOutbox, DeliveryOutcome, PendingDelivery};
-use sluice_core::sns::Sns;
+use sluice_core::sns::{AttemptEnd, Sns};
 use sluice_core::sqs::Sqs;
 use tokio::sync::{watch, Notify, Semaphore};
 
@@ -133,11 +135,12 @@ fn client() -> HttpClient {
 
 /// How one attempt ended.
 enum Attempt {
-    Delivered,
+    /// The endpoint's answer (200 to 499).
+    Delivered(u16),
     /// A server-side error: retried by the policy. The HTTP status (for a dead letter's
     /// ErrorCode; 502 when the endpoint could not be reached, 504 when it did not answer
-    /// in time) and what happened.
-    Failed(u16, String),
+    /// in time), whether the endpoint answered it, and what happened.
+    Failed(u16, bool, String),
 }
 
 impl Worker {
@@ -233,20 +236,35 @@ impl Worker {
         // policy's whatever the attempt took (up to the timeout).
         let started_ms = self.clock.now_ms();
         match self.post(&pending).await {
-            Attempt::Delivered => {
+            Attempt::Delivered(status) => {
                 tracing::debug!(delivery = pending.id, attempts, endpoint = %pending.delivery.endpoint, "SNS delivery made");
+                let end = AttemptEnd {
+                    outcome: Outcome::Delivered,
+                    http_status: Some(status),
+                    dead_letter_queue: None,
+                    detail: None,
+                };
+                self.sns.record_http_attempt(&pending, attempts, end);
                 self.settle(pending.id, DeliveryOutcome::Finished).await;
             }
-            Attempt::Failed(code, message) => {
+            Attempt::Failed(code, answered, message) => {
+                let mut end = AttemptEnd {
+                    outcome: Outcome::Retrying,
+                    http_status: answered.then_some(code),
+                    dead_letter_queue: None,
+                    detail: Some(&message),
+                };
                 match pending.delivery.retry.delay_before_retry_s(attempts) {
                     Some(delay_s) => {
                         tracing::debug!(delivery = pending.id, attempts, %code, delay_s, "SNS delivery failed; retrying");
+                        self.sns.record_http_attempt(&pending, attempts, end);
                         let due_ms = started_ms + u64::from(delay_s) * 1_000;
                         self.settle(pending.id, DeliveryOutcome::Retry { attempts, due_ms })
                             .await;
                     }
                     None => {
-                        self.sns
+                        end.dead_letter_queue = self
+                            .sns
                             .dead_letter_delivery(
                                 &self.sqs,
                                 &pending,
@@ -255,6 +273,11 @@ impl Worker {
                                 &message,
                             )
                             .await;
+                        end.outcome = match end.dead_letter_queue {
+                            Some(_) => Outcome::DeadLettered,
+                            None => Outcome::Dropped,
+                        };
+                        self.sns.record_http_attempt(&pending, attempts, end);
                         self.settle(pending.id, DeliveryOutcome::Finished).await;
                     }
                 }
@@ -266,7 +289,7 @@ impl Worker {
         let request = match request(pending) {
             Ok(request) => request,
             // An endpoint that cannot be requested never will be: fail every attempt.
-            Err(e) => return Attempt::Failed(UNREACHABLE_STATUS, e),
+            Err(e) => return Attempt::Failed(UNREACHABLE_STATUS, false, e),
         };
         match tokio::time::timeout(self.timeout, self.client.request(request)).await {
             Ok(Ok(response)) => {
@@ -275,17 +298,19 @@ impl Worker {
                     if status >= 400 {
                         tracing::warn!(endpoint = %pending.delivery.endpoint, status, "SNS endpoint refused a delivery (not retried, as on AWS)");
                     }
-                    Attempt::Delivered
+                    Attempt::Delivered(status)
                 } else {
-                    Attempt::Failed(status, format!("The endpoint answered HTTP {status}"))
+                    Attempt::Failed(status, true, format!("The endpoint answered HTTP {status}"))
                 }
             }
             Ok(Err(e)) => Attempt::Failed(
                 UNREACHABLE_STATUS,
+                false,
                 format!("The endpoint could not be reached: {e}"),
             ),
             Err(_) => Attempt::Failed(
                 TIMEOUT_STATUS,
+                false,
                 format!(
                     "The endpoint did not answer within {} ms",
                     self.timeout.as_millis()

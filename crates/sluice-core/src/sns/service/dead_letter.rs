@@ -61,7 +61,8 @@ impl DeadLetter {
     }
 
     /// Sends the message to the dead-letter queue with why it failed; logs the outcome.
-    pub async fn send(self, sqs: &Sqs, error_code: u16, error_message: &str) {
+    /// Answers whether the queue took it.
+    pub async fn send(self, sqs: &Sqs, error_code: u16, error_message: &str) -> bool {
         let mut message = self.message;
         let why = [
             ("ErrorCode", "Number", error_code.to_string()),
@@ -85,18 +86,24 @@ impl DeadLetter {
             .send_from_service(&self.queue_arn, access, &self.account_id, message)
             .await
         {
-            Ok(_) => tracing::info!(
-                subscription = %self.subscription_arn,
-                queue = %self.queue_arn,
-                %error_code,
-                "SNS delivery dead-lettered"
-            ),
-            Err(e) => tracing::warn!(
-                subscription = %self.subscription_arn,
-                queue = %self.queue_arn,
-                error = %e,
-                "SNS delivery could not be dead-lettered; dropped"
-            ),
+            Ok(_) => {
+                tracing::info!(
+                    subscription = %self.subscription_arn,
+                    queue = %self.queue_arn,
+                    %error_code,
+                    "SNS delivery dead-lettered"
+                );
+                true
+            }
+            Err(e) => {
+                tracing::warn!(
+                    subscription = %self.subscription_arn,
+                    queue = %self.queue_arn,
+                    error = %e,
+                    "SNS delivery could not be dead-lettered; dropped"
+                );
+                false
+            }
         }
     }
 }

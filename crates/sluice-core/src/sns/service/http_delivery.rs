@@ -11,9 +11,12 @@
 use std::sync::Arc;
 
 use super::dead_letter::{log_dropped, DeadLetter};
+use super::observe::AttemptEnd;
 use super::{Fanout, Sns, SnsContext};
 use crate::clock::EpochMs;
+use crate::sns::activity::TopicActivity;
 use crate::sns::delivery::http::{confirmation, notification};
+use crate::sns::delivery_log::Outcome;
 use crate::sns::notification::ConfirmationKind;
 use crate::sns::outbox::{DeliveryKind, DeliveryOutbox, NewDelivery, OutboxError, PendingDelivery};
 use crate::sns::protocol::Protocol;
@@ -65,6 +68,7 @@ impl Sns {
         checked: &CheckedPublish,
         message_id: &str,
         published_at_ms: EpochMs,
+        activity: &Arc<TopicActivity>,
     ) -> Option<tokio::task::JoinHandle<()>> {
         let filter_attributes = checked.filter_attributes();
         let mut owed = Vec::new();
@@ -73,7 +77,7 @@ impl Sns {
                 continue;
             }
             let body = checked.body_for(subscription.protocol.as_str());
-            if !self.passes_filter(subscription, &filter_attributes, body) {
+            if !self.admits(activity, subscription, &filter_attributes, body) {
                 continue;
             }
             match notification(
@@ -100,7 +104,8 @@ impl Sns {
                     });
                 }
                 Err(e) => {
-                    tracing::warn!(subscription = %subscription.arn, error = %e, "SNS delivery not sent")
+                    tracing::warn!(subscription = %subscription.arn, error = %e, "SNS delivery not sent");
+                    activity.count(subscription.protocol, Outcome::Dropped);
                 }
             }
         }
@@ -108,25 +113,30 @@ impl Sns {
             return None;
         }
         let Some(outbox) = self.outbox.clone() else {
+            let why = "HTTP/S delivery is not available";
             for o in &owed {
-                log_dropped(
-                    &o.delivery.subscription_arn,
-                    UNAVAILABLE_CODE,
-                    "HTTP/S delivery is not available",
-                );
+                log_dropped(&o.delivery.subscription_arn, UNAVAILABLE_CODE, why);
+                let end = AttemptEnd {
+                    outcome: Outcome::Dropped,
+                    http_status: None,
+                    dead_letter_queue: None,
+                    detail: Some(why),
+                };
+                self.record_unqueued(activity, &o.delivery, end);
             }
             return None;
         };
         let sqs = fanout.sqs.clone();
         let wake = self.delivery_wake.clone();
+        let recorder = self.queue_recorder(activity, message_id);
         Some(tokio::spawn(async move {
             let (deliveries, letters): (Vec<_>, Vec<_>) = owed
                 .into_iter()
                 .map(|o| (o.delivery, o.dead_letter))
                 .unzip();
-            let arns: Vec<String> = deliveries
+            let unqueued: Vec<(String, String)> = deliveries
                 .iter()
-                .map(|d| d.subscription_arn.clone())
+                .map(|d| (d.subscription_arn.clone(), d.endpoint.clone()))
                 .collect();
             match outbox.enqueue_deliveries(deliveries).await {
                 Ok(_) => wake.notify_one(),
@@ -136,12 +146,26 @@ impl Sns {
                         _ => UNAVAILABLE_CODE,
                     };
                     let text = e.to_string();
-                    for (arn, letter) in arns.iter().zip(letters) {
-                        match letter {
-                            Some(letter) => letter.send(&sqs, code, &text).await,
-                            None => log_dropped(arn, code, &text),
-                        }
+                    let mut records = Vec::with_capacity(letters.len());
+                    for ((arn, endpoint), letter) in unqueued.iter().zip(letters) {
+                        let dead_letter_queue = match letter {
+                            Some(letter) => {
+                                let queue = letter.queue_arn.clone();
+                                letter.send(&sqs, code, &text).await.then_some(queue)
+                            }
+                            None => {
+                                log_dropped(arn, code, &text);
+                                None
+                            }
+                        };
+                        records.push(recorder.http_unqueued(
+                            arn,
+                            endpoint,
+                            dead_letter_queue,
+                            &text,
+                        ));
                     }
+                    recorder.keep(records);
                 }
             }
         }))
@@ -200,7 +224,8 @@ impl Sns {
 
     /// Sends a notification that failed for good to its subscription's dead-letter
     /// queue (read now, so a RedrivePolicy set while it was retried counts), or logs and
-    /// drops it. Confirmations are never dead-lettered.
+    /// drops it. Confirmations are never dead-lettered. Answers the dead-letter queue
+    /// that took it, if one did.
     pub async fn dead_letter_delivery(
         &self,
         sqs: &Sqs,
@@ -208,11 +233,11 @@ impl Sns {
         enforce_access: bool,
         error_code: u16,
         error_message: &str,
-    ) {
+    ) -> Option<String> {
         let arn = &pending.delivery.subscription_arn;
         if pending.delivery.kind != DeliveryKind::Notification {
             log_dropped(arn, error_code, error_message);
-            return;
+            return None;
         }
         let letter = ServiceMessage {
             body: pending.delivery.body.clone(),
@@ -220,8 +245,17 @@ impl Sns {
         };
         let subscription = self.store.subscription(arn).await;
         match subscription.and_then(|s| DeadLetter::for_subscription(&s, &letter, enforce_access)) {
-            Some(letter) => letter.send(sqs, error_code, error_message).await,
-            None => log_dropped(arn, error_code, error_message),
+            Some(letter) => {
+                let queue = letter.queue_arn.clone();
+                letter
+                    .send(sqs, error_code, error_message)
+                    .await
+                    .then_some(queue)
+            }
+            None => {
+                log_dropped(arn, error_code, error_message);
+                None
+            }
         }
     }
 }

@@ -17,11 +17,14 @@
 //!   Lambda, Firehose, mobile push), logged as not delivered.
 //! - `http_delivery.rs`: what goes to the HTTP/S outbox, and what its worker asks;
 //!   `dead_letter.rs`: subscription dead-letter queues.
+//! - `observe.rs`: what publishes and deliveries write to each topic's activity
+//!   (counters and recent deliveries, `sns/activity.rs`).
 
 mod dead_letter;
 pub(crate) mod document;
 mod fifo_lanes;
 mod http_delivery;
+mod observe;
 mod permissions;
 mod publish;
 mod publish_batch;
@@ -32,6 +35,7 @@ mod undelivered;
 mod unsupported;
 
 pub use dead_letter::{dead_letter_target, DeadLetter};
+pub use observe::AttemptEnd;
 pub use permissions::AddPermissionInput;
 pub use publish::{signing_cert_url, Fanout, SIGNING_CERT_PATH, SNS_SERVICE_PRINCIPAL};
 pub use undelivered::delivered_by_sluice;
@@ -39,6 +43,7 @@ pub use undelivered::delivered_by_sluice;
 use std::sync::Arc;
 
 use super::access::check_action;
+use super::activity::SnsActivity;
 use super::error::{SnsError, SnsErrorKind, SnsResult};
 use super::filter::FilterCache;
 use super::names::{parse_topic_arn, TopicKey};
@@ -90,6 +95,8 @@ pub struct Sns {
     delivery_wake: Arc<tokio::sync::Notify>,
     /// Publishes' signatures running on blocking threads: one per core at most.
     signing_slots: Arc<tokio::sync::Semaphore>,
+    /// Each topic's counters and recent deliveries (`observe.rs`).
+    activity: SnsActivity,
 }
 
 impl Sns {
@@ -125,6 +132,7 @@ impl Sns {
             signing_slots: Arc::new(tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(1, usize::from),
             )),
+            activity: SnsActivity::default(),
         })
     }
 

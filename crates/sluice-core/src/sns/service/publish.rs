@@ -21,8 +21,9 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use super::dead_letter::{sqs_error_code, DeadLetter};
+use super::dead_letter::DeadLetter;
 use super::document::{notification_string_to_sign, notification_template, Published};
+use super::observe::DeliveryRecorder;
 use super::{Sns, SnsContext};
 use crate::access::Access;
 use crate::sns::api::{PublishInput, PublishOutput};
@@ -199,6 +200,9 @@ impl Sns {
             ..fanout.clone()
         };
         let published_at = self.now();
+        let activity = self.activity.of(&topic.key);
+        activity.published();
+        let recorder = self.queue_recorder(&activity, &stamp.message_id);
         let subscriptions = self.store.topic_subscribers(&topic.key).await;
         let filter_attributes = checked.filter_attributes();
         let sqs_body = checked.body_for(SQS_PROTOCOL_KEY);
@@ -213,7 +217,7 @@ impl Sns {
         let queues: Vec<&SubscriptionMeta> = subscriptions
             .iter()
             .filter(|s| s.protocol == Protocol::Sqs && !s.pending)
-            .filter(|s| self.passes_filter(s, &filter_attributes, sqs_body))
+            .filter(|s| self.admits(&activity, s, &filter_attributes, sqs_body))
             .collect();
         let published = Published {
             message_id: &stamp.message_id,
@@ -241,9 +245,10 @@ impl Sns {
             checked,
             &stamp.message_id,
             published_at,
+            &activity,
         );
         for subscription in subscriptions.iter() {
-            self.note_undelivered(topic, subscription, checked, &stamp.message_id);
+            self.note_undelivered(topic, subscription, checked, &stamp.message_id, &activity);
         }
         let mut sends = Vec::with_capacity(queues.len());
         let mut letters = Vec::with_capacity(queues.len());
@@ -260,6 +265,7 @@ impl Sns {
                 Ok(message) => message,
                 Err(reason) => {
                     tracing::warn!(subscription = %subscription.arn, %reason, "SNS delivery not sent");
+                    recorder.not_sent(subscription, reason);
                     continue;
                 }
             };
@@ -277,7 +283,7 @@ impl Sns {
             let sender_id = topic.key.account_id.clone();
             let deliveries = tokio::spawn(async move {
                 let sent = sqs.send_many_from_service(sends, access, &sender_id).await;
-                deliver_failures(&sqs, letters, sent).await;
+                deliver_failures(&sqs, letters, sent, &recorder).await;
             });
             if let Err(e) = deliveries.await {
                 tracing::error!(error = %e, "SNS delivery task ended abnormally");
@@ -326,24 +332,26 @@ impl Sns {
 }
 
 /// Logs each queue delivery that failed and sends it to its subscription's dead-letter
-/// queue, if it has one. `letters`: each delivery's subscription, queue and dead letter.
+/// queue, if it has one; records every delivery's outcome (`observe.rs`). `letters`:
+/// each delivery's subscription, queue and dead letter.
 async fn deliver_failures(
     sqs: &Sqs,
     letters: Vec<(String, String, Option<DeadLetter>)>,
     sent: Vec<crate::sqs::error::SqsResult<crate::sqs::api::SendMessageOutput>>,
+    recorder: &DeliveryRecorder,
 ) {
+    let mut records = Vec::with_capacity(letters.len());
     let mut dead_letters = Vec::new();
     for ((subscription, queue, dead_letter), result) in letters.into_iter().zip(sent) {
-        let Err(e) = result else { continue };
+        let Err(e) = result else {
+            records.push(recorder.delivered(subscription, queue));
+            continue;
+        };
         tracing::warn!(%subscription, %queue, error = %e, "SNS delivery to SQS failed");
-        if let Some(dead_letter) = dead_letter {
-            dead_letters.push(async move {
-                let code = sqs_error_code(e.kind);
-                dead_letter.send(sqs, code, &e.message).await;
-            });
-        }
+        dead_letters.push(recorder.refused(sqs, subscription, queue, dead_letter, e));
     }
-    futures_util::future::join_all(dead_letters).await;
+    records.extend(futures_util::future::join_all(dead_letters).await);
+    recorder.keep(records);
 }
 
 /// What one publish is delivered as: its MessageId and, on a FIFO topic, its sequence

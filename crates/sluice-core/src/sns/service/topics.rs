@@ -78,7 +78,11 @@ impl Sns {
             .resolve_topic(ctx, "DeleteTopic", topic_arn, "TopicArn")
             .await
         {
-            Ok(topic) => Ok(self.store.delete_topic(&topic.key).await?),
+            Ok(topic) => {
+                self.store.delete_topic(&topic.key).await?;
+                self.activity.forget(&topic.key);
+                Ok(())
+            }
             // Deleting a topic that does not exist succeeds, as on AWS.
             Err(e) if e.kind == SnsErrorKind::NotFound => Ok(()),
             Err(e) => Err(e),

@@ -13,6 +13,7 @@
 //!
 //! Queue subscriptions are delivered by `publish.rs`; HTTP/S ones by their own module.
 use super::{Sns, SnsContext};
+use crate::sns::activity::TopicActivity;
 use crate::sns::api::{PublishInput, PublishOutput};
 use crate::sns::error::{SnsError, SnsResult};
 use crate::sns::names::ARN_MIN_ELEMENTS;
@@ -30,21 +31,24 @@ impl Sns {
     /// Logs the delivery a confirmed subscription over an undelivered protocol would get
     /// for this message, if its filter policy lets the message through. Does nothing for
     /// the protocols Sluice delivers, and for pending subscriptions (AWS sends them
-    /// nothing).
+    /// nothing). Each is counted and kept in the topic's recent deliveries as not
+    /// delivered.
     pub(super) fn note_undelivered(
         &self,
         topic: &TopicMeta,
         subscription: &SubscriptionMeta,
         checked: &CheckedPublish,
         message_id: &str,
+        activity: &TopicActivity,
     ) {
         if delivered_by_sluice(subscription.protocol) || subscription.pending {
             return;
         }
         let protocol = subscription.protocol.as_str();
         let body = checked.body_for(protocol);
-        if self.passes_filter(subscription, &checked.filter_attributes(), body) {
+        if self.admits(activity, subscription, &checked.filter_attributes(), body) {
             log_undelivered(topic, subscription, protocol, message_id, body);
+            self.record_not_delivered(activity, subscription, message_id);
         }
     }
 }

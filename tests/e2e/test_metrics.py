@@ -159,6 +159,10 @@ def test_sns_topic_counters_follow_publishes_and_queue_deliveries(sqs, admin, ma
     assert deliveries("filtered_out") == published
     assert deliveries("dropped") == 0
     assert "sluice_sns_http_outbox_pending_deliveries" in families
+    # Each delivery is a message sent to its queue, as in SQS's NumberOfMessagesSent.
+    queue_name = lambda arn: arn.rsplit(":", 1)[1]
+    assert value(families, "sluice_sqs_number_of_messages_sent", queue=queue_name(delivered_arn)) == published
+    assert value(families, "sluice_sqs_number_of_messages_sent", queue=queue_name(filtered_arn)) == 0
 
 
 def test_folding_makes_one_series_for_all_topics():

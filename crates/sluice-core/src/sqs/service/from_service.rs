@@ -4,7 +4,7 @@
 //! and the message goes through the same checks and the same durable `append` as
 //! SendMessage.
 
-use super::messages::{apply_appended, Outgoing, Prepared};
+use super::messages::{apply_appended, out_bytes, Outgoing, Prepared};
 use super::{RequestContext, Sqs};
 use crate::access::Access;
 use crate::sqs::api::{MessageAttributeMap, SendMessageOutput};
@@ -78,6 +78,9 @@ impl Sqs {
         let mut batches: Vec<(QueueKey, Vec<NewMessage>)> = Vec::with_capacity(sends.len());
         // For each send that passed its checks, its place in `outcomes`.
         let mut places = Vec::with_capacity(sends.len());
+        // Each send's queue counters and size: a delivery counts as a message sent, as
+        // in SQS's NumberOfMessagesSent.
+        let mut counted = Vec::with_capacity(sends.len());
         for (queue_arn, message) in sends {
             match self
                 .prepare_from_service(&queue_arn, access.clone(), sender_id, message, now)
@@ -86,6 +89,7 @@ impl Sqs {
                 Ok((key, prepared)) => {
                     places.push(outcomes.len());
                     outcomes.push(Ok(prepared.reply));
+                    counted.push((self.activity.of(&key), out_bytes(&prepared.message)));
                     batches.push((key, vec![prepared.message]));
                 }
                 Err(e) => outcomes.push(Err(e)),
@@ -95,10 +99,11 @@ impl Sqs {
             return outcomes;
         }
         let appended = self.store.append_many(batches, now).await;
-        for (place, result) in places.into_iter().zip(appended) {
+        for ((place, result), (activity, bytes)) in places.into_iter().zip(appended).zip(counted) {
             let outcome = &mut outcomes[place];
             match (result, outcome.as_mut()) {
                 (Ok(appended), Ok(reply)) => {
+                    activity.sent(1, bytes);
                     if let Some(a) = appended.first() {
                         apply_appended(reply, a);
                     }

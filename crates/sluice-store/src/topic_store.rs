@@ -92,6 +92,22 @@ impl TopicStore for EmbeddedStore {
             .count()
     }
 
+    async fn topic_accounts(&self) -> Vec<(String, String)> {
+        let state = self.state.lock();
+        let mut accounts: Vec<(String, String)> = Vec::new();
+        // Topics are kept in key order (region, account, name): each account's run of
+        // topics is contiguous.
+        for key in state.topics.topics.keys() {
+            if accounts
+                .last()
+                .is_none_or(|(r, a)| *r != key.region || *a != key.account_id)
+            {
+                accounts.push((key.region.clone(), key.account_id.clone()));
+            }
+        }
+        accounts
+    }
+
     async fn change_topic(
         &self,
         key: &TopicKey,

@@ -118,6 +118,8 @@ pub trait TopicStore: Send + Sync + 'static {
         limit: usize,
     ) -> Vec<TopicMeta>;
     async fn topic_count(&self, region: &str, account_id: &str) -> usize;
+    /// Every (region, account) with at least one topic, in that order.
+    async fn topic_accounts(&self) -> Vec<(String, String)>;
     async fn change_topic(
         &self,
         key: &TopicKey,

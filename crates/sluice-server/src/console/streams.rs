@@ -13,10 +13,10 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use sluice_core::kinesis::api::{
     GetRecordsInput, GetShardIteratorInput, ListShardsInput, ListStreamConsumersInput,
-    ListStreamsInput, Record, Shard, StreamInput,
+    ListStreamsInput, Record, Shard, StreamInput, StreamSummary,
 };
 use sluice_core::kinesis::names::{parse_shard_id, parse_stream_arn};
-use sluice_core::kinesis::KinesisContext;
+use sluice_core::kinesis::{Kinesis, KinesisContext, KinesisResult};
 
 use super::charts::{self, number_text, Series, Spec};
 use super::history::{
@@ -96,36 +96,25 @@ pub async fn list(State(state): State<Arc<AdminState>>, uri: Uri) -> Response {
     let Some(console) = state.console() else {
         return starting();
     };
-    let ctx = KinesisContext::open(&console.region, &console.account_id);
-    let input = ListStreamsInput {
-        limit: Some(LIST_MAX),
-        ..ListStreamsInput::default()
-    };
     let mut body = notice(super::notice(&uri).as_deref());
-    let _ = write!(
-        body,
-        "<p>Streams of account {} in {}.</p>",
-        escape(&console.account_id),
-        escape(&console.region)
-    );
-    match console.kinesis.list_streams(&ctx, input).await {
-        Ok(out) if out.stream_summaries.is_empty() => {
-            body.push_str("<p>There are no streams yet.</p>")
-        }
-        Ok(out) => {
+    match all_streams(&console.kinesis).await {
+        Ok((streams, _)) if streams.is_empty() => body.push_str("<p>There are no streams yet.</p>"),
+        Ok((streams, more)) => {
             let mut rows = String::new();
-            for s in &out.stream_summaries {
+            for (region, account, s) in &streams {
                 let _ = write!(
                     rows,
-                    r#"<tr><th scope="row"><a href="{path}">{name}</a></th><td>{status}</td><td>{mode}</td><td>{created}</td></tr>"#,
+                    r#"<tr><th scope="row"><a href="{path}">{name}</a></th><td>{region}</td><td>{account}</td><td>{status}</td><td>{mode}</td><td>{created}</td></tr>"#,
                     path = escape(&stream_path(&s.stream_arn)),
                     name = escape(&s.stream_name),
+                    region = escape(region),
+                    account = escape(account),
                     status = escape(&s.stream_status),
                     mode = escape(&s.stream_mode_details.stream_mode),
                     created = escape(&timestamp(s.stream_creation_timestamp_ms)),
                 );
             }
-            let more = if out.has_more_streams {
+            let more = if more {
                 format!(" (the first {LIST_MAX})")
             } else {
                 String::new()
@@ -133,14 +122,10 @@ pub async fn list(State(state): State<Arc<AdminState>>, uri: Uri) -> Response {
             let _ = write!(
                 body,
                 r#"<table class="list"><caption>{n} stream{s}{more}</caption>
-<thead><tr><th scope="col">Name</th><th scope="col">Status</th><th scope="col">Capacity mode</th><th scope="col">Created</th></tr></thead>
+<thead><tr><th scope="col">Name</th><th scope="col">Region</th><th scope="col">Account</th><th scope="col">Status</th><th scope="col">Capacity mode</th><th scope="col">Created</th></tr></thead>
 <tbody>{rows}</tbody></table>"#,
-                n = out.stream_summaries.len(),
-                s = if out.stream_summaries.len() == 1 {
-                    ""
-                } else {
-                    "s"
-                },
+                n = streams.len(),
+                s = if streams.len() == 1 { "" } else { "s" },
             );
         }
         Err(e) => {
@@ -152,6 +137,36 @@ pub async fn list(State(state): State<Arc<AdminState>>, uri: Uri) -> Response {
         }
     }
     Html::page("Streams", "streams", &body).into_response()
+}
+
+/// Every region and account's streams (region, account, summary), up to `LIST_MAX` in
+/// all, and whether there were more.
+async fn all_streams(
+    kinesis: &Kinesis,
+) -> KinesisResult<(Vec<(String, String, StreamSummary)>, bool)> {
+    let mut streams = Vec::new();
+    let mut more = false;
+    for (region, account) in kinesis.stream_accounts().await? {
+        let left = LIST_MAX - streams.len() as i64;
+        if left <= 0 {
+            more = true;
+            break;
+        }
+        let input = ListStreamsInput {
+            limit: Some(left),
+            ..ListStreamsInput::default()
+        };
+        let out = kinesis
+            .list_streams(&KinesisContext::open(&region, &account), input)
+            .await?;
+        more |= out.has_more_streams;
+        streams.extend(
+            out.stream_summaries
+                .into_iter()
+                .map(|s| (region.clone(), account.clone(), s)),
+        );
+    }
+    Ok((streams, more))
 }
 
 fn not_found(arn: &str) -> Response {

@@ -60,16 +60,16 @@ pub async fn list(State(state): State<Arc<AdminState>>, uri: Uri) -> Response {
         return starting();
     };
     let store = console.sns.store();
-    let topics = store
-        .list_topics(&console.region, &console.account_id, None, LIST_MAX)
-        .await;
+    // Every region and account's topics, up to LIST_MAX in all.
+    let mut topics = Vec::new();
+    for (region, account) in store.topic_accounts().await {
+        let left = LIST_MAX.saturating_sub(topics.len());
+        if left == 0 {
+            break;
+        }
+        topics.extend(store.list_topics(&region, &account, None, left).await);
+    }
     let mut body = notice(super::notice(&uri).as_deref());
-    let _ = write!(
-        body,
-        "<p>Topics of account {} in {}.</p>",
-        escape(&console.account_id),
-        escape(&console.region)
-    );
     if topics.is_empty() {
         body.push_str("<p>There are no topics yet.</p>");
     } else {
@@ -79,17 +79,24 @@ pub async fn list(State(state): State<Arc<AdminState>>, uri: Uri) -> Response {
             let arn = t.key.arn();
             let _ = write!(
                 rows,
-                r#"<tr><th scope="row"><a href="{path}">{name}</a></th><td><code>{arn}</code></td><td data-field="subscriptions">{n}</td></tr>"#,
+                r#"<tr><th scope="row"><a href="{path}">{name}</a></th><td>{region}</td><td>{account}</td><td><code>{arn}</code></td><td data-field="subscriptions">{n}</td></tr>"#,
                 path = escape(&topic_path(&arn)),
                 name = escape(&t.key.name),
+                region = escape(&t.key.region),
+                account = escape(&t.key.account_id),
                 arn = escape(&arn),
                 n = subscriptions.len(),
             );
         }
+        let more = if topics.len() >= LIST_MAX {
+            format!(" (the first {LIST_MAX})")
+        } else {
+            String::new()
+        };
         let _ = write!(
             body,
-            r#"<table class="list"><caption>{n} topic{s}</caption>
-<thead><tr><th scope="col">Name</th><th scope="col">ARN</th><th scope="col">Subscriptions</th></tr></thead>
+            r#"<table class="list"><caption>{n} topic{s}{more}</caption>
+<thead><tr><th scope="col">Name</th><th scope="col">Region</th><th scope="col">Account</th><th scope="col">ARN</th><th scope="col">Subscriptions</th></tr></thead>
 <tbody>{rows}</tbody></table>"#,
             n = topics.len(),
             s = if topics.len() == 1 { "" } else { "s" },

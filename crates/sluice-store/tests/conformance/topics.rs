@@ -112,6 +112,13 @@ pub async fn topic_lifecycle(b: &dyn Backend) {
         .is_empty());
     assert_eq!(store.topic_count(REGION, ACCOUNT).await, 3);
     assert_eq!(store.topic_count("eu-west-1", ACCOUNT).await, 1);
+    let mut accounts = vec![
+        ("eu-west-1".to_owned(), ACCOUNT.to_owned()),
+        (REGION.to_owned(), "111111111111".to_owned()),
+        (REGION.to_owned(), ACCOUNT.to_owned()),
+    ];
+    accounts.sort();
+    assert_eq!(store.topic_accounts().await, accounts);
 
     // Changes are kept whole.
     let mut changed = beta.attributes.clone();

@@ -142,6 +142,7 @@ impl Sqs {
                     group_id: &entry.message_group_id,
                     deduplication_id: &entry.message_deduplication_id,
                     in_batch: true,
+                    digests: true,
                 },
                 now,
             );

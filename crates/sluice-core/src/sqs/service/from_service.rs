@@ -58,6 +58,7 @@ impl Sqs {
                 group_id: &message.group_id,
                 deduplication_id: &message.deduplication_id,
                 in_batch: false,
+                digests: true,
             },
         )
         .await
@@ -66,7 +67,8 @@ impl Sqs {
     /// Sends one message to each of several queues for a service, each checked as
     /// [`Sqs::send_from_service`] checks it, the ones that pass appended in one store
     /// step so they become durable together. Answers each send's outcome, in order,
-    /// once every appended message is durable.
+    /// once every appended message is durable; the outputs carry message ids but no MD5
+    /// digests (nothing in-process checks them, and they are a per-copy cost).
     pub async fn send_many_from_service(
         &self,
         sends: Vec<(String, ServiceMessage)>,
@@ -151,6 +153,7 @@ impl Sqs {
                 group_id: &message.group_id,
                 deduplication_id: &message.deduplication_id,
                 in_batch: false,
+                digests: false,
             },
             now,
         )?;

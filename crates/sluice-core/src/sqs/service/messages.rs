@@ -24,6 +24,9 @@ pub(crate) struct Outgoing<'a> {
     pub deduplication_id: &'a Option<String>,
     /// Whether this is a SendMessageBatch entry: AWS words some rejections differently.
     pub in_batch: bool,
+    /// Whether the sender is owed the MD5 digests of what it sent (a service sending
+    /// in-process reads none, so none are computed for it).
+    pub digests: bool,
 }
 
 /// A checked message and the digests its sender is owed.
@@ -130,9 +133,19 @@ impl Sqs {
         };
         let message_id = new_message_id();
         let reply = SendMessageOutput {
-            md5_of_message_body: md5_of_body(body),
-            md5_of_message_attributes: md5_of_attributes(&attributes),
-            md5_of_message_system_attributes: md5_of_attributes(&system_attributes),
+            md5_of_message_body: if out.digests {
+                md5_of_body(body)
+            } else {
+                String::new()
+            },
+            md5_of_message_attributes: out
+                .digests
+                .then(|| md5_of_attributes(&attributes))
+                .flatten(),
+            md5_of_message_system_attributes: out
+                .digests
+                .then(|| md5_of_attributes(&system_attributes))
+                .flatten(),
             message_id: uuid::Uuid::from_u128(message_id).hyphenated().to_string(),
             sequence_number: None,
         };
@@ -174,6 +187,7 @@ impl Sqs {
                 group_id: &input.message_group_id,
                 deduplication_id: &input.message_deduplication_id,
                 in_batch: false,
+                digests: true,
             },
         )
         .await

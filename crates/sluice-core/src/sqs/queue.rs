@@ -639,12 +639,28 @@ impl QueueIndex {
     /// Makes a hidden message visible (or delayed until `visible_at_ms`) once its send is
     /// durable. Messages no longer hidden (or gone) are left alone.
     pub fn reveal(&mut self, seq: u64, visible_at_ms: EpochMs, now: EpochMs) {
-        if self
-            .messages
-            .get(&seq)
-            .is_some_and(|m| m.visible_at_ms == HIDDEN_UNTIL_DURABLE_MS)
-        {
-            self.reschedule(seq, visible_at_ms, Phase::Delayed, now);
+        let Some(state) = self.messages.get_mut(&seq) else {
+            return;
+        };
+        if state.visible_at_ms != HIDDEN_UNTIL_DURABLE_MS {
+            return;
+        }
+        // A hidden message waits among the delayed ones: only its deadline and phase
+        // change, in place (its entry and its place in send order stay).
+        self.timers.remove(&(HIDDEN_UNTIL_DURABLE_MS, seq));
+        state.visible_at_ms = visible_at_ms;
+        if visible_at_ms > now {
+            self.timers.insert((visible_at_ms, seq));
+            return;
+        }
+        state.phase = Phase::Ready;
+        self.delayed -= 1;
+        self.ready.insert(seq);
+        if let (Some(fifo), Some(group)) = (self.fifo.as_mut(), state.content.group_id()) {
+            let group = group.to_owned();
+            let messages = &self.messages;
+            fifo.groups
+                .refresh(&group, |head| messages[&head].phase == Phase::Ready);
         }
     }
 
@@ -1148,6 +1164,27 @@ mod tests {
         // Revealing again changes nothing: message 1 is in flight now.
         q.reveal(1, T0, T0);
         assert_eq!(q.counts(T0 + 5_000).in_flight, 2);
+    }
+
+    #[test]
+    fn hidden_fifo_messages_join_their_group_in_order_when_revealed() {
+        let mut q = QueueIndex::new_fifo();
+        let grouped = |seq: u64| {
+            let mut c = content(u128::from(seq), T0).to_fields();
+            c.group_id = Some("g".to_owned());
+            MessageState::new(Arc::new(c.into()), T0, T0)
+        };
+        q.insert_hidden(1, grouped(1));
+        q.insert_hidden(2, grouped(2));
+        assert!(q.claim(T0, limits(10, 1_000)).delivered.is_empty());
+        // The later message is durable first: the group still waits for the earlier one.
+        q.reveal(2, T0, T0);
+        let counts = q.counts(T0);
+        assert_eq!((counts.visible, counts.delayed), (1, 1));
+        assert!(q.claim(T0, limits(10, 1_000)).delivered.is_empty());
+        q.reveal(1, T0, T0);
+        assert_eq!(q.counts(T0).delayed, 0);
+        assert_eq!(seqs(&q.claim(T0, limits(10, 1_000))), vec![1, 2]);
     }
 
     #[test]

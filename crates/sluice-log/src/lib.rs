@@ -274,6 +274,60 @@ impl Log {
         Ok(lsn)
     }
 
+    /// Enqueues several records at once, contiguously and in order, and returns
+    /// the LSN of the last (the next LSN minus one when `records` is empty). The
+    /// writer is woken once, after all of them are in the pending buffer, so one
+    /// commit carries them all: records appended one by one may be split across
+    /// two commits when the writer wakes on the first. Otherwise as
+    /// [`append`](Log::append); if a record is too large, none is appended.
+    pub fn append_all<'a>(
+        &self,
+        records: impl IntoIterator<Item = &'a [u8]>,
+    ) -> Result<Lsn, LogError> {
+        let records: Vec<&[u8]> = records.into_iter().collect();
+        if let Some(r) = records.iter().find(|r| r.len() > MAX_RECORD_BYTES) {
+            return Err(LogError::RecordTooLarge {
+                len: r.len(),
+                max: MAX_RECORD_BYTES,
+            });
+        }
+        let bytes: usize = records.iter().map(|r| frame::frame_len(r.len())).sum();
+        // Checksummed before the lock, as `append` does.
+        let headers: Vec<_> = records.iter().map(|r| frame::frame_header(r)).collect();
+        let mut st = self.shared.state.lock();
+        loop {
+            if st.failed {
+                return Err(LogError::Failed);
+            }
+            if st.closing {
+                return Err(LogError::Closed);
+            }
+            if st.buf.len() < MAX_PENDING_BYTES {
+                break;
+            }
+            self.shared.progress.wait(&mut st);
+        }
+        if records.is_empty() {
+            return Ok(st.next_lsn - 1);
+        }
+        let was_empty = st.buf.is_empty() && st.cuts.is_empty();
+        st.buf.reserve(bytes);
+        for (header, record) in headers.iter().zip(&records) {
+            st.buf.extend_from_slice(header);
+            st.buf.extend_from_slice(record);
+        }
+        st.next_lsn += records.len() as Lsn;
+        let lsn = st.next_lsn - 1;
+        self.shared
+            .bytes_since_snapshot
+            .fetch_add(bytes as u64, Ordering::Relaxed);
+        drop(st);
+        if was_empty {
+            self.shared.work.notify_one();
+        }
+        Ok(lsn)
+    }
+
     /// Resolves once every record up to and including `lsn` is written and
     /// fdatasync'd.
     ///

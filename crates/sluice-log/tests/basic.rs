@@ -196,3 +196,41 @@ fn sync_off_still_writes_everything() {
     let (_, replayed) = replay_all(o);
     assert_eq!(replayed.len(), 100);
 }
+
+#[tokio::test]
+async fn append_all_enqueues_records_together_and_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let (log, _, _) = open_collect(opts(dir.path())).unwrap();
+    assert_eq!(log.append(&record(0)).unwrap(), 1);
+    let batch: Vec<Vec<u8>> = (1..=10).map(record).collect();
+    let last = log.append_all(batch.iter().map(Vec::as_slice)).unwrap();
+    assert_eq!(last, 11);
+    assert_eq!(log.next_lsn(), 12);
+    // Nothing to append: the LSN of the last record so far.
+    assert_eq!(log.append_all(std::iter::empty()).unwrap(), 11);
+    // One record too large: none of the batch is appended.
+    let too_large = vec![0u8; MAX_RECORD_BYTES + 1];
+    let small = record(99);
+    assert!(matches!(
+        log.append_all([small.as_slice(), too_large.as_slice()]),
+        Err(LogError::RecordTooLarge { .. })
+    ));
+    assert_eq!(log.next_lsn(), 12);
+    log.wait_durable(last).await.unwrap();
+    log.close().unwrap();
+    let (_, replayed) = replay_all(opts(dir.path()));
+    assert_eq!(replayed, (0..=10).map(record).collect::<Vec<_>>());
+}
+
+#[test]
+fn a_batch_appended_to_an_idle_log_is_one_commit() {
+    let dir = tempfile::tempdir().unwrap();
+    let (log, _, _) = open_collect(opts(dir.path())).unwrap();
+    log.append(b"first").unwrap();
+    log.flush().unwrap();
+    let before = log.sync_count();
+    let batch: Vec<Vec<u8>> = (0..50).map(record).collect();
+    log.append_all(batch.iter().map(Vec::as_slice)).unwrap();
+    log.flush().unwrap();
+    assert_eq!(log.sync_count() - before, 1, "the writer took the whole batch at once");
+}

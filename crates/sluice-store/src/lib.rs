@@ -256,12 +256,26 @@ impl EmbeddedStore {
     /// Appends records to the journal (if any); called with the state lock held so the
     /// journal order is the state order. Returns the LSN to wait on.
     fn journal(&self, records: &[Record]) -> StoreResult<u64> {
-        let Some(log) = &self.log else { return Ok(0) };
-        let mut lsn = 0;
-        for record in records {
-            lsn = log.append(&record.encode()).map_err(journal_error)?;
+        match records {
+            [] => Ok(0),
+            [record] => match &self.log {
+                Some(log) => log.append(&record.encode()).map_err(journal_error),
+                None => Ok(0),
+            },
+            _ => self.journal_all(records),
         }
-        Ok(lsn)
+    }
+
+    /// Journals records in one go, so that one commit carries them all (0 if there are
+    /// none, or no journal).
+    fn journal_all<'a>(&self, records: impl IntoIterator<Item = &'a Record>) -> StoreResult<u64> {
+        let Some(log) = &self.log else { return Ok(0) };
+        let encoded: Vec<Vec<u8>> = records.into_iter().map(Record::encode).collect();
+        if encoded.is_empty() {
+            return Ok(0);
+        }
+        log.append_all(encoded.iter().map(Vec::as_slice))
+            .map_err(journal_error)
     }
 
     /// The key service to seal this queue's messages with: only with a journal (in
@@ -473,20 +487,38 @@ impl QueueStore for EmbeddedStore {
         if let Err(e) = self.check_writable() {
             return batches.iter().map(|_| Err(e.clone())).collect();
         }
-        let mut results = Vec::with_capacity(batches.len());
+        let mut results: Vec<StoreResult<Vec<Appended>>> = Vec::with_capacity(batches.len());
         let mut reveal = Vec::with_capacity(batches.len());
-        let mut lsn = 0;
+        let lsn;
         {
             let mut state = self.state.lock();
+            // Every queue's messages staged first, then journalled together, so that one
+            // commit makes them all durable.
+            let mut staged = Vec::with_capacity(batches.len());
+            let mut places = Vec::with_capacity(batches.len());
             for (key, messages) in batches {
-                match self.append_locked(&mut state, &key, messages, now) {
-                    Ok((queue_lsn, appended, queue_reveal)) => {
-                        lsn = lsn.max(queue_lsn);
-                        reveal.push(queue_reveal);
-                        results.push(Ok(appended));
+                match self.stage_locked(&mut state, &key, messages, now) {
+                    Ok(s) => {
+                        places.push(results.len());
+                        results.push(Ok(Vec::new()));
+                        staged.push(s);
                     }
                     Err(e) => results.push(Err(e)),
                 }
+            }
+            match self.journal_staged(&staged) {
+                Ok(at) => lsn = at,
+                Err(e) => {
+                    for place in places {
+                        results[place] = Err(e.clone());
+                    }
+                    return results;
+                }
+            }
+            for (place, s) in places.into_iter().zip(staged) {
+                let (appended, queue_reveal) = self.index_staged(&mut state, s, now);
+                reveal.push(queue_reveal);
+                results[place] = Ok(appended);
             }
         }
         // As in `append`: revealed when the one wait for all of them ends.
@@ -886,6 +918,21 @@ impl EmbeddedStore {
         messages: Vec<NewMessage>,
         now: EpochMs,
     ) -> StoreResult<(u64, Vec<Appended>, QueueReveal)> {
+        let staged = self.stage_locked(state, key, messages, now)?;
+        let lsn = self.journal_staged(std::slice::from_ref(&staged))?;
+        let (appended, reveal) = self.index_staged(state, staged, now);
+        Ok((lsn, appended, reveal))
+    }
+
+    /// Checks, numbers and encodes one queue's new messages: nothing is journalled or
+    /// indexed yet (a FIFO queue's deduplication window already remembers them).
+    fn stage_locked(
+        &self,
+        state: &mut State,
+        key: &QueueKey,
+        messages: Vec<NewMessage>,
+        now: EpochMs,
+    ) -> StoreResult<Staged> {
         let id = *state.by_key.get(key).ok_or(StoreError::NoSuchQueue)?;
         state.last_now_ms = state.last_now_ms.max(now);
         let mut next_seq = state.next_seq;
@@ -942,14 +989,46 @@ impl EmbeddedStore {
             .map(|(seq, s)| state::message_record(sealer, &slot.meta, *seq, s, now))
             .collect::<Result<Vec<Record>, _>>()
             .map_err(StoreError::Sealing)?;
-        let mut lsn = self.journal(&records)?;
-        if duplicates {
+        state.next_seq = next_seq;
+        Ok(Staged {
+            id,
+            entries,
+            records,
+            appended,
+            duplicates,
+        })
+    }
+
+    /// Journals the records of every staged queue in one go (so one commit carries
+    /// them all) and answers the LSN to wait for.
+    fn journal_staged(&self, staged: &[Staged]) -> StoreResult<u64> {
+        let mut lsn = self.journal_all(staged.iter().flat_map(|s| &s.records))?;
+        if staged.iter().any(|s| s.duplicates) {
             // A duplicate is answered as a success: its original must be durable too,
             // even if another request's commit is still carrying it.
             lsn = lsn.max(self.journal_tail());
         }
-        // With a journal, new messages stay hidden until their records are durable.
+        Ok(lsn)
+    }
+
+    /// Puts journalled messages in their queue's index: hidden until durable when there
+    /// is a journal (the answer says which to reveal), visible at once in memory.
+    fn index_staged(
+        &self,
+        state: &mut State,
+        staged: Staged,
+        now: EpochMs,
+    ) -> (Vec<Appended>, QueueReveal) {
+        let Staged {
+            id,
+            entries,
+            appended,
+            ..
+        } = staged;
         let mut reveal = Vec::new();
+        let Some(slot) = state.queues.get_mut(&id) else {
+            return (appended, (id, reveal));
+        };
         let (mut ready, mut delayed) = (false, false);
         for (seq, s) in entries {
             if s.visible_at_ms > now {
@@ -967,9 +1046,19 @@ impl EmbeddedStore {
         if self.log.is_none() {
             wake_for_new_messages(&slot.notify, ready, delayed);
         }
-        state.next_seq = next_seq;
-        Ok((lsn, appended, (id, reveal)))
+        (appended, (id, reveal))
     }
+}
+
+/// One queue's new messages, checked, numbered and encoded, before they are journalled
+/// and indexed.
+struct Staged {
+    id: u64,
+    entries: Vec<(u64, MessageState)>,
+    records: Vec<Record>,
+    appended: Vec<Appended>,
+    /// Whether some of them were FIFO duplicates, answered with their originals.
+    duplicates: bool,
 }
 
 /// One queue's new messages to reveal: the queue's id, and each message's sequence

@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod clock;
+pub mod counters;
 pub mod kinesis;
 pub mod limits;
 pub mod sns;

@@ -232,5 +232,9 @@ fn a_batch_appended_to_an_idle_log_is_one_commit() {
     let batch: Vec<Vec<u8>> = (0..50).map(record).collect();
     log.append_all(batch.iter().map(Vec::as_slice)).unwrap();
     log.flush().unwrap();
-    assert_eq!(log.sync_count() - before, 1, "the writer took the whole batch at once");
+    assert_eq!(
+        log.sync_count() - before,
+        1,
+        "the writer took the whole batch at once"
+    );
 }

@@ -4,13 +4,11 @@
 //! GetRecords.IteratorAgeMilliseconds per shard. In memory, read by the metrics
 //! endpoint; counting is an atomic add under a read lock.
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use parking_lot::RwLock;
-
 use super::names::StreamKey;
+use crate::counters::CountersByKey;
 
 /// One shard's counters.
 #[derive(Debug, Default)]
@@ -55,28 +53,24 @@ impl ShardActivity {
 /// Every shard's counters, by stream and shard index.
 #[derive(Debug, Default)]
 pub struct StreamActivity {
-    shards: RwLock<HashMap<(StreamKey, u32), Arc<ShardActivity>>>,
+    shards: CountersByKey<(StreamKey, u32), ShardActivity>,
 }
 
 impl StreamActivity {
     pub fn of(&self, stream: &StreamKey, shard: u32) -> Arc<ShardActivity> {
-        let key = (stream.clone(), shard);
-        if let Some(a) = self.shards.read().get(&key) {
-            return a.clone();
-        }
-        self.shards.write().entry(key).or_default().clone()
+        self.shards.of(&(stream.clone(), shard))
     }
 
     /// Drops a deleted stream's counters.
     pub fn forget(&self, stream: &StreamKey) {
-        self.shards.write().retain(|(s, _), _| s != stream);
+        self.shards.forget_where(|(s, _)| s == stream);
     }
 
     pub fn snapshot(&self) -> Vec<(StreamKey, u32, ShardCounts)> {
         self.shards
-            .read()
-            .iter()
-            .map(|((s, i), a)| (s.clone(), *i, a.counts()))
+            .snapshot(ShardActivity::counts)
+            .into_iter()
+            .map(|((s, i), counts)| (s, i, counts))
             .collect()
     }
 }

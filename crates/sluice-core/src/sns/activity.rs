@@ -10,15 +10,13 @@
 //! protocol by outcome, so the series a topic can have are bounded by the protocols and
 //! outcomes there are, never by messages or subscriptions.
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-
-use parking_lot::RwLock;
 
 use super::delivery_log::{DeliveryLog, DeliveryRecord, Outcome};
 use super::names::TopicKey;
 use super::protocol::Protocol;
+use crate::counters::CountersByKey;
 
 const PROTOCOLS: usize = Protocol::ALL.len();
 const OUTCOMES: usize = Outcome::ALL.len();
@@ -114,40 +112,35 @@ impl TopicActivity {
 /// Every topic's activity.
 #[derive(Debug, Default)]
 pub struct SnsActivity {
-    topics: RwLock<HashMap<TopicKey, Arc<TopicActivity>>>,
+    topics: CountersByKey<TopicKey, TopicActivity>,
 }
 
 impl SnsActivity {
     /// The activity of `key`, made on first use.
     pub fn of(&self, key: &TopicKey) -> Arc<TopicActivity> {
-        if let Some(a) = self.topics.read().get(key) {
-            return a.clone();
-        }
-        self.topics.write().entry(key.clone()).or_default().clone()
+        self.topics.of(key)
     }
 
     /// The activity of `key`, if anything has happened to it since the start.
     pub fn get(&self, key: &TopicKey) -> Option<Arc<TopicActivity>> {
-        self.topics.read().get(key).cloned()
+        self.topics.get(key)
     }
 
     /// Drops a deleted topic's activity (a topic made again under its name starts anew).
     pub fn forget(&self, key: &TopicKey) {
-        self.topics.write().remove(key);
+        self.topics.forget(key);
     }
 
     /// Every topic's counts now.
     pub fn snapshot(&self) -> Vec<(TopicKey, TopicCounts)> {
-        self.topics
-            .read()
-            .iter()
-            .map(|(k, a)| (k.clone(), a.counts()))
-            .collect()
+        self.topics.snapshot(TopicActivity::counts)
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::collections::HashMap;
+
     use super::*;
     use crate::sns::outbox::DeliveryKind;
 

@@ -6,13 +6,11 @@
 //! by the server's metrics endpoint. Counting is an atomic add on a queue's own counters,
 //! found under a read lock: nothing a request would notice.
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use parking_lot::RwLock;
-
 use super::names::QueueKey;
+use crate::counters::CountersByKey;
 
 /// One queue's counters.
 #[derive(Debug, Default)]
@@ -67,35 +65,30 @@ impl QueueActivity {
 /// Every queue's counters.
 #[derive(Debug, Default)]
 pub struct Activity {
-    queues: RwLock<HashMap<QueueKey, Arc<QueueActivity>>>,
+    queues: CountersByKey<QueueKey, QueueActivity>,
 }
 
 impl Activity {
     /// The counters of `key`, made on first use.
     pub fn of(&self, key: &QueueKey) -> Arc<QueueActivity> {
-        if let Some(a) = self.queues.read().get(key) {
-            return a.clone();
-        }
-        self.queues.write().entry(key.clone()).or_default().clone()
+        self.queues.of(key)
     }
 
     /// Drops a deleted queue's counters (a queue made again under its name starts anew).
     pub fn forget(&self, key: &QueueKey) {
-        self.queues.write().remove(key);
+        self.queues.forget(key);
     }
 
     /// Every queue's counts now.
     pub fn snapshot(&self) -> Vec<(QueueKey, ActivityCounts)> {
-        self.queues
-            .read()
-            .iter()
-            .map(|(k, a)| (k.clone(), a.counts()))
-            .collect()
+        self.queues.snapshot(QueueActivity::counts)
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::collections::HashMap;
+
     use super::*;
 
     #[test]

@@ -245,19 +245,7 @@ impl Log {
             });
         }
         let prefix = frame::frame_header(record);
-        let mut st = self.shared.state.lock();
-        loop {
-            if st.failed {
-                return Err(LogError::Failed);
-            }
-            if st.closing {
-                return Err(LogError::Closed);
-            }
-            if st.buf.len() < MAX_PENDING_BYTES {
-                break;
-            }
-            self.shared.progress.wait(&mut st);
-        }
+        let mut st = self.room()?;
         let was_empty = st.buf.is_empty() && st.cuts.is_empty();
         st.buf.reserve(prefix.len() + record.len());
         st.buf.extend_from_slice(&prefix);
@@ -294,19 +282,7 @@ impl Log {
         let bytes: usize = records.iter().map(|r| frame::frame_len(r.len())).sum();
         // Checksummed before the lock, as `append` does.
         let headers: Vec<_> = records.iter().map(|r| frame::frame_header(r)).collect();
-        let mut st = self.shared.state.lock();
-        loop {
-            if st.failed {
-                return Err(LogError::Failed);
-            }
-            if st.closing {
-                return Err(LogError::Closed);
-            }
-            if st.buf.len() < MAX_PENDING_BYTES {
-                break;
-            }
-            self.shared.progress.wait(&mut st);
-        }
+        let mut st = self.room()?;
         if records.is_empty() {
             return Ok(st.next_lsn - 1);
         }
@@ -326,6 +302,24 @@ impl Log {
             self.shared.work.notify_one();
         }
         Ok(lsn)
+    }
+
+    /// The writer's state, locked once its pending buffer has room (waiting while the
+    /// disk catches up); an error once the log has failed or is closing.
+    fn room(&self) -> Result<parking_lot::MutexGuard<'_, writer::State>, LogError> {
+        let mut st = self.shared.state.lock();
+        loop {
+            if st.failed {
+                return Err(LogError::Failed);
+            }
+            if st.closing {
+                return Err(LogError::Closed);
+            }
+            if st.buf.len() < MAX_PENDING_BYTES {
+                return Ok(st);
+            }
+            self.shared.progress.wait(&mut st);
+        }
     }
 
     /// Resolves once every record up to and including `lsn` is written and

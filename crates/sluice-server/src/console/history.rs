@@ -217,6 +217,32 @@ fn chain<P: Point>(series: Option<&Series<P>>, origin_ms: EpochMs, current: P) -
     out
 }
 
+/// Adds each sample (key, the series' origin if it is new, point) to its series, makes a
+/// series for a new key while there are fewer than `max`, and forgets every key without
+/// a sample.
+fn record<K: Eq + std::hash::Hash, P: Point>(
+    kept: &mut HashMap<K, Series<P>>,
+    samples: impl IntoIterator<Item = (K, EpochMs, P)>,
+    now: EpochMs,
+    max: usize,
+) {
+    let samples: Vec<(K, EpochMs, P)> = samples.into_iter().collect();
+    let present: std::collections::HashSet<&K> = samples.iter().map(|(k, _, _)| k).collect();
+    kept.retain(|k, _| present.contains(k));
+    for (key, origin, point) in samples {
+        let room = kept.len() < max;
+        match kept.get_mut(&key) {
+            Some(series) => series.push(origin, point, now),
+            None if room => {
+                let mut series = Series::new(origin);
+                series.push(origin, point, now);
+                kept.insert(key, series);
+            }
+            None => {}
+        }
+    }
+}
+
 #[derive(Debug, Default)]
 struct Kept {
     queues: HashMap<QueueKey, Series<QueuePoint>>,
@@ -247,43 +273,17 @@ impl History {
     /// Records a sample of every queue there is now (key, creation time, point); the
     /// queues not among them are forgotten.
     pub fn record_queues(&self, now: EpochMs, queues: Vec<(QueueKey, EpochMs, QueuePoint)>) {
-        let mut kept = self.kept.lock();
-        let present: std::collections::HashSet<&QueueKey> =
-            queues.iter().map(|(k, _, _)| k).collect();
-        kept.queues.retain(|k, _| present.contains(k));
-        for (key, created_at_ms, point) in queues {
-            let origin = self.queue_origin(created_at_ms);
-            let room = kept.queues.len() < MAX_QUEUES;
-            match kept.queues.get_mut(&key) {
-                Some(series) => series.push(origin, point, now),
-                None if room => {
-                    let mut series = Series::new(origin);
-                    series.push(origin, point, now);
-                    kept.queues.insert(key, series);
-                }
-                None => {}
-            }
-        }
+        let samples = queues
+            .into_iter()
+            .map(|(key, created_at_ms, point)| (key, self.queue_origin(created_at_ms), point));
+        record(&mut self.kept.lock().queues, samples, now, MAX_QUEUES);
     }
 
     /// Records a sample of every shard with counters now; the others are forgotten.
     pub fn record_shards(&self, now: EpochMs, shards: Vec<(ShardKey, ShardPoint)>) {
-        let mut kept = self.kept.lock();
-        let present: std::collections::HashSet<&ShardKey> = shards.iter().map(|(k, _)| k).collect();
-        kept.shards.retain(|k, _| present.contains(k));
         let origin = self.started_ms;
-        for (key, point) in shards {
-            let room = kept.shards.len() < MAX_SHARDS;
-            match kept.shards.get_mut(&key) {
-                Some(series) => series.push(origin, point, now),
-                None if room => {
-                    let mut series = Series::new(origin);
-                    series.push(origin, point, now);
-                    kept.shards.insert(key, series);
-                }
-                None => {}
-            }
-        }
+        let samples = shards.into_iter().map(|(key, point)| (key, origin, point));
+        record(&mut self.kept.lock().shards, samples, now, MAX_SHARDS);
     }
 
     fn queue_chain(

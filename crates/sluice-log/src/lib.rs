@@ -389,6 +389,16 @@ impl Log {
         self.shared.bytes_since_snapshot.load(Ordering::Relaxed)
     }
 
+    /// Size in bytes of the newest snapshot file in the log's directory (0 when there
+    /// is none, or it cannot be read). Reads the directory: for metrics, not hot paths.
+    pub fn snapshot_bytes(&self) -> u64 {
+        segment::list_dir(&self.opts.dir)
+            .ok()
+            .and_then(|listing| listing.snapshots.into_iter().max_by_key(|(lsn, _)| *lsn))
+            .and_then(|(_, path)| std::fs::metadata(path).ok())
+            .map_or(0, |m| m.len())
+    }
+
     /// Highest LSN known durable.
     pub fn durable_lsn(&self) -> Lsn {
         self.shared.durable.load(Ordering::Acquire)

@@ -215,3 +215,27 @@ fn falling_back_past_a_bad_snapshot_never_skips_data() {
         Ok(_) => panic!("open succeeded without the snapshot's data"),
     }
 }
+
+#[test]
+fn snapshot_bytes_is_the_newest_snapshot_files_size() {
+    let dir = tempfile::tempdir().unwrap();
+    let (log, _, _) = open_collect(opts(dir.path())).unwrap();
+    assert_eq!(log.snapshot_bytes(), 0, "no snapshot yet");
+    log.append(&record(0)).unwrap();
+    let cut = log.begin_snapshot().unwrap();
+    let at = cut.lsn();
+    log.write_snapshot(cut, (0..3).map(snap_record)).unwrap();
+    let first = fs::metadata(dir.path().join(snapshot_file_name(at)))
+        .unwrap()
+        .len();
+    assert_eq!(log.snapshot_bytes(), first);
+    log.append(&record(1)).unwrap();
+    let cut = log.begin_snapshot().unwrap();
+    let at = cut.lsn();
+    log.write_snapshot(cut, (0..300).map(snap_record)).unwrap();
+    let second = fs::metadata(dir.path().join(snapshot_file_name(at)))
+        .unwrap()
+        .len();
+    assert!(second > first);
+    assert_eq!(log.snapshot_bytes(), second);
+}

@@ -231,6 +231,7 @@ impl EmbeddedStore {
             fsync_micros: log.sync_micros(),
             next_lsn: log.next_lsn(),
             bytes_since_snapshot: log.bytes_since_snapshot(),
+            snapshot_bytes: log.snapshot_bytes(),
         })
     }
 
@@ -1109,6 +1110,8 @@ pub struct JournalStats {
     pub fsync_micros: u64,
     pub next_lsn: u64,
     pub bytes_since_snapshot: u64,
+    /// The newest snapshot's size in bytes (0 before the first).
+    pub snapshot_bytes: u64,
 }
 
 #[async_trait]

@@ -394,14 +394,23 @@ impl Collector for ScrapeSources {
                 seconds.metric_type(),
             )?;
             seconds.encode(metric)?;
-            let bytes = ConstGauge::new(journal.bytes_since_snapshot as i64);
-            let metric = encoder.encode_descriptor(
-                "sluice_journal_bytes_since_snapshot",
-                "Journal bytes written since the last snapshot",
-                None,
-                bytes.metric_type(),
-            )?;
-            bytes.encode(metric)?;
+            let sizes: [(&str, &str, u64); 2] = [
+                (
+                    "sluice_journal_bytes_since_snapshot",
+                    "Journal bytes written since the last snapshot",
+                    journal.bytes_since_snapshot,
+                ),
+                (
+                    "sluice_journal_snapshot_bytes",
+                    "Size of the newest snapshot file (0 before the first)",
+                    journal.snapshot_bytes,
+                ),
+            ];
+            for (name, help, value) in sizes {
+                let gauge = ConstGauge::new(value as i64);
+                let metric = encoder.encode_descriptor(name, help, None, gauge.metric_type())?;
+                gauge.encode(metric)?;
+            }
         }
         if let Some(load) = &sample.load {
             let gauges: [(&str, &str, usize); 3] = [

@@ -221,20 +221,3 @@ async fn append_all_enqueues_records_together_and_in_order() {
     let (_, replayed) = replay_all(opts(dir.path()));
     assert_eq!(replayed, (0..=10).map(record).collect::<Vec<_>>());
 }
-
-#[test]
-fn a_batch_appended_to_an_idle_log_is_one_commit() {
-    let dir = tempfile::tempdir().unwrap();
-    let (log, _, _) = open_collect(opts(dir.path())).unwrap();
-    log.append(b"first").unwrap();
-    log.flush().unwrap();
-    let before = log.sync_count();
-    let batch: Vec<Vec<u8>> = (0..50).map(record).collect();
-    log.append_all(batch.iter().map(Vec::as_slice)).unwrap();
-    log.flush().unwrap();
-    assert_eq!(
-        log.sync_count() - before,
-        1,
-        "the writer took the whole batch at once"
-    );
-}

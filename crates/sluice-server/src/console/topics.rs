@@ -60,15 +60,18 @@ pub async fn list(State(state): State<Arc<AdminState>>, uri: Uri) -> Response {
         return starting();
     };
     let store = console.sns.store();
-    // Every region and account's topics, up to LIST_MAX in all.
+    // Every region and account's topics, up to LIST_MAX in all (one more says there
+    // are more).
     let mut topics = Vec::new();
     for (region, account) in store.topic_accounts().await {
-        let left = LIST_MAX.saturating_sub(topics.len());
+        let left = (LIST_MAX + 1).saturating_sub(topics.len());
         if left == 0 {
             break;
         }
         topics.extend(store.list_topics(&region, &account, None, left).await);
     }
+    let more = topics.len() > LIST_MAX;
+    topics.truncate(LIST_MAX);
     let mut body = notice(super::notice(&uri).as_deref());
     if topics.is_empty() {
         body.push_str("<p>There are no topics yet.</p>");
@@ -88,7 +91,7 @@ pub async fn list(State(state): State<Arc<AdminState>>, uri: Uri) -> Response {
                 n = subscriptions.len(),
             );
         }
-        let more = if topics.len() >= LIST_MAX {
+        let more = if more {
             format!(" (the first {LIST_MAX})")
         } else {
             String::new()

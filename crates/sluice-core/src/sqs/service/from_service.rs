@@ -25,7 +25,8 @@ impl Sqs {
     /// Sends `message` to the queue `queue_arn` for a service. `access`: the service
     /// principal (`Access::for_service`) checked against the queue's policy for
     /// `sqs:SendMessage`; `None` on an open server, as for requests without access.
-    /// `sender_id` becomes the message's SenderId. Answers once the message is durable.
+    /// `sender_id` becomes the message's SenderId. Answers once the message is durable
+    /// (with its message id; no MD5 digests, as for [`Sqs::send_many_from_service`]).
     pub async fn send_from_service(
         &self,
         queue_arn: &str,
@@ -33,40 +34,15 @@ impl Sqs {
         sender_id: &str,
         message: ServiceMessage,
     ) -> SqsResult<SendMessageOutput> {
-        let key = QueueKey::from_arn(queue_arn).ok_or_else(SqsError::queue_does_not_exist)?;
-        let ctx = RequestContext {
-            region: key.region.clone(),
-            account_id: key.account_id.clone(),
-            base_url: String::new(),
-            sender_id: sender_id.to_owned(),
-            trace_header: None,
-            access,
-        };
-        let queue = self.store.queue(&key).await;
-        self.authorize_as(&ctx, "SendMessage", &key, queue.as_ref())?;
-        let queue = queue.ok_or_else(SqsError::queue_does_not_exist)?;
-        let body = Some(message.body);
-        let attributes = Some(message.attributes);
-        self.send_one(
-            &ctx,
-            &queue,
-            Outgoing {
-                body: &body,
-                delay_seconds: None,
-                attributes: &attributes,
-                system_attributes: &None,
-                group_id: &message.group_id,
-                deduplication_id: &message.deduplication_id,
-                in_batch: false,
-                digests: true,
-            },
-        )
-        .await
+        self.send_many_from_service(vec![(queue_arn.to_owned(), message)], access, sender_id)
+            .await
+            .pop()
+            .expect("one outcome per send")
     }
 
-    /// Sends one message to each of several queues for a service, each checked as
-    /// [`Sqs::send_from_service`] checks it, the ones that pass appended in one store
-    /// step so they become durable together. Answers each send's outcome, in order,
+    /// Sends one message to each of several queues for a service, each checked against
+    /// its queue's policy and key and prepared as SendMessage prepares it; the ones that
+    /// pass are appended in one store step, so they become durable together. Answers each send's outcome, in order,
     /// once every appended message is durable; the outputs carry message ids but no MD5
     /// digests (nothing in-process checks them, and they are a per-copy cost).
     pub async fn send_many_from_service(
@@ -117,8 +93,8 @@ impl Sqs {
         outcomes
     }
 
-    /// One service send checked and prepared as `send_from_service` does, not yet
-    /// appended.
+    /// One service send checked (the queue's policy and key) and prepared as SendMessage
+    /// prepares a message, not yet appended.
     async fn prepare_from_service(
         &self,
         queue_arn: &str,
